@@ -1,0 +1,67 @@
+package echo_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portlab/portlab/echo"
+)
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*echo.Config)
+		want   string // substring of the error; "" means valid
+	}{
+		{"default", func(*echo.Config) {}, ""},
+		{"server close", func(c *echo.Config) { c.Close = echo.CloseServer }, ""},
+		{"linger reset", func(c *echo.Config) { c.Linger = 0 }, ""},
+		{"free port", func(c *echo.Config) { c.Listen = ":0" }, ""},
+		{"listen", func(c *echo.Config) { c.Listen = "localhost" }, "listen: "},
+		{"close", func(c *echo.Config) { c.Close = "x" }, `close: must be client or server, got "x"`},
+		{"payload", func(c *echo.Config) { c.Payload = 0 }, "payload: must be >= 1, got 0"},
+		{"linger", func(c *echo.Config) { c.Linger = -2 }, "linger: must be >= -1, got -2"},
+		{"backlog", func(c *echo.Config) { c.Backlog = -1 }, "backlog: must be >= 0, got -1"},
+		{"max-conns", func(c *echo.Config) { c.MaxConns = -1 }, "max-conns: must be >= 0, got -1"},
+		{"delay", func(c *echo.Config) { c.Delay = -time.Second }, "delay: must be >= 0, got -1s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := echo.DefaultConfig()
+			tt.mutate(&cfg)
+			err := cfg.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("Validate() = %v, want nil", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("Validate() = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidateReportsEveryField(t *testing.T) {
+	err := echo.Config{Listen: ":0", Close: "x", Linger: -5, MaxConns: -1}.Validate()
+	if err == nil {
+		t.Fatal("Validate() = nil, want an error")
+	}
+	for _, field := range []string{"close:", "payload:", "linger:", "max-conns:"} {
+		if !strings.Contains(err.Error(), field) {
+			t.Errorf("Validate() = %q, want it to mention %q", err, field)
+		}
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	want := echo.Config{Listen: "127.0.0.1:7777", Close: echo.CloseClient, Payload: 32, Linger: -1}
+	if got := echo.DefaultConfig(); got != want {
+		t.Errorf("DefaultConfig() = %+v, want %+v", got, want)
+	}
+	var got echo.Config
+	got.SetDefaults()
+	want.Linger = 0 // zero Linger is a real setting (RST), so it is kept
+	if got != want {
+		t.Errorf("SetDefaults on zero Config = %+v, want %+v", got, want)
+	}
+}

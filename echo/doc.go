@@ -1,0 +1,13 @@
+// Package echo is a TCP echo server for portlab's load and
+// ephemeral-port-exhaustion tests.
+//
+// The interesting knob is who closes first, because the side that closes
+// first keeps the connection in TIME_WAIT: with [CloseClient] the server
+// echoes until the client hangs up, so TIME_WAIT (and the ephemeral port)
+// stays on the client; with [CloseServer] the server answers one request of
+// [Config.Payload] bytes and closes, so TIME_WAIT lands on the server.
+//
+// The API follows net/http/httptest: [NewServer] returns a started server,
+// [Server.Addr] names it, and [Server.Close] returns only once every
+// connection goroutine has exited.
+package echo

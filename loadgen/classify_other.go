@@ -1,0 +1,5 @@
+//go:build !unix && !windows
+
+package loadgen
+
+func classifyErrno(err error) (ErrorClass, bool) { return 0, false }

@@ -1,0 +1,175 @@
+package loadgen
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"time"
+)
+
+// Mode is the connection strategy.
+type Mode string
+
+// The connection strategies.
+const (
+	// ModeNew opens a new connection for every request: the pattern that
+	// exhausts ephemeral ports when the client closes first.
+	ModeNew Mode = "new"
+	// ModePool shares PoolSize connections among all workers; a broken one
+	// is replaced.
+	ModePool Mode = "pool"
+	// ModeKeepAlive gives every worker its own connection, renewed after
+	// RequestsPerConn requests (0: never).
+	ModeKeepAlive Mode = "keepalive"
+)
+
+// Config is a load run's configuration. Start from DefaultConfig.
+type Config struct {
+	Target          string        `json:"target"`
+	Mode            Mode          `json:"mode"`
+	PoolSize        int           `json:"pool_size,omitempty"`
+	RequestsPerConn int           `json:"requests_per_conn,omitempty"`
+	Concurrency     int           `json:"concurrency"`
+	Rate            float64       `json:"rate,omitempty"` // requests/s; 0 = closed loop
+	Duration        time.Duration `json:"duration_ns"`
+	Requests        int64         `json:"requests,omitempty"` // 0 = bounded by Duration only
+	Payload         int           `json:"payload"`
+	ConnectTimeout  time.Duration `json:"connect_timeout_ns"`
+	Timeout         time.Duration `json:"timeout_ns"`
+	ReuseAddr       bool          `json:"reuseaddr,omitempty"`
+	Linger          int           `json:"linger"` // SO_LINGER seconds; -1 = kernel default
+	BindNoPort      bool          `json:"bind_no_port,omitempty"`
+	SourceIPs       []string      `json:"source_ips,omitempty"`
+	Interval        time.Duration `json:"interval_ns"`
+	// SustainExhaustion keeps a run in the host's own network namespace
+	// going after its first EADDRNOTAVAIL. Off, such a run stops there so
+	// the host's other programs are not starved of ports.
+	SustainExhaustion bool   `json:"sustain_exhaustion,omitempty"`
+	Label             string `json:"label,omitempty"`
+
+	// Progress, when set, receives a live one-line status every second.
+	Progress io.Writer `json:"-"`
+}
+
+// DefaultConfig returns the defaults every run starts from.
+func DefaultConfig() Config {
+	return Config{
+		Mode:           ModeNew,
+		Concurrency:    16,
+		Duration:       10 * time.Second,
+		Payload:        32,
+		ConnectTimeout: 2 * time.Second,
+		Timeout:        5 * time.Second,
+		Linger:         -1,
+		Interval:       time.Second,
+	}
+}
+
+// MaxDuration bounds every run, whatever it is asked, so that no load loop
+// runs unattended for ever.
+const MaxDuration = 24 * time.Hour
+
+// Validate checks c, naming the offending field as its command-line flag.
+func (c *Config) Validate() error {
+	if c.Target == "" {
+		return fmt.Errorf("target: required (HOST:PORT)")
+	}
+	if _, err := netip.ParseAddrPort(c.Target); err != nil {
+		if _, _, err := net.SplitHostPort(c.Target); err != nil {
+			return fmt.Errorf("target: %q is not HOST:PORT: %v", c.Target, err)
+		}
+	}
+	switch c.Mode {
+	case ModeNew, ModePool, ModeKeepAlive:
+	default:
+		return fmt.Errorf("mode: must be new, pool or keepalive, got %q", c.Mode)
+	}
+	if c.Concurrency < 1 || c.Concurrency > 100_000 {
+		return fmt.Errorf("concurrency: must be between 1 and 100000, got %d", c.Concurrency)
+	}
+	if c.PoolSize < 0 {
+		return fmt.Errorf("pool-size: must be >= 0 (0 = concurrency), got %d", c.PoolSize)
+	}
+	if c.PoolSize > 0 && c.Mode != ModePool {
+		return fmt.Errorf("pool-size: only applies to --mode pool, got mode %q", c.Mode)
+	}
+	if c.RequestsPerConn < 0 {
+		return fmt.Errorf("requests-per-conn: must be >= 0 (0 = unlimited), got %d", c.RequestsPerConn)
+	}
+	if c.RequestsPerConn > 0 && c.Mode != ModeKeepAlive {
+		return fmt.Errorf("requests-per-conn: only applies to --mode keepalive, got mode %q", c.Mode)
+	}
+	if c.Rate < 0 || c.Rate > 10_000_000 {
+		return fmt.Errorf("rate: must be between 0 (closed loop) and 10000000 requests/s, got %g", c.Rate)
+	}
+	if c.Duration <= 0 || c.Duration > MaxDuration {
+		return fmt.Errorf("duration: must be > 0 and <= %s, got %s", MaxDuration, c.Duration)
+	}
+	if c.Requests < 0 {
+		return fmt.Errorf("requests: must be >= 0 (0 = no count limit), got %d", c.Requests)
+	}
+	if c.Payload < 1 || c.Payload > 64<<20 {
+		return fmt.Errorf("payload: must be between 1 and %d bytes, got %d", 64<<20, c.Payload)
+	}
+	if c.ConnectTimeout <= 0 {
+		return fmt.Errorf("connect-timeout: must be > 0, got %s", c.ConnectTimeout)
+	}
+	if c.Timeout <= 0 {
+		return fmt.Errorf("timeout: must be > 0, got %s", c.Timeout)
+	}
+	if c.Linger < -1 {
+		return fmt.Errorf("linger: must be -1 (kernel default), 0 (RST on close) or seconds > 0, got %d", c.Linger)
+	}
+	if c.Interval < 10*time.Millisecond {
+		return fmt.Errorf("interval: must be >= 10ms, got %s", c.Interval)
+	}
+	if (c.ReuseAddr || c.BindNoPort) && !platformSockopts {
+		return fmt.Errorf("reuseaddr, bind-no-port: only implemented on Linux")
+	}
+	for _, s := range c.SourceIPs {
+		if _, err := netip.ParseAddr(s); err != nil {
+			return fmt.Errorf("source-ips: %q is not an IP address", s)
+		}
+	}
+	return nil
+}
+
+// Strategy describes the connection strategy and load shape in words.
+func (c *Config) Strategy() string {
+	var s string
+	switch c.Mode {
+	case ModeNew:
+		s = "new connection per request"
+	case ModePool:
+		n := c.PoolSize
+		if n == 0 {
+			n = c.Concurrency
+		}
+		s = fmt.Sprintf("pool of %d", n)
+	case ModeKeepAlive:
+		if c.RequestsPerConn > 0 {
+			s = fmt.Sprintf("keep-alive, %d requests/conn", c.RequestsPerConn)
+		} else {
+			s = "keep-alive"
+		}
+	}
+	if c.Rate > 0 {
+		s += fmt.Sprintf(", open loop %g/s (max %d in flight)", c.Rate, c.Concurrency)
+	} else {
+		s += fmt.Sprintf(", concurrency %d", c.Concurrency)
+	}
+	if c.Linger >= 0 {
+		s += fmt.Sprintf(", SO_LINGER %d", c.Linger)
+	}
+	if c.ReuseAddr {
+		s += ", SO_REUSEADDR"
+	}
+	if c.BindNoPort {
+		s += ", IP_BIND_ADDRESS_NO_PORT"
+	}
+	if len(c.SourceIPs) > 0 {
+		s += fmt.Sprintf(", %d source IPs", len(c.SourceIPs))
+	}
+	return s
+}

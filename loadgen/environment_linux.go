@@ -1,0 +1,36 @@
+package loadgen
+
+import (
+	"runtime"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/portlab/portlab/internal/netns"
+	"github.com/portlab/portlab/report"
+)
+
+// readEnvironment describes the kernel and the current network namespace's
+// port settings; what cannot be read is left zero.
+func readEnvironment() report.Environment {
+	env := report.Environment{OS: runtime.GOOS, GoVersion: runtime.Version(), CPUs: runtime.NumCPU()}
+	var u unix.Utsname
+	if unix.Uname(&u) == nil {
+		env.Kernel = unix.ByteSliceToString(u.Release[:])
+	}
+	if s, err := netns.ReadSysctl("net.ipv4.ip_local_port_range"); err == nil {
+		if f := strings.Fields(s); len(f) == 2 {
+			env.IPLocalPortRange[0], _ = strconv.Atoi(f[0])
+			env.IPLocalPortRange[1], _ = strconv.Atoi(f[1])
+		}
+	}
+	env.IPLocalReservedPorts, _ = netns.ReadSysctl("net.ipv4.ip_local_reserved_ports")
+	if s, err := netns.ReadSysctl("net.ipv4.tcp_tw_reuse"); err == nil {
+		env.TCPTwReuse, _ = strconv.Atoi(s)
+	}
+	if s, err := netns.ReadSysctl("net.ipv4.tcp_fin_timeout"); err == nil {
+		env.TCPFinTimeout, _ = strconv.Atoi(s)
+	}
+	return env
+}

@@ -1,0 +1,309 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/report"
+)
+
+// startEcho starts a loopback echo server for the test.
+func startEcho(t testing.TB, mutate func(*echo.Config)) *echo.Server {
+	t.Helper()
+	cfg := echo.DefaultConfig()
+	cfg.Listen = "127.0.0.1:0"
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	srv, err := echo.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+func testConfig(target string) Config {
+	cfg := DefaultConfig()
+	cfg.Target = target
+	cfg.Duration = 20 * time.Second // bounds by count in these tests
+	return cfg
+}
+
+func TestConnectionsPerMode(t *testing.T) {
+	srv := startEcho(t, nil)
+	tests := []struct {
+		name            string
+		mode            Mode
+		concurrency     int
+		poolSize        int
+		perConn         int
+		requests        int64
+		minConns, maxConns int64
+	}{
+		{"new opens one per request", ModeNew, 4, 0, 0, 300, 300, 300},
+		{"pool never exceeds its size", ModePool, 8, 3, 0, 300, 1, 3},
+		{"pool defaults to concurrency", ModePool, 5, 0, 0, 300, 1, 5},
+		{"keepalive K=7 single worker", ModeKeepAlive, 1, 0, 7, 100, 15, 15},               // ceil(100/7)
+		{"keepalive K=10 four workers", ModeKeepAlive, 4, 0, 10, 400, 40, 44},              // ceil per worker
+		{"keepalive unlimited", ModeKeepAlive, 6, 0, 0, 600, 6, 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := testConfig(srv.Addr().String())
+			cfg.Mode, cfg.Concurrency, cfg.PoolSize, cfg.RequestsPerConn, cfg.Requests =
+				tt.mode, tt.concurrency, tt.poolSize, tt.perConn, tt.requests
+			res, err := Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Totals.RequestsOK; got != tt.requests {
+				t.Errorf("requests_ok = %d, want %d (errors %v)", got, tt.requests, res.Errors)
+			}
+			if got := res.Totals.ConnectionsOpened; got < tt.minConns || got > tt.maxConns {
+				t.Errorf("connections_opened = %d, want %d..%d", got, tt.minConns, tt.maxConns)
+			}
+			if res.StopReason != report.StopRequests {
+				t.Errorf("stop_reason = %q, want requests", res.StopReason)
+			}
+			checkConsistent(t, res)
+		})
+	}
+}
+
+// checkConsistent checks the invariants every result must keep.
+func checkConsistent(t *testing.T, res *report.Result) {
+	t.Helper()
+	if got, want := res.Latency.Total.Count, res.Totals.RequestsOK; got != want {
+		t.Errorf("latency.total.count = %d, want requests_ok %d", got, want)
+	}
+	if got, want := res.Latency.Connect.Count, res.Totals.ConnectionsOpened; got != want {
+		t.Errorf("latency.connect.count = %d, want connections_opened %d", got, want)
+	}
+	var ok, conns, failed int64
+	for _, iv := range res.Timeline {
+		ok += iv.RequestsOK
+		conns += iv.ConnectionsOpened
+		for _, n := range iv.Errors {
+			failed += n
+		}
+	}
+	if ok != res.Totals.RequestsOK || conns != res.Totals.ConnectionsOpened || failed != res.Totals.RequestsFailed {
+		t.Errorf("timeline sums ok=%d conns=%d failed=%d, totals %+v", ok, conns, failed, res.Totals)
+	}
+	var errs int64
+	for _, n := range res.Errors {
+		errs += n
+	}
+	if errs != res.Totals.RequestsFailed {
+		t.Errorf("errors sum %d != requests_failed %d", errs, res.Totals.RequestsFailed)
+	}
+	if want := res.Totals.RequestsOK * int64(res.Config.(Config).Payload); res.Totals.BytesReceived < want {
+		t.Errorf("bytes_received = %d, want >= %d", res.Totals.BytesReceived, want)
+	}
+	h, err := res.Latency.Total.Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.TotalCount() != res.Latency.Total.Count {
+		t.Errorf("decoded hdr count %d != %d", h.TotalCount(), res.Latency.Total.Count)
+	}
+}
+
+func TestOpenLoopSendsAtTheRate(t *testing.T) {
+	srv := startEcho(t, nil)
+	cfg := testConfig(srv.Addr().String())
+	cfg.Rate, cfg.Duration, cfg.Concurrency = 400, time.Second, 8
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The pacer schedules request n at n/rate: exactly rate*duration sends.
+	if got := res.Totals.RequestsOK + res.Totals.RequestsFailed; got != 400 {
+		t.Errorf("requests sent = %d, want 400", got)
+	}
+	checkConsistent(t, res)
+}
+
+func TestUnreachableTargetFailsBeforeLoad(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	res, err := Run(context.Background(), testConfig(addr))
+	if !errors.Is(err, ErrUnreachable) || !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("err = %v, want ErrUnreachable wrapping ECONNREFUSED", err)
+	}
+	if res != nil {
+		t.Errorf("result = %+v, want nil", res)
+	}
+}
+
+func TestDyingServerStillYieldsResult(t *testing.T) {
+	srv := startEcho(t, nil)
+	cfg := testConfig(srv.Addr().String())
+	cfg.Duration, cfg.Concurrency = 700*time.Millisecond, 4
+	time.AfterFunc(200*time.Millisecond, func() { srv.Close() })
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Totals.RequestsOK == 0 {
+		t.Error("no request succeeded before the server died")
+	}
+	if res.Errors["ECONNREFUSED"] == 0 {
+		t.Errorf("errors = %v, want ECONNREFUSED after the server closed", res.Errors)
+	}
+	if _, ok := res.Onset["ECONNREFUSED"]; !ok {
+		t.Errorf("onset = %v, want an ECONNREFUSED onset", res.Onset)
+	}
+	checkConsistent(t, res)
+}
+
+func TestCancelReturnsPartialResult(t *testing.T) {
+	srv := startEcho(t, func(c *echo.Config) { c.Delay = 50 * time.Millisecond })
+	cfg := testConfig(srv.Addr().String())
+	cfg.Mode = ModeKeepAlive
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	res, err := Run(ctx, cfg)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the context's error", err)
+	}
+	if res == nil || !res.Interrupted || res.StopReason != report.StopSignal {
+		t.Fatalf("result = %+v, want an interrupted partial result", res)
+	}
+	if res.Totals.RequestsFailed != 0 {
+		t.Errorf("requests cut by the stop counted as failures: %v", res.Errors)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("cancel took %s; in-flight reads were not aborted", took)
+	}
+	checkConsistent(t, res)
+}
+
+func TestClassify(t *testing.T) {
+	opErr := func(op string, errno syscall.Errno) error {
+		return &net.OpError{Op: op, Net: "tcp", Err: os.NewSyscallError(op, errno)}
+	}
+	tests := []struct {
+		err  error
+		want ErrorClass
+	}{
+		{opErr("connect", syscall.EADDRNOTAVAIL), ClassAddrNotAvail},
+		{opErr("bind", syscall.EADDRINUSE), ClassAddrInUse},
+		{opErr("connect", syscall.ECONNREFUSED), ClassConnRefused},
+		{opErr("read", syscall.ECONNRESET), ClassConnReset},
+		{opErr("write", syscall.EPIPE), ClassConnReset},
+		{opErr("connect", syscall.ETIMEDOUT), ClassTimedOut},
+		{opErr("socket", syscall.EMFILE), ClassNoFiles},
+		{opErr("socket", syscall.ENFILE), ClassNoFiles},
+		{opErr("connect", syscall.ENOBUFS), ClassNoBufs},
+		{&net.OpError{Op: "read", Err: os.ErrDeadlineExceeded}, ClassTimeout},
+		{context.DeadlineExceeded, ClassTimeout},
+		{errors.New("unexpected EOF wrapped: " + "x"), ClassOther},
+		{opErr("connect", syscall.EACCES), ClassOther},
+	}
+	for _, tt := range tests {
+		if got := Classify(tt.err); got != tt.want {
+			t.Errorf("Classify(%v) = %s, want %s", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestClassifyRealRefusedDial(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, err = net.Dial("tcp", addr)
+	if got := Classify(err); got != ClassConnRefused {
+		t.Errorf("Classify(%v) = %s, want ECONNREFUSED", err, got)
+	}
+}
+
+func TestShortReadWhenServerClosesEarly(t *testing.T) {
+	// A server that reads the whole request but answers only part of it
+	// before closing makes the client's read end early: short_read.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { ln.Close(); <-done })
+	go func() {
+		defer close(done)
+		buf := make([]byte, 32)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if _, err := io.ReadFull(c, buf); err == nil {
+				c.Write(buf[:8])
+			}
+			c.Close()
+		}
+	}()
+	cfg := testConfig(ln.Addr().String())
+	cfg.Payload, cfg.Requests, cfg.Concurrency = 32, 50, 1
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Errors["short_read"]; got != 50 {
+		t.Errorf("errors = %v, want 50 short_read", res.Errors)
+	}
+}
+
+func TestValidateNamesTheField(t *testing.T) {
+	tests := []struct {
+		mutate func(*Config)
+		field  string
+	}{
+		{func(c *Config) { c.Target = "" }, "target"},
+		{func(c *Config) { c.Target = "nohostport" }, "target"},
+		{func(c *Config) { c.Mode = "bogus" }, "mode"},
+		{func(c *Config) { c.Concurrency = 0 }, "concurrency"},
+		{func(c *Config) { c.PoolSize = 4 }, "pool-size"},
+		{func(c *Config) { c.RequestsPerConn = 4 }, "requests-per-conn"},
+		{func(c *Config) { c.Rate = -1 }, "rate"},
+		{func(c *Config) { c.Duration = 0 }, "duration"},
+		{func(c *Config) { c.Requests = -1 }, "requests"},
+		{func(c *Config) { c.Payload = 0 }, "payload"},
+		{func(c *Config) { c.ConnectTimeout = 0 }, "connect-timeout"},
+		{func(c *Config) { c.Timeout = 0 }, "timeout"},
+		{func(c *Config) { c.Linger = -2 }, "linger"},
+		{func(c *Config) { c.Interval = time.Millisecond }, "interval"},
+		{func(c *Config) { c.SourceIPs = []string{"x"} }, "source-ips"},
+	}
+	for _, tt := range tests {
+		cfg := testConfig("127.0.0.1:7777")
+		tt.mutate(&cfg)
+		err := cfg.Validate()
+		if err == nil || !hasPrefix(err.Error(), tt.field+":") {
+			t.Errorf("Validate() = %v, want an error starting %q", err, tt.field+":")
+		}
+	}
+	cfg := testConfig("127.0.0.1:7777")
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("default config: %v", err)
+	}
+}
+
+func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }

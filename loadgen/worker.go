@@ -1,0 +1,244 @@
+package loadgen
+
+import (
+	"context"
+	"io"
+	"net"
+	"sync/atomic"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/portlab/portlab/report"
+)
+
+// worker is one concurrency slot. Everything but the atomics is touched by
+// its own goroutine alone until Run merges it after the workers stop.
+type worker struct {
+	// Read live by the progress line and onset bookkeeping.
+	ok, failed, conns atomic.Int64
+	// live is the connection in use, so the stopper can abort its I/O.
+	live atomic.Pointer[net.TCPConn]
+	_    [64]byte // keep the next worker's atomics off this cache line
+
+	r             *run
+	errs          [numClasses]int64
+	bytesSent     int64
+	bytesReceived int64
+	connect       *hdrhistogram.Histogram
+	roundTrip     *hdrhistogram.Histogram
+	total         *hdrhistogram.Histogram
+	payload, buf  []byte
+	conn          *net.TCPConn // ModeKeepAlive: this worker's connection
+	uses          int          // requests on conn
+	nextSource    int
+	timer         *time.Timer
+	iv            *interval
+}
+
+func newWorker(r *run, id int) *worker {
+	w := &worker{
+		r:          r,
+		connect:    report.NewHDR(),
+		roundTrip:  report.NewHDR(),
+		total:      report.NewHDR(),
+		payload:    make([]byte, r.cfg.Payload),
+		buf:        make([]byte, r.cfg.Payload),
+		nextSource: id,
+	}
+	for i := range w.payload {
+		w.payload[i] = byte('a' + i%26)
+	}
+	return w
+}
+
+func (w *worker) loop(ctx context.Context) {
+	r := w.r
+	defer w.finish()
+	for !r.stopped.Load() {
+		var intended time.Time
+		if r.cfg.Requests > 0 || r.period > 0 {
+			n := r.seq.Add(1) - 1
+			if r.cfg.Requests > 0 && n >= r.cfg.Requests {
+				return
+			}
+			if r.period > 0 {
+				intended = r.start.Add(time.Duration(n) * r.period)
+				if !intended.Before(r.deadline) {
+					return
+				}
+				if !w.sleepUntil(ctx, intended) {
+					return
+				}
+			}
+		}
+		w.request(ctx, intended)
+	}
+}
+
+// sleepUntil waits for the open loop's intended send time; false when the
+// run stopped meanwhile.
+func (w *worker) sleepUntil(ctx context.Context, t time.Time) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return true
+	}
+	if w.timer == nil {
+		w.timer = time.NewTimer(d)
+	} else {
+		w.timer.Reset(d)
+	}
+	select {
+	case <-w.timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// request performs one request: get a connection (dialing if need be),
+// write the payload, read the echo. intended is the open loop's scheduled
+// send time, zero in a closed loop.
+func (w *worker) request(ctx context.Context, intended time.Time) {
+	r := w.r
+	start := time.Now()
+	if intended.IsZero() {
+		intended = start
+	}
+	c, ok := w.acquire(ctx)
+	if !ok {
+		return
+	}
+	dialed := c == nil
+	if dialed {
+		var err error
+		if c, err = w.dial(ctx); err != nil {
+			w.fail(ctx, err, time.Now())
+			w.release(nil)
+			return
+		}
+	}
+	t1 := time.Now()
+	if dialed {
+		w.connect.RecordValue(int64(t1.Sub(start) / time.Microsecond))
+	}
+	c.SetDeadline(t1.Add(r.cfg.Timeout))
+	n, err := c.Write(w.payload)
+	w.bytesSent += int64(n)
+	if err == nil {
+		n, err = io.ReadFull(c, w.buf)
+		w.bytesReceived += int64(n)
+	}
+	end := time.Now()
+	if err != nil {
+		w.fail(ctx, err, end)
+		c.Close()
+		w.release(nil)
+		return
+	}
+	w.roundTrip.RecordValue(int64(end.Sub(t1) / time.Microsecond))
+	totalUS := int64(end.Sub(intended) / time.Microsecond)
+	w.total.RecordValue(totalUS)
+	w.ok.Add(1)
+	iv := w.interval(end)
+	iv.ok++
+	iv.hist.RecordValue(totalUS)
+	w.release(c)
+}
+
+// acquire returns the connection to use, or nil when a new one must be
+// dialed; false when the run stopped while waiting for the pool.
+func (w *worker) acquire(ctx context.Context) (*net.TCPConn, bool) {
+	switch w.r.cfg.Mode {
+	case ModeKeepAlive:
+		return w.conn, true
+	case ModePool:
+		select {
+		case c := <-w.r.pool:
+			if c != nil {
+				w.live.Store(c)
+			}
+			return c, true
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
+	return nil, true
+}
+
+// release disposes of c after a request (nil after a failure).
+func (w *worker) release(c *net.TCPConn) {
+	switch w.r.cfg.Mode {
+	case ModeNew:
+		if c != nil {
+			c.Close()
+		}
+	case ModeKeepAlive:
+		w.uses++
+		if c != nil && w.r.cfg.RequestsPerConn > 0 && w.uses >= w.r.cfg.RequestsPerConn {
+			c.Close()
+			c = nil
+		}
+		if c == nil {
+			w.uses = 0
+		}
+		w.conn = c
+	case ModePool:
+		w.r.pool <- c // never blocks: one slot per pooled connection
+	}
+}
+
+func (w *worker) dial(ctx context.Context) (*net.TCPConn, error) {
+	c, err := w.r.dialOnce(ctx, w.nextSource)
+	w.nextSource++
+	if err != nil {
+		return nil, err
+	}
+	w.conns.Add(1)
+	w.interval(time.Now()).conns++
+	w.live.Store(c)
+	if w.r.cfg.Linger >= 0 {
+		c.SetLinger(w.r.cfg.Linger)
+	}
+	return c, nil
+}
+
+// fail counts a failed request, unless the run is stopping: requests cut
+// short by the end of the run are not failures of the target.
+func (w *worker) fail(ctx context.Context, err error, at time.Time) {
+	if w.r.stopped.Load() {
+		return
+	}
+	if ctx.Err() != nil || !at.Before(w.r.deadline) {
+		// The run ended under this request before the stopper saw it:
+		// the dial's deadline can fire a moment before the run's own.
+		w.r.stopped.Store(true)
+		return
+	}
+	class := Classify(err)
+	w.errs[class]++
+	w.failed.Add(1)
+	w.interval(at).errs[class]++
+	w.r.noteError(class)
+}
+
+// interval returns the timeline bucket for time t, handing the previous one
+// to the collector when t has moved past it.
+func (w *worker) interval(t time.Time) *interval {
+	idx := int(t.Sub(w.r.start) / w.r.cfg.Interval)
+	if w.iv == nil || w.iv.idx != idx {
+		w.r.intervals.submit(w.iv)
+		w.iv = w.r.intervals.get(idx)
+	}
+	return w.iv
+}
+
+func (w *worker) finish() {
+	if w.conn != nil {
+		w.conn.Close()
+		w.conn = nil
+	}
+	w.live.Store(nil)
+	w.r.intervals.submit(w.iv)
+	w.iv = nil
+}

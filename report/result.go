@@ -1,0 +1,115 @@
+package report
+
+import (
+	"time"
+)
+
+// SchemaVersion is the version of the result JSON this package writes.
+// Readers refuse other versions rather than misread them.
+const SchemaVersion = 1
+
+// Result is one run's measurement. Every reporter consumes this type.
+type Result struct {
+	SchemaVersion int    `json:"schema_version"`
+	Tool          Tool   `json:"tool"`
+	Label         string `json:"label"`
+	// Target and Strategy repeat the essentials of Config in words every
+	// reporter can show without knowing the engine's config type.
+	Target      string      `json:"target"`
+	Strategy    string      `json:"strategy"`
+	StartedAt   time.Time   `json:"started_at"`
+	ElapsedS    float64     `json:"elapsed_s"`
+	Interrupted bool        `json:"interrupted"`
+	StopReason  StopReason  `json:"stop_reason"`
+	Config      any         `json:"config"`
+	Environment Environment `json:"environment"`
+	Totals      Totals      `json:"totals"`
+	// Errors counts failed requests per class; empty, never nil, when none.
+	Errors map[string]int64 `json:"errors"`
+	// Onset records when each error class first appeared; empty when none.
+	Onset      map[string]Onset `json:"onset"`
+	Throughput Throughput       `json:"throughput"`
+	Latency    Latencies        `json:"latency"`
+	Timeline   []Interval       `json:"timeline"`
+	// Notes are plain-language remarks the engine wants a reader to see,
+	// such as why a run stopped early.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Tool names the program that wrote a result.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// StopReason says why a run ended.
+type StopReason string
+
+// The reasons a run stops.
+const (
+	StopDuration StopReason = "duration"
+	StopRequests StopReason = "requests"
+	StopOnset    StopReason = "onset"
+	StopSignal   StopReason = "signal"
+	StopError    StopReason = "error"
+)
+
+// Environment describes the machine and the network namespace a run saw.
+type Environment struct {
+	OS                   string            `json:"os"`
+	Kernel               string            `json:"kernel"`
+	GoVersion            string            `json:"go_version"`
+	CPUs                 int               `json:"cpus"`
+	Netns                string            `json:"netns"` // "host" or "sandbox"
+	IPLocalPortRange     [2]int            `json:"ip_local_port_range"`
+	IPLocalReservedPorts string            `json:"ip_local_reserved_ports"`
+	TCPTwReuse           int               `json:"tcp_tw_reuse"`
+	TCPFinTimeout        int               `json:"tcp_fin_timeout"`
+	Sysctls              map[string]string `json:"sysctls,omitempty"` // applied by the sandbox
+}
+
+// Totals are whole-run counters.
+type Totals struct {
+	RequestsOK        int64 `json:"requests_ok"`
+	RequestsFailed    int64 `json:"requests_failed"`
+	ConnectionsOpened int64 `json:"connections_opened"`
+	BytesSent         int64 `json:"bytes_sent"`
+	BytesReceived     int64 `json:"bytes_received"`
+}
+
+// Onset is the first occurrence of an error class.
+type Onset struct {
+	AtS               float64 `json:"at_s"`
+	RequestsOKBefore  int64   `json:"requests_ok_before"`
+	ConnectionsBefore int64   `json:"connections_before"`
+}
+
+// Throughput is the whole-run rate of successful requests and of opened
+// connections.
+type Throughput struct {
+	RequestsPerS    float64 `json:"requests_per_s"`
+	ConnectionsPerS float64 `json:"connections_per_s"`
+}
+
+// Latencies are the run's three histograms: the TCP connect, the round trip
+// from first write to the full echo, and the total per request (in open-loop
+// mode measured from the intended send time).
+type Latencies struct {
+	Connect   Histogram `json:"connect"`
+	RoundTrip Histogram `json:"round_trip"`
+	Total     Histogram `json:"total"`
+}
+
+// Interval is one timeline sample. Counts are for the interval alone, not
+// cumulative; TimeWait and Established are the namespace's socket counts at
+// the end of the interval (-1 when they could not be read).
+type Interval struct {
+	TS                float64          `json:"t_s"`
+	RequestsOK        int64            `json:"requests_ok"`
+	Errors            map[string]int64 `json:"errors"`
+	ConnectionsOpened int64            `json:"connections_opened"`
+	TimeWait          int              `json:"time_wait"`
+	Established       int              `json:"established"`
+	P50US             int64            `json:"p50_us"`
+	P99US             int64            `json:"p99_us"`
+}

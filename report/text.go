@@ -1,0 +1,145 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// WriteText writes a terminal summary of r.
+func WriteText(w io.Writer, r *Result) error {
+	var b strings.Builder
+	title := r.Label
+	if title == "" {
+		title = "run"
+	}
+	fmt.Fprintf(&b, "%s: %s → %s\n", title, r.Strategy, r.Target)
+	fmt.Fprintf(&b, "  ran %.2f s, stopped by %s", r.ElapsedS, r.StopReason)
+	if r.Interrupted {
+		b.WriteString(" (interrupted: partial result)")
+	}
+	b.WriteString("\n")
+	e := r.Environment
+	lo, hi := e.IPLocalPortRange[0], e.IPLocalPortRange[1]
+	if hi >= lo && hi > 0 {
+		fmt.Fprintf(&b, "  %s %s, netns %s, ephemeral ports %d–%d (%d), tcp_tw_reuse %d, tcp_fin_timeout %d\n",
+			e.OS, e.Kernel, e.Netns, lo, hi, hi-lo+1, e.TCPTwReuse, e.TCPFinTimeout)
+	}
+	t := r.Totals
+	fmt.Fprintf(&b, "\n  requests     %d ok, %d failed   %.1f ok/s\n", t.RequestsOK, t.RequestsFailed, r.Throughput.RequestsPerS)
+	fmt.Fprintf(&b, "  connections  %d opened          %.1f/s\n", t.ConnectionsOpened, r.Throughput.ConnectionsPerS)
+	fmt.Fprintf(&b, "  bytes        %d sent, %d received\n", t.BytesSent, t.BytesReceived)
+
+	if len(r.Errors) == 0 {
+		b.WriteString("  errors       none\n")
+	} else {
+		b.WriteString("  errors\n")
+		for _, class := range SortedClasses(r.Errors) {
+			fmt.Fprintf(&b, "    %-14s %d", class, r.Errors[class])
+			if o, ok := r.Onset[class]; ok {
+				fmt.Fprintf(&b, "   first at %.3f s, after %d ok requests and %d connections",
+					o.AtS, o.RequestsOKBefore, o.ConnectionsBefore)
+			}
+			b.WriteString("\n")
+		}
+	}
+
+	b.WriteString("\n")
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "  latency\tcount\tmin\tp50\tp90\tp99\tp99.9\tmax\tmean\t")
+	for _, row := range []struct {
+		name string
+		h    Histogram
+	}{{"connect", r.Latency.Connect}, {"round trip", r.Latency.RoundTrip}, {"total", r.Latency.Total}} {
+		h := row.h
+		if h.Count == 0 {
+			fmt.Fprintf(tw, "  %s\t0\t-\t-\t-\t-\t-\t-\t-\t\n", row.name)
+			continue
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", row.name, h.Count,
+			US(h.MinUS), US(h.P50US), US(h.P90US), US(h.P99US), US(h.P999US), US(h.MaxUS), US(int64(h.MeanUS)))
+	}
+	tw.Flush()
+
+	if len(r.Timeline) > 0 {
+		b.WriteString("\n")
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "  t\tok\terrors\tconns\tTIME_WAIT\tESTAB\tp50\tp99\t")
+		for _, iv := range Sampled(r.Timeline, 20) {
+			fmt.Fprintf(tw, "  %.1fs\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t\n", iv.TS, iv.RequestsOK, sum(iv.Errors),
+				iv.ConnectionsOpened, count(iv.TimeWait), count(iv.Established), US(iv.P50US), US(iv.P99US))
+		}
+		tw.Flush()
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "\n  note: %s", n)
+	}
+	if len(r.Notes) > 0 {
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Sampled returns at most n intervals spread evenly over tl, always keeping
+// the last, so long runs still print a short table.
+func Sampled(tl []Interval, n int) []Interval {
+	if len(tl) <= n {
+		return tl
+	}
+	out := make([]Interval, 0, n)
+	step := float64(len(tl)-1) / float64(n-1)
+	for i := 0; i < n; i++ {
+		out = append(out, tl[int(float64(i)*step+0.5)])
+	}
+	return out
+}
+
+// SortedClasses lists the error classes of m, most frequent first.
+func SortedClasses(m map[string]int64) []string {
+	classes := make([]string, 0, len(m))
+	for c := range m {
+		classes = append(classes, c)
+	}
+	sort.Slice(classes, func(i, j int) bool {
+		if m[classes[i]] != m[classes[j]] {
+			return m[classes[i]] > m[classes[j]]
+		}
+		return classes[i] < classes[j]
+	})
+	return classes
+}
+
+// US formats a microsecond figure with a readable unit.
+func US(us int64) string {
+	if us <= 0 {
+		return "-"
+	}
+	d := time.Duration(us) * time.Microsecond
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%dµs", us)
+	case d < time.Second:
+		return fmt.Sprintf("%.2fms", float64(us)/1e3)
+	default:
+		return fmt.Sprintf("%.2fs", float64(us)/1e6)
+	}
+}
+
+func sum(m map[string]int64) int64 {
+	var n int64
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+func count(n int) string {
+	if n < 0 {
+		return "?"
+	}
+	return fmt.Sprint(n)
+}
