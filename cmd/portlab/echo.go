@@ -33,6 +33,9 @@ func cmdEcho(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *drain < 0 {
 		return usageError(stderr, "echo", fmt.Errorf("drain: must be >= 0, got %s", *drain))
 	}
+	if err := cfg.Validate(); err != nil {
+		return usageError(stderr, "echo", err)
+	}
 	srv, err := echo.New(cfg)
 	if err != nil {
 		return usageError(stderr, "echo", err)
@@ -44,7 +47,7 @@ func cmdEcho(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "listening on %s\n", srv.Addr())
 	if tcp, ok := srv.Addr().(*net.TCPAddr); ok {
 		if w := echo.EphemeralWarning(tcp.Port); w != "" {
-			fmt.Fprintf(stderr, "portlab echo: warning: %s\n", w)
+			fmt.Fprintf(stderr, "portlab echo: %s\n", w)
 		}
 	}
 
