@@ -43,19 +43,19 @@ func testConfig(target string) Config {
 func TestConnectionsPerMode(t *testing.T) {
 	srv := startEcho(t, nil)
 	tests := []struct {
-		name            string
-		mode            Mode
-		concurrency     int
-		poolSize        int
-		perConn         int
-		requests        int64
+		name               string
+		mode               Mode
+		concurrency        int
+		poolSize           int
+		perConn            int
+		requests           int64
 		minConns, maxConns int64
 	}{
 		{"new opens one per request", ModeNew, 4, 0, 0, 300, 300, 300},
 		{"pool never exceeds its size", ModePool, 8, 3, 0, 300, 1, 3},
 		{"pool defaults to concurrency", ModePool, 5, 0, 0, 300, 1, 5},
-		{"keepalive K=7 single worker", ModeKeepAlive, 1, 0, 7, 100, 15, 15},               // ceil(100/7)
-		{"keepalive K=10 four workers", ModeKeepAlive, 4, 0, 10, 400, 40, 44},              // ceil per worker
+		{"keepalive K=7 single worker", ModeKeepAlive, 1, 0, 7, 100, 15, 15},  // ceil(100/7)
+		{"keepalive K=10 four workers", ModeKeepAlive, 4, 0, 10, 400, 40, 44}, // ceil per worker
 		{"keepalive unlimited", ModeKeepAlive, 6, 0, 0, 600, 6, 6},
 	}
 	for _, tt := range tests {
