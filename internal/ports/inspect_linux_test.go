@@ -1,0 +1,205 @@
+package ports
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// server listens on loopback and closes each connection after its client
+// does.
+func server(t *testing.T) net.Listener {
+	t.Helper()
+	// A random address of 127.0.0.0/8 (all loopback on Linux), so TIME_WAIT
+	// left toward an earlier listener on the same port is not counted.
+	ip := netip.AddrFrom4([4]byte{127, byte(1 + rand.IntN(254)), byte(rand.IntN(256)), byte(1 + rand.IntN(254))})
+	ln, err := net.Listen("tcp", netip.AddrPortFrom(ip, 0).String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				io.Copy(io.Discard, c)
+			})
+		}
+	})
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	return ln
+}
+
+func dialN(t *testing.T, addr string, n int) {
+	t.Helper()
+	conns, err := dial(addr, n)
+	t.Cleanup(func() { closeAll(conns) })
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func dial(addr string, n int) ([]net.Conn, error) {
+	var conns []net.Conn
+	for range n {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return conns, err
+		}
+		conns = append(conns, c)
+	}
+	return conns, nil
+}
+
+func closeAll(conns []net.Conn) {
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+func findDest(r *Report, remote string) *Destination {
+	for i := range r.Destinations {
+		if r.Destinations[i].Remote == remote {
+			return &r.Destinations[i]
+		}
+	}
+	return nil
+}
+
+func TestInspectMatchesProc(t *testing.T) {
+	const n = 20
+	ln := server(t)
+	dialN(t, ln.Addr().String(), n)
+
+	r, err := Inspect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo, hi, err := parsePortRange(string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := r.IPLocalPortRange, [2]int{lo, hi}; got != want {
+		t.Errorf("IPLocalPortRange = %v, want %v from /proc", got, want)
+	}
+	if got, want := r.PortsInRange, hi-lo+1; got != want {
+		t.Errorf("PortsInRange = %d, want %d", got, want)
+	}
+	if r.UsablePorts != r.PortsInRange-r.ReservedInRange {
+		t.Errorf("UsablePorts = %d, want %d - %d", r.UsablePorts, r.PortsInRange, r.ReservedInRange)
+	}
+	if r.TCPTwReuse == nil || r.TCPFinTimeout == nil {
+		t.Errorf("tcp_tw_reuse = %v, tcp_fin_timeout = %v; want both read", r.TCPTwReuse, r.TCPFinTimeout)
+	}
+	if r.OS != "linux" || len(r.Unsupported) != 0 {
+		t.Errorf("OS = %q, Unsupported = %q; want linux and nothing unsupported", r.OS, r.Unsupported)
+	}
+	// connect() picks local ports from the range, so every client counts.
+	d := findDest(r, ln.Addr().String())
+	if d == nil {
+		t.Fatalf("no destination %s in %+v", ln.Addr(), r.Destinations)
+	}
+	if d.PortsUsed != n || d.States["ESTABLISHED"] != n || d.Level != "ok" {
+		t.Errorf("destination = %+v, want %d ports used, %d ESTABLISHED, level ok", d, n, n)
+	}
+	if want := float64(n) / float64(r.UsablePorts) * 100; d.UsagePercent != want {
+		t.Errorf("UsagePercent = %v, want %v", d.UsagePercent, want)
+	}
+}
+
+func TestReportJSONKeys(t *testing.T) {
+	ln := server(t)
+	dialN(t, ln.Addr().String(), 1)
+	r, err := Watch(context.Background(), 10*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"os", "ip_local_port_range", "ports_in_range", "reserved", "reserved_in_range",
+		"usable_ports", "tcp_tw_reuse", "tcp_fin_timeout", "states", "destinations", "listeners_in_range", "level"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("report JSON has no %q: %s", k, b)
+		}
+	}
+	dests, _ := m["destinations"].([]any)
+	if len(dests) == 0 {
+		t.Fatalf("report JSON has no destinations: %s", b)
+	}
+	d, _ := dests[0].(map[string]any)
+	for _, k := range []string{"remote", "ports_used", "usage_percent", "level", "states", "growth_per_s"} {
+		if _, ok := d[k]; !ok {
+			t.Errorf("destination JSON has no %q: %v", k, d)
+		}
+	}
+}
+
+func TestWatchGrowth(t *testing.T) {
+	const n = 20
+	ln := server(t)
+	// Connect well after the first sample and well before the second.
+	var (
+		conns   []net.Conn
+		dialErr error
+		done    = make(chan struct{})
+	)
+	time.AfterFunc(300*time.Millisecond, func() {
+		defer close(done)
+		conns, dialErr = dial(ln.Addr().String(), n)
+	})
+	r, err := Watch(context.Background(), time.Second)
+	<-done
+	t.Cleanup(func() { closeAll(conns) })
+	if err != nil || dialErr != nil {
+		t.Fatal(err, dialErr)
+	}
+	d := findDest(r, ln.Addr().String())
+	if d == nil {
+		t.Fatalf("no destination %s in %+v", ln.Addr(), r.Destinations)
+	}
+	if d.GrowthPerS == nil || *d.GrowthPerS < n/2 || *d.GrowthPerS > n*2 || d.ExhaustionInS == nil {
+		t.Errorf("GrowthPerS = %v, ExhaustionInS = %v; want about %d/s and a time", fmtPtr(d.GrowthPerS), fmtPtr(d.ExhaustionInS), n)
+	}
+}
+
+func TestWatchCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start := time.Now()
+	r, err := Watch(ctx, time.Minute)
+	if !errors.Is(err, context.Canceled) || r == nil {
+		t.Errorf("Watch after cancel = %v, %v; want the first report and context.Canceled", r, err)
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Errorf("Watch took %v to notice the cancel", time.Since(start))
+	}
+	if _, err := Watch(context.Background(), 0); err == nil {
+		t.Error("Watch(0) = nil error, want one naming the interval")
+	}
+}

@@ -1,0 +1,152 @@
+package ports
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// topDestinations is how many destinations WriteText lists.
+const topDestinations = 10
+
+// WriteText writes a human summary of r: the range and what is reserved,
+// the TIME_WAIT-related settings, socket states, the busiest destinations
+// with a usage bar and level, listeners inside the range with the fix, and
+// for warn or crit the usual cures.
+func WriteText(w io.Writer, r *Report) error {
+	ew := &errWriter{w: w}
+	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	p := func(format string, a ...any) { fmt.Fprintf(tw, format, a...) }
+
+	p("Ephemeral ports on %s: level %s\n", r.OS, strings.ToUpper(r.Level))
+	p("  range\t%d-%d (%d ports)\n", r.IPLocalPortRange[0], r.IPLocalPortRange[1], r.PortsInRange)
+	reserved := "none"
+	if len(r.Reserved) > 0 {
+		reserved = strings.Join(r.Reserved, ",")
+	}
+	p("  reserved\t%s (%d in range); usable %d per destination\n", reserved, r.ReservedInRange, r.UsablePorts)
+	if r.TCPTwReuse != nil {
+		p("  tcp_tw_reuse\t%d (%s)\n", *r.TCPTwReuse, twReuseMeaning(*r.TCPTwReuse))
+	}
+	if r.TCPFinTimeout != nil {
+		p("  tcp_fin_timeout\t%d s (bounds FIN_WAIT2 only; TIME_WAIT lasts 60 s regardless)\n", *r.TCPFinTimeout)
+	}
+	if len(r.States) > 0 {
+		p("  states\t%s\n", formatStates(r.States))
+	}
+
+	if len(r.Destinations) > 0 {
+		p("\nBusiest destinations (local ports in the range, of %d usable toward each):\n", r.UsablePorts)
+		growth := r.Destinations[0].GrowthPerS != nil
+		p("  REMOTE\tPORTS\tUSAGE\t\tLEVEL\t")
+		if growth {
+			p("GROWTH/S\tRUNS OUT IN\t")
+		}
+		p("STATES\n")
+		for _, d := range r.Destinations[:min(len(r.Destinations), topDestinations)] {
+			p("  %s\t%d\t%.1f%%\t%s\t%s\t", d.Remote, d.PortsUsed, d.UsagePercent, bar(d.UsagePercent), d.Level)
+			if growth {
+				p("%s\t%s\t", formatGrowth(d.GrowthPerS), formatExhaustion(d.ExhaustionInS))
+			}
+			p("%s\n", formatStates(d.States))
+		}
+		if n := len(r.Destinations) - topDestinations; n > 0 {
+			p("  ... and %d more\n", n)
+		}
+	}
+
+	if len(r.ListenersInRange) > 0 {
+		p("\nListening ports inside the range (a client can take one while its server is down; reserve them):\n")
+		ports := make([]string, 0, len(r.ListenersInRange))
+		for _, l := range r.ListenersInRange {
+			p("  %s\t%s\n", l.Local, l.Fix)
+			ports = append(ports, fmt.Sprint(l.Port))
+		}
+		if ports = slices.Compact(ports); len(ports) > 1 {
+			// Each Fix rewrites the whole list, so applying them one after the
+			// other keeps only the last: offer them together.
+			p("  all at once:\t%s\n", reserveFix(r.Reserved, strings.Join(ports, ",")))
+		}
+	}
+
+	if r.Level == levelWarn || r.Level == levelCrit {
+		p("\nCures: reuse connections (pooling, HTTP keep-alive); let the server close first, so TIME_WAIT lands on it; " +
+			"widen net.ipv4.ip_local_port_range; add source IPs (ports are per 4-tuple); " +
+			"net.ipv4.tcp_tw_reuse=1 to reuse TIME_WAIT ports for outgoing connections.\n")
+	}
+	for _, u := range r.Unsupported {
+		p("\nNot available: %s\n", u)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return ew.err
+}
+
+// errWriter keeps the first write error so WriteText can check once.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(b []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(b)
+	e.err = err
+	return n, err
+}
+
+func twReuseMeaning(v int) string {
+	switch v {
+	case 0:
+		return "off"
+	case 1:
+		return "on"
+	case 2:
+		return "loopback only"
+	}
+	return "unknown"
+}
+
+// formatStates lists states by count, largest first.
+func formatStates(m map[string]int) string {
+	names := slices.SortedFunc(maps.Keys(m), func(a, b string) int {
+		return cmp.Or(m[b]-m[a], strings.Compare(a, b))
+	})
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s %d", n, m[n])
+	}
+	return strings.Join(parts, ", ")
+}
+
+const barWidth = 20
+
+func bar(percent float64) string {
+	n := min(max(int(percent/100*barWidth+0.5), 0), barWidth)
+	return "[" + strings.Repeat("#", n) + strings.Repeat(".", barWidth-n) + "]"
+}
+
+func formatGrowth(g *float64) string {
+	if g == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%+.1f", *g)
+}
+
+func formatExhaustion(s *float64) string {
+	if s == nil {
+		return "-"
+	}
+	if *s > 365*24*3600 {
+		return "> 1 year" // and beyond what a Duration holds, soon
+	}
+	return time.Duration(*s * float64(time.Second)).Round(time.Second).String()
+}

@@ -1,0 +1,131 @@
+package sockstate
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+)
+
+// Sample is one snapshot of the TCP sockets of a network namespace.
+type Sample struct {
+	// States counts sockets by state name (see [StateName]); states with no
+	// socket are absent.
+	States map[string]int
+	// Destinations groups every non-LISTEN socket by its remote IP:port,
+	// sorted by Ports (descending), then by Remote.
+	Destinations []Destination
+	// Listeners holds the local address of every listening socket, sorted by
+	// port, then address.
+	Listeners []netip.AddrPort
+}
+
+// Destination is what the sockets of one remote IP:port hold.
+type Destination struct {
+	// Remote is the peer's address; IPv4-mapped IPv6 addresses are unmapped,
+	// so a peer reached over both families is reported once.
+	Remote netip.AddrPort
+	// Ports is the number of distinct local ports held toward Remote. A local
+	// port is unique per 4-tuple, so this, not the socket total, is what runs
+	// out when connect() fails with EADDRNOTAVAIL.
+	Ports int
+	// LocalPorts lists those ports in ascending order (len(LocalPorts) ==
+	// Ports), so callers can keep only the ones inside the ephemeral range.
+	LocalPorts []uint16
+	// States counts the sockets toward Remote by state name.
+	States map[string]int
+}
+
+// Kernel TCP states (include/net/tcp_states.h).
+const (
+	stateEstablished   = 1
+	stateTimeWait      = 6
+	stateListen        = 10
+	stateBoundInactive = 13
+)
+
+var stateNames = [...]string{
+	1:                  "ESTABLISHED",
+	2:                  "SYN_SENT",
+	3:                  "SYN_RECV",
+	4:                  "FIN_WAIT1",
+	5:                  "FIN_WAIT2",
+	stateTimeWait:      "TIME_WAIT",
+	7:                  "CLOSE",
+	8:                  "CLOSE_WAIT",
+	9:                  "LAST_ACK",
+	stateListen:        "LISTEN",
+	11:                 "CLOSING",
+	12:                 "NEW_SYN_RECV",
+	stateBoundInactive: "BOUND_INACTIVE",
+}
+
+// StateName returns the kernel's name for TCP state s ("ESTABLISHED",
+// "TIME_WAIT", ...), or "STATE_<n>" for a value it does not know.
+func StateName(s uint8) string {
+	if int(s) < len(stateNames) && stateNames[s] != "" {
+		return stateNames[s]
+	}
+	return fmt.Sprintf("STATE_%d", s)
+}
+
+// entry is one socket as the platform code reports it.
+type entry struct {
+	state         uint8
+	local, remote netip.AddrPort
+}
+
+// unmap turns ::ffff:a.b.c.d into a.b.c.d, so that a dual-stack socket and
+// an IPv4 socket toward the same peer land in one Destination.
+func unmap(ap netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+// build aggregates sockets into a Sample.
+func build(entries []entry) *Sample {
+	type acc struct {
+		ports  map[uint16]struct{}
+		states map[string]int
+	}
+	s := &Sample{States: make(map[string]int)}
+	byRemote := make(map[netip.AddrPort]*acc)
+	for _, e := range entries {
+		name := StateName(e.state)
+		s.States[name]++
+		if e.state == stateListen {
+			s.Listeners = append(s.Listeners, unmap(e.local))
+			continue
+		}
+		remote := unmap(e.remote)
+		a := byRemote[remote]
+		if a == nil {
+			a = &acc{ports: make(map[uint16]struct{}), states: make(map[string]int)}
+			byRemote[remote] = a
+		}
+		a.ports[e.local.Port()] = struct{}{}
+		a.states[name]++
+	}
+	s.Destinations = make([]Destination, 0, len(byRemote))
+	for remote, a := range byRemote {
+		ports := make([]uint16, 0, len(a.ports))
+		for p := range a.ports {
+			ports = append(ports, p)
+		}
+		slices.Sort(ports)
+		s.Destinations = append(s.Destinations, Destination{
+			Remote: remote, Ports: len(ports), LocalPorts: ports, States: a.states,
+		})
+	}
+	slices.SortFunc(s.Destinations, func(a, b Destination) int {
+		if a.Ports != b.Ports {
+			return b.Ports - a.Ports
+		}
+		return a.Remote.Compare(b.Remote)
+	})
+	slices.SortFunc(s.Listeners, func(a, b netip.AddrPort) int {
+		if a.Port() != b.Port() {
+			return int(a.Port()) - int(b.Port())
+		}
+		return a.Addr().Compare(b.Addr())
+	})
+	return s
+}

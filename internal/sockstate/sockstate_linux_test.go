@@ -1,0 +1,176 @@
+package sockstate
+
+import (
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// drainServer accepts on ln and closes each connection once the peer has
+// closed it, so a client that closes first ends in TIME_WAIT, not FIN_WAIT2.
+func drainServer(t *testing.T, ln net.Listener) {
+	t.Helper()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				io.Copy(io.Discard, c)
+			})
+		}
+	})
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+}
+
+// listenLoopback listens on a random address of 127.0.0.0/8 (all of it is
+// loopback on Linux), so TIME_WAIT sockets left toward an earlier listener
+// on the same port cannot be counted toward this one.
+func listenLoopback(t *testing.T) net.Listener {
+	t.Helper()
+	ip := netip.AddrFrom4([4]byte{127, byte(1 + rand.IntN(254)), byte(rand.IntN(256)), byte(1 + rand.IntN(254))})
+	ln, err := net.Listen("tcp", netip.AddrPortFrom(ip, 0).String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
+}
+
+func findDest(s *Sample, remote netip.AddrPort) *Destination {
+	for i := range s.Destinations {
+		if s.Destinations[i].Remote == remote {
+			return &s.Destinations[i]
+		}
+	}
+	return nil
+}
+
+func dial(t *testing.T, addr string, n int) []net.Conn {
+	t.Helper()
+	conns := make([]net.Conn, n)
+	for i := range conns {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatalf("dial %s: %v", addr, err)
+		}
+		t.Cleanup(func() { c.Close() })
+		conns[i] = c
+	}
+	return conns
+}
+
+func TestTakeEstablishedThenTimeWait(t *testing.T) {
+	const n = 20
+	ln := listenLoopback(t)
+	drainServer(t, ln)
+	remote := ln.Addr().(*net.TCPAddr).AddrPort()
+	conns := dial(t, remote.String(), n)
+
+	s, err := Take()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(s.Listeners, remote) {
+		t.Errorf("Listeners = %v, want it to contain %v", s.Listeners, remote)
+	}
+	d := findDest(s, remote)
+	if d == nil {
+		t.Fatalf("no destination %v in %+v", remote, s.Destinations)
+	}
+	if d.Ports != n || len(d.LocalPorts) != n {
+		t.Errorf("Ports = %d (%d local ports), want %d", d.Ports, len(d.LocalPorts), n)
+	}
+	if got := d.States["ESTABLISHED"]; got < n {
+		t.Errorf("ESTABLISHED toward %v = %d, want >= %d", remote, got, n)
+	}
+	tw, est, err := Count()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Both ends of each loopback connection are in this namespace.
+	if est < 2*n {
+		t.Errorf("Count() = %d TIME_WAIT, %d ESTABLISHED; want >= %d ESTABLISHED", tw, est, 2*n)
+	}
+
+	for _, c := range conns {
+		c.Close()
+	}
+	// The server closes after reading EOF; poll until the handshake is done.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if s, err = Take(); err != nil {
+			t.Fatal(err)
+		}
+		d = findDest(s, remote)
+		if d != nil && d.States["TIME_WAIT"] == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after closing %d clients first, destination %v = %+v, want %d TIME_WAIT", n, remote, d, n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if d.Ports != n {
+		t.Errorf("Ports in TIME_WAIT = %d, want %d", d.Ports, n)
+	}
+	if tw, _, err = Count(); err != nil || tw < n {
+		t.Errorf("Count() TIME_WAIT = %d, %v; want >= %d", tw, err, n)
+	}
+}
+
+func TestTakeUnmapsDualStack(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::]:0")
+	if err != nil {
+		t.Skipf("no IPv6 dual-stack listener: %v", err)
+	}
+	drainServer(t, ln)
+	port := ln.Addr().(*net.TCPAddr).AddrPort().Port()
+	c := dial(t, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port).String(), 1)[0]
+	client := c.LocalAddr().(*net.TCPAddr).AddrPort()
+
+	s, err := Take()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The accepted socket is AF_INET6 with ::ffff:127.0.0.1 at both ends.
+	d := findDest(s, client)
+	if d == nil || d.States["ESTABLISHED"] != 1 || d.LocalPorts[0] != port {
+		t.Errorf("destination %v (server side of a dual-stack accept) = %+v, want 1 ESTABLISHED from port %d", client, d, port)
+	}
+	for _, d := range s.Destinations {
+		if d.Remote.Addr().Is4In6() {
+			t.Errorf("destination %v is IPv4-mapped; want unmapped", d.Remote)
+		}
+	}
+	if want := netip.AddrPortFrom(netip.IPv6Unspecified(), port); !slices.Contains(s.Listeners, want) {
+		t.Errorf("Listeners = %v, want it to contain %v", s.Listeners, want)
+	}
+}
+
+func BenchmarkTake(b *testing.B) {
+	for b.Loop() {
+		if _, err := Take(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCount(b *testing.B) {
+	for b.Loop() {
+		if _, _, err := Count(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
