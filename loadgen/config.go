@@ -41,7 +41,11 @@ type Config struct {
 	Linger          int           `json:"linger"` // SO_LINGER seconds; -1 = kernel default
 	BindNoPort      bool          `json:"bind_no_port,omitempty"`
 	SourceIPs       []string      `json:"source_ips,omitempty"`
-	Interval        time.Duration `json:"interval_ns"`
+	// AwaitServerClose makes a ModeNew client read to the server's EOF
+	// before closing, as HTTP/1.0-style clients do, so a server that
+	// closes after answering really closes first and keeps the TIME_WAIT.
+	AwaitServerClose bool          `json:"await_server_close,omitempty"`
+	Interval         time.Duration `json:"interval_ns"`
 	// SustainExhaustion keeps a run in the host's own network namespace
 	// going after its first EADDRNOTAVAIL. Off, such a run stops there so
 	// the host's other programs are not starved of ports.
@@ -120,6 +124,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Linger < -1 {
 		return fmt.Errorf("linger: must be -1 (kernel default), 0 (RST on close) or seconds > 0, got %d", c.Linger)
+	}
+	if c.AwaitServerClose && c.Mode != ModeNew {
+		return fmt.Errorf("await-close: only applies to --mode new, got mode %q", c.Mode)
 	}
 	if c.Interval < 10*time.Millisecond {
 		return fmt.Errorf("interval: must be >= 10ms, got %s", c.Interval)

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"sync/atomic"
@@ -130,6 +131,9 @@ func (w *worker) request(ctx context.Context, intended time.Time) {
 		w.bytesReceived += int64(n)
 	}
 	end := time.Now()
+	if err == nil && r.cfg.AwaitServerClose {
+		err = awaitEOF(c, w.buf)
+	}
 	if err != nil {
 		w.fail(ctx, err, end)
 		c.Close()
@@ -241,4 +245,20 @@ func (w *worker) finish() {
 	w.live.Store(nil)
 	w.r.intervals.submit(w.iv)
 	w.iv = nil
+}
+
+// errNoServerClose is the failure of a server that answered but did not
+// close when the client waited for it to.
+var errNoServerClose = errors.New("server sent more data instead of closing")
+
+// awaitEOF reads until the server's FIN. Any further byte is an error.
+func awaitEOF(c *net.TCPConn, buf []byte) error {
+	n, err := c.Read(buf[:1])
+	if err == io.EOF {
+		return nil
+	}
+	if err == nil && n > 0 {
+		return errNoServerClose
+	}
+	return err
 }

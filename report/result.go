@@ -31,6 +31,12 @@ type Result struct {
 	Throughput Throughput       `json:"throughput"`
 	Latency    Latencies        `json:"latency"`
 	Timeline   []Interval       `json:"timeline"`
+	// Prediction is what theory expected of a sandbox run, computed
+	// before it started; Checks compare it with what was measured.
+	Prediction *Prediction `json:"prediction,omitempty"`
+	Checks     []Check     `json:"checks,omitempty"`
+	// Sockets is the namespace's socket table when the run ended.
+	Sockets *Sockets `json:"sockets,omitempty"`
 	// Notes are plain-language remarks the engine wants a reader to see,
 	// such as why a run stopped early.
 	Notes []string `json:"notes,omitempty"`
@@ -112,4 +118,48 @@ type Interval struct {
 	Established       int              `json:"established"`
 	P50US             int64            `json:"p50_us"`
 	P99US             int64            `json:"p99_us"`
+}
+
+// Prediction is what the kernel's rules say a run should see, given the
+// namespace's port settings and the run's strategy.
+type Prediction struct {
+	// UsablePorts is the ephemeral range minus reserved ports in it; each
+	// (source IP, destination IP:port) has that many.
+	UsablePorts int `json:"usable_ports"`
+	// PortSpaces is the number of (source, destination) pairs the load
+	// spreads over: the usable ports multiply by it.
+	PortSpaces int `json:"port_spaces"`
+	// ClientTimeWait is whether closed client connections hold their port
+	// in TIME_WAIT (the client closes first without SO_LINGER 0).
+	ClientTimeWait bool `json:"client_time_wait"`
+	// HoldS is how long a closed port stays unusable for the same 4-tuple:
+	// 60 s of TIME_WAIT, or tcp_tw_reuse_delay when TIME_WAIT reuse applies.
+	HoldS float64 `json:"hold_s"`
+	// OnsetAfterConnections is how many new connections succeed before the
+	// first EADDRNOTAVAIL; 0 when exhaustion is not expected.
+	OnsetAfterConnections int64 `json:"onset_after_connections"`
+	// SustainableConnectionsPerS is the churn the ports allow for ever:
+	// ports / hold time; 0 when ports are not the limit.
+	SustainableConnectionsPerS float64 `json:"sustainable_connections_per_s"`
+	// Why says the reasoning in words.
+	Why string `json:"why"`
+}
+
+// Check is one predicted figure beside its measurement.
+type Check struct {
+	Name      string  `json:"name"`
+	Predicted float64 `json:"predicted"`
+	Measured  float64 `json:"measured"`
+	Ratio     float64 `json:"ratio"` // measured / predicted
+}
+
+// Sockets summarizes a namespace's TCP socket table.
+type Sockets struct {
+	States map[string]int `json:"states"`
+	// TimeWaitClient counts TIME_WAIT sockets toward the target (the
+	// client's side); TimeWaitServer those on the target's port.
+	TimeWaitClient int `json:"time_wait_client"`
+	TimeWaitServer int `json:"time_wait_server"`
+	// TargetPortsHeld is how many local ports are held toward the target.
+	TargetPortsHeld int `json:"target_ports_held"`
 }

@@ -30,9 +30,12 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"echo":    {"run a TCP echo server", cmdEcho},
-		"load":    {"send load to an echo server and measure it", cmdLoad},
-		"version": {"print the version", cmdVersion},
+		"echo":      {"run a TCP echo server", cmdEcho},
+		"load":      {"send load to an echo server and measure it", cmdLoad},
+		"run":       {"reproduce port exhaustion in a private network namespace (default lab) and explain it", cmdRun},
+		"ports":     {"inspect this host's ephemeral ports, read-only", cmdPorts},
+		"__sandbox": {"", cmdSandbox},
+		"version":   {"print the version", cmdVersion},
 	}
 }
 

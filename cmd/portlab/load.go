@@ -29,6 +29,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.Linger, "linger", cfg.Linger, "SO_LINGER seconds on client sockets: 0 = close sends RST (no TIME_WAIT), -1 = kernel default")
 	fs.BoolVar(&cfg.BindNoPort, "bind-no-port", false, "set IP_BIND_ADDRESS_NO_PORT (with --source-ips: the port is chosen at connect, per 4-tuple)")
 	fs.StringSliceVar(&cfg.SourceIPs, "source-ips", nil, "bind connections to these source addresses in turn (each has its own port space)")
+	fs.BoolVar(&cfg.AwaitServerClose, "await-close", false, "--mode new: read to the server's EOF before closing, so a server that closes first (echo --close server) keeps the TIME_WAIT")
 	fs.DurationVar(&cfg.Interval, "interval", cfg.Interval, "timeline interval")
 	fs.BoolVar(&cfg.SustainExhaustion, "sustain-exhaustion", false, "in the host's own network namespace, keep going after the first EADDRNOTAVAIL (drains this host's ports!)")
 	fs.StringVar(&cfg.Label, "label", "", "name of this run in reports")

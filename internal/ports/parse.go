@@ -76,9 +76,9 @@ func formatRanges(rs [][2]int) []string {
 	return out
 }
 
-// reservedInRange counts the distinct reserved ports inside [lo, hi];
+// ReservedInRange counts the distinct reserved ports inside [lo, hi];
 // entries may overlap.
-func reservedInRange(lo, hi int, reserved [][2]int) int {
+func ReservedInRange(lo, hi int, reserved [][2]int) int {
 	var clipped [][2]int
 	for _, r := range reserved {
 		a, b := max(r[0], lo), min(r[1], hi)

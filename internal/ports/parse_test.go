@@ -50,8 +50,8 @@ func TestReservedInRange(t *testing.T) {
 		{1000, 1999, [][2]int{{1100, 1199}, {1150, 1249}, {1100, 1100}}, 150},
 		{1000, 1999, [][2]int{{0, 65535}}, 1000},
 	} {
-		if got := reservedInRange(tt.lo, tt.hi, tt.reserved); got != tt.want {
-			t.Errorf("reservedInRange(%d, %d, %v) = %d, want %d", tt.lo, tt.hi, tt.reserved, got, tt.want)
+		if got := ReservedInRange(tt.lo, tt.hi, tt.reserved); got != tt.want {
+			t.Errorf("ReservedInRange(%d, %d, %v) = %d, want %d", tt.lo, tt.hi, tt.reserved, got, tt.want)
 		}
 	}
 }

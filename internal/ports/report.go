@@ -107,7 +107,7 @@ func levelRank(l string) int { return slices.Index([]string{levelOK, levelWarn, 
 // destination holding none is left out. The result is sorted by PortsUsed
 // descending, then by remote address, and is never nil.
 func FromSample(rangeLo, rangeHi int, reserved [][2]int, s *sockstate.Sample) []Destination {
-	usable := rangeHi - rangeLo + 1 - reservedInRange(rangeLo, rangeHi, reserved)
+	usable := rangeHi - rangeLo + 1 - ReservedInRange(rangeLo, rangeHi, reserved)
 	type dest struct {
 		remote netip.AddrPort
 		d      Destination
@@ -193,6 +193,6 @@ func setRange(r *Report, lo, hi int, reserved [][2]int) {
 	r.IPLocalPortRange = [2]int{lo, hi}
 	r.PortsInRange = hi - lo + 1
 	r.Reserved = formatRanges(reserved)
-	r.ReservedInRange = reservedInRange(lo, hi, reserved)
+	r.ReservedInRange = ReservedInRange(lo, hi, reserved)
 	r.UsablePorts = r.PortsInRange - r.ReservedInRange
 }

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/portlab/portlab/report"
+	"github.com/portlab/portlab/scenarios"
+)
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("run", "run [SCENARIO...] [flags]\n\nRuns scenarios in private network namespaces (default: "+scenarios.Default+").\nBuilt-in scenarios: "+fmt.Sprint(scenarios.Names()), stderr)
+	outDir := fs.StringP("out", "o", "", "write each run's result JSON and the report to this directory")
+	if code, done := parse(fs, args, stderr); done {
+		return code
+	}
+	names := fs.Args()
+	if len(names) == 0 {
+		names = []string{scenarios.Default}
+	}
+	var list []*scenarios.Scenario
+	for _, n := range names {
+		sc, err := scenarios.Builtin(n)
+		if err != nil {
+			return usageError(stderr, "run", err)
+		}
+		list = append(list, sc)
+	}
+	if *outDir != "" {
+		if err := os.MkdirAll(*outDir, 0o755); err != nil {
+			fmt.Fprintf(stderr, "portlab run: %v\n", err)
+			return exitFailure
+		}
+	}
+
+	code := exitOK
+	for _, sc := range list {
+		if isTerminal(stderr) {
+			fmt.Fprintf(stderr, "running %s: %d runs in private network namespaces...\n", sc.Name, len(sc.Runs))
+		}
+		lab, err := scenarios.Execute(ctx, sc, stderr)
+		if errors.Is(err, scenarios.ErrNoSandbox) {
+			fmt.Fprintf(stderr, "portlab run: %v\n", err)
+			fmt.Fprintln(stderr, "Fallback: run 'portlab echo' and 'portlab load --target HOST:PORT' against a host you choose;")
+			fmt.Fprintln(stderr, "in the host's own namespace the load stops at the first EADDRNOTAVAIL (leave --sustain-exhaustion off).")
+			return exitFailure
+		}
+		if err != nil {
+			code = exitInterrupted
+		}
+		if lab == nil {
+			continue
+		}
+		if len(lab.Failures) > 0 && code == exitOK {
+			code = exitFailure
+		}
+		var buf bytes.Buffer
+		scenarios.WriteLab(&buf, lab)
+		stdout.Write(buf.Bytes())
+		if *outDir != "" {
+			if werr := writeLab(*outDir, lab, buf.Bytes()); werr != nil {
+				fmt.Fprintf(stderr, "portlab run: %v\n", werr)
+				return exitFailure
+			}
+		}
+		if code == exitInterrupted {
+			break
+		}
+	}
+	return code
+}
+
+// writeLab writes one result JSON per run and the printed report.
+func writeLab(dir string, lab *scenarios.Lab, text []byte) error {
+	for _, r := range lab.Results {
+		name := fmt.Sprintf("%s-%s.json", lab.Scenario.Name, r.Label)
+		if err := report.WriteFile(filepath.Join(dir, name), r); err != nil {
+			return err
+		}
+	}
+	return report.WriteFileAtomic(filepath.Join(dir, lab.Scenario.Name+"-report.txt"), text)
+}
+
+// cmdSandbox is the child side of portlab run, inside its namespace.
+func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return scenarios.ChildMain(ctx, os.Stdin, stdout, stderr)
+}

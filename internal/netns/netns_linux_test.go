@@ -1,0 +1,283 @@
+package netns_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/portlab/portlab/internal/netns"
+	"github.com/portlab/portlab/internal/netns/netnstest"
+)
+
+const portRange = "net.ipv4.ip_local_port_range"
+
+func hostRange(t *testing.T) string {
+	t.Helper()
+	v, err := netns.ReadSysctl(portRange)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestSetupInNamespace(t *testing.T) {
+	sysctls := map[string]string{
+		portRange:               "40000 40999",
+		"net.ipv4.tcp_tw_reuse": "0",
+	}
+	before := hostRange(t) // in the child: the new namespace's default
+	netnstest.Run(t, sysctls, func(t *testing.T) {
+		for name, want := range sysctls {
+			got, err := netns.ReadSysctl(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("ReadSysctl(%q) = %q, want %q", name, got, want)
+			}
+		}
+		if netns.IsHost() {
+			t.Error("IsHost() = true inside the namespace, want false")
+		}
+		if !netns.Inside() {
+			t.Error("Inside() = false inside the namespace, want true")
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("listen on lo: %v", err)
+		}
+		defer ln.Close()
+		c, err := net.DialTimeout("tcp", ln.Addr().String(), 5*time.Second)
+		if err != nil {
+			t.Fatalf("dial on lo: %v", err)
+		}
+		defer c.Close()
+		if port := c.LocalAddr().(*net.TCPAddr).Port; port < 40000 || port > 40999 {
+			t.Errorf("client port %d, want one from the namespace's range 40000-40999", port)
+		}
+	})
+	if netns.Inside() {
+		return // the host checks below belong to the parent
+	}
+	if after := hostRange(t); after != before {
+		t.Errorf("host %s changed from %q to %q", portRange, before, after)
+	}
+}
+
+// TestConnectExhaustsPortRange reproduces the failure portlab is about: with
+// 1,000 ephemeral ports, tcp_tw_reuse off and the client closing first, every
+// port ends in TIME_WAIT and connect() fails with EADDRNOTAVAIL.
+func TestConnectExhaustsPortRange(t *testing.T) {
+	netnstest.Run(t, map[string]string{
+		portRange:               "40000 40999",
+		"net.ipv4.tcp_tw_reuse": "0",
+	}, func(t *testing.T) {
+		addr := drainServer(t)
+		const maxTries, maxTime = 5000, 10 * time.Second
+		deadline := time.Now().Add(maxTime)
+		connects := 0
+		var err error
+		for i := 0; i < maxTries && time.Now().Before(deadline); i++ {
+			var c net.Conn
+			c, err = net.DialTimeout("tcp", addr, time.Second)
+			if err != nil {
+				break
+			}
+			connects++
+			c.Close() // the client closes first, so TIME_WAIT holds its port
+		}
+		t.Logf("%d connects, then: %v", connects, err)
+		if !errors.Is(err, syscall.EADDRNOTAVAIL) {
+			t.Fatalf("last error = %v, want EADDRNOTAVAIL", err)
+		}
+		if connects < 900 || connects > 1000 {
+			t.Errorf("%d successful connects, want 900..1000", connects)
+		}
+	})
+}
+
+// drainServer listens on loopback, and for each connection reads to EOF and
+// closes; it returns the address and stops, waiting for every connection,
+// at the end of the test.
+func drainServer(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				_, _ = io.Copy(io.Discard, c)
+			})
+		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+	})
+	return ln.Addr().String()
+}
+
+func TestSetupRefusesOnHost(t *testing.T) {
+	if netns.Inside() {
+		t.Skip("checks the host; this process is in a namespace")
+	}
+	if !netns.IsHost() {
+		t.Fatal("IsHost() = false on the host, want true")
+	}
+	before := hostRange(t)
+	// The value is the current one, so nothing would change even if Setup
+	// wrongly went ahead.
+	sysctls := map[string]string{portRange: before}
+	if err := netns.Setup(sysctls); err == nil {
+		t.Fatal("Setup on the host returned nil, want an error")
+	} else if !strings.Contains(err.Error(), "refused") {
+		t.Errorf("Setup on the host: %v, want a refusal", err)
+	}
+	if kernelTellsHost() {
+		// A forged PORTLAB_NETNS=1 does not fool IsHost when the kernel can
+		// answer, and Setup still refuses.
+		t.Setenv(netns.EnvInside, "1")
+		if !netns.IsHost() {
+			t.Error("with PORTLAB_NETNS=1 forged on the host, IsHost() = false, want true")
+		}
+		if err := netns.Setup(sysctls); err == nil {
+			t.Error("with PORTLAB_NETNS=1 forged on the host, Setup returned nil, want an error")
+		}
+	}
+	if after := hostRange(t); after != before {
+		t.Errorf("host %s changed from %q to %q", portRange, before, after)
+	}
+}
+
+// kernelTellsHost reports whether IsHost can ask the kernel rather than trust
+// the environment: on Linux 6.18+ the initial namespace has a fixed inode,
+// and root can usually read PID 1's namespace.
+func kernelTellsHost() bool {
+	var st syscall.Stat_t
+	if err := syscall.Stat("/proc/self/ns/net", &st); err == nil && st.Ino == 0xEFFFFFF9 {
+		return true
+	}
+	return syscall.Stat("/proc/1/ns/net", &st) == nil
+}
+
+func TestReadSysctlRejectsBadNames(t *testing.T) {
+	for _, name := range []string{"", "net/ipv4/ip_local_port_range", ".net.ipv4", "net.ipv4.", "net.ipv4.no_such_sysctl"} {
+		if v, err := netns.ReadSysctl(name); err == nil {
+			t.Errorf("ReadSysctl(%q) = %q, nil; want an error", name, v)
+		}
+	}
+}
+
+const envRootless = "PORTLAB_NETNS_TEST_ROOTLESS"
+
+// TestRootless runs TestRootlessHelper as an ordinary user (nobody, when this
+// test runs as root) to check the CLONE_NEWUSER path end to end: Available,
+// then a namespace in which ip_local_port_range is writable.
+func TestRootless(t *testing.T) {
+	if netns.Inside() {
+		t.Skip("starts its own namespaces from the host")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, "-test.run=^TestRootlessHelper$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), envRootless+"=1")
+	if os.Geteuid() == 0 {
+		// go test builds the binary in a 0700 directory: give nobody a copy
+		// it can execute.
+		cmd.Path = copyExecutable(t, exe)
+		cmd.Dir = filepath.Dir(cmd.Path)
+		cmd.SysProcAttr = &syscall.SysProcAttr{
+			Credential: &syscall.Credential{Uid: 65534, Gid: 65534},
+			Pdeathsig:  syscall.SIGKILL,
+		}
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("helper as uid %d: %v\n%s", uidOf(cmd), err, out)
+	}
+	if regexp.MustCompile(`(?m)^--- SKIP: TestRootlessHelper `).Match(out) {
+		t.Skipf("helper as uid %d skipped:\n%s", uidOf(cmd), out)
+	}
+	if !regexp.MustCompile(`(?m)^--- PASS: TestRootlessHelper `).Match(out) {
+		t.Fatalf("helper as uid %d did not pass:\n%s", uidOf(cmd), out)
+	}
+	t.Logf("helper as uid %d:\n%s", uidOf(cmd), out)
+}
+
+func uidOf(cmd *exec.Cmd) int {
+	if cmd.SysProcAttr != nil && cmd.SysProcAttr.Credential != nil {
+		return int(cmd.SysProcAttr.Credential.Uid)
+	}
+	return os.Geteuid()
+}
+
+func copyExecutable(t *testing.T, exe string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "portlab-netns-rootless-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(dir, filepath.Base(exe))
+	if err := os.WriteFile(dst, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// TestRootlessHelper is run by TestRootless, as an ordinary user.
+func TestRootlessHelper(t *testing.T) {
+	if os.Getenv(envRootless) != "1" {
+		t.Skip("helper process for TestRootless")
+	}
+	if !netns.Inside() && os.Geteuid() == 0 {
+		t.Fatal("helper runs as root, want an ordinary user")
+	}
+	netnstest.Run(t, map[string]string{portRange: "40000 40999"}, func(t *testing.T) {
+		if got := os.Geteuid(); got != 0 {
+			t.Errorf("euid in the namespace = %d, want 0 (the caller mapped to root)", got)
+		}
+		if got, err := netns.ReadSysctl(portRange); err != nil || got != "40000 40999" {
+			t.Errorf("ReadSysctl(%q) = %q, %v; want \"40000 40999\"", portRange, got, err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	})
+}

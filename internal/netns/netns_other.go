@@ -1,0 +1,40 @@
+//go:build !linux
+
+package netns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+)
+
+var errUnsupported = fmt.Errorf("netns: network namespaces need Linux: %w", errors.ErrUnsupported)
+
+// Available reports nil if this process can create a private network
+// namespace. Network namespaces exist only on Linux.
+func Available() error { return errUnsupported }
+
+// Command would run the current executable in a new network namespace; the
+// returned command fails to start with an error wrapping
+// errors.ErrUnsupported.
+func Command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "portlab-netns-unsupported", args...)
+	cmd.Err = errUnsupported
+	return cmd
+}
+
+// Setup brings lo up and writes sysctls inside a namespace started by
+// Command. Network namespaces exist only on Linux.
+func Setup(sysctls map[string]string) error { return errUnsupported }
+
+// ReadSysctl reads a Linux sysctl.
+func ReadSysctl(name string) (string, error) { return "", errUnsupported }
+
+// IsHost reports whether the caller is in the host's network namespace;
+// without namespaces it always is.
+func IsHost() bool { return true }
+
+// Init answers the probe started by Available; without namespaces there is
+// none, so it returns at once.
+func Init() {}

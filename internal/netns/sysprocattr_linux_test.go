@@ -1,0 +1,80 @@
+package netns
+
+import (
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func TestSysProcAttr(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		euid, egid int
+		flags      uintptr
+		mapped     bool
+	}{
+		{name: "root", euid: 0, egid: 0, flags: syscall.CLONE_NEWNET},
+		{name: "root with another group", euid: 0, egid: 1000, flags: syscall.CLONE_NEWNET},
+		{name: "user", euid: 1000, egid: 1000, flags: syscall.CLONE_NEWUSER | syscall.CLONE_NEWNET, mapped: true},
+		{name: "nobody", euid: 65534, egid: 65534, flags: syscall.CLONE_NEWUSER | syscall.CLONE_NEWNET, mapped: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := sysProcAttr(tc.euid, tc.egid)
+			if got.Cloneflags != tc.flags {
+				t.Errorf("Cloneflags = %#x, want %#x", got.Cloneflags, tc.flags)
+			}
+			if got.Pdeathsig != syscall.SIGKILL {
+				t.Errorf("Pdeathsig = %v, want SIGKILL", got.Pdeathsig)
+			}
+			var wantUID, wantGID []syscall.SysProcIDMap
+			if tc.mapped {
+				wantUID = []syscall.SysProcIDMap{{ContainerID: 0, HostID: tc.euid, Size: 1}}
+				wantGID = []syscall.SysProcIDMap{{ContainerID: 0, HostID: tc.egid, Size: 1}}
+			}
+			if !slices.Equal(got.UidMappings, wantUID) {
+				t.Errorf("UidMappings = %v, want %v", got.UidMappings, wantUID)
+			}
+			if !slices.Equal(got.GidMappings, wantGID) {
+				t.Errorf("GidMappings = %v, want %v", got.GidMappings, wantGID)
+			}
+			if got.GidMappingsEnableSetgroups {
+				t.Error("GidMappingsEnableSetgroups = true, want false (an unprivileged gid_map needs setgroups denied)")
+			}
+		})
+	}
+}
+
+func TestCommandEnv(t *testing.T) {
+	cmd := Command(t.Context(), "a", "b")
+	if got := cmd.Args[1:]; !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("Args[1:] = %q, want [a b]", got)
+	}
+	if last := cmd.Env[len(cmd.Env)-1]; last != "PORTLAB_NETNS=1" {
+		t.Errorf("last of Env = %q, want PORTLAB_NETNS=1", last)
+	}
+	if cmd.SysProcAttr == nil || cmd.SysProcAttr.Cloneflags&syscall.CLONE_NEWNET == 0 {
+		t.Errorf("SysProcAttr = %+v, want CLONE_NEWNET", cmd.SysProcAttr)
+	}
+}
+
+func TestSysctlPath(t *testing.T) {
+	for _, tc := range []struct{ name, want, err string }{
+		{name: "net.ipv4.ip_local_port_range", want: "/proc/sys/net/ipv4/ip_local_port_range"},
+		{name: "net.ipv4.tcp_tw_reuse", want: "/proc/sys/net/ipv4/tcp_tw_reuse"},
+		{name: "net/ipv4/x", err: "invalid sysctl name"},
+		{name: "../../etc/passwd", err: "invalid sysctl name"},
+		{name: "", err: "invalid sysctl name"},
+	} {
+		got, err := sysctlPath(tc.name)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("sysctlPath(%q) = %q, %v; want error %q", tc.name, got, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("sysctlPath(%q) = %q, %v; want %q", tc.name, got, err, tc.want)
+		}
+	}
+}

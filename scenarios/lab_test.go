@@ -1,0 +1,151 @@
+package scenarios
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portlab/portlab/internal/netns"
+	"github.com/portlab/portlab/internal/sockstate"
+	"github.com/portlab/portlab/report"
+)
+
+// requireSandbox skips (or, with PORTLAB_REQUIRE_NETNS=1, fails) where
+// namespaces cannot be created.
+func requireSandbox(t *testing.T) {
+	t.Helper()
+	if err := netns.Available(); err != nil {
+		if os.Getenv("PORTLAB_REQUIRE_NETNS") == "1" {
+			t.Fatalf("PORTLAB_REQUIRE_NETNS=1 but: %v", err)
+		}
+		t.Skipf("no sandbox here: %v", err)
+	}
+}
+
+// hostPortState is what the lab must leave alone on the host.
+type hostPortState struct {
+	portRange string
+	labSocks  int // host sockets on the lab's port 7777
+}
+
+func readHostPortState(t *testing.T) hostPortState {
+	t.Helper()
+	rng, err := netns.ReadSysctl("net.ipv4.ip_local_port_range")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sockstate.Take()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, d := range s.Destinations {
+		if d.Remote.Port() == 7777 {
+			n += d.Ports
+		}
+	}
+	return hostPortState{rng, n}
+}
+
+func TestDefaultLab(t *testing.T) {
+	requireSandbox(t)
+	before := readHostPortState(t)
+	sc, err := Builtin(Default)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	lab, err := Execute(context.Background(), sc, &stderr)
+	if err != nil {
+		t.Fatalf("Execute: %v\n%s", err, stderr.String())
+	}
+	if len(lab.Failures) > 0 || len(lab.Results) != len(sc.Runs) {
+		t.Fatalf("failures %q, %d results for %d runs\n%s", lab.Failures, len(lab.Results), len(sc.Runs), stderr.String())
+	}
+	byName := map[string]*report.Result{}
+	for _, r := range lab.Results {
+		byName[r.Label] = r
+		if r.Environment.Netns != "sandbox" || r.Environment.IPLocalPortRange != [2]int{40000, 40999} {
+			t.Errorf("%s: environment %+v, want the sandbox with range 40000-40999", r.Label, r.Environment)
+		}
+		if r.Prediction == nil {
+			t.Errorf("%s: no prediction", r.Label)
+		}
+	}
+
+	exhausted := byName["new-conn"]
+	onset, ok := exhausted.Onset["EADDRNOTAVAIL"]
+	if !ok {
+		t.Fatalf("new-conn: no EADDRNOTAVAIL; errors %v", exhausted.Errors)
+	}
+	if ratio := float64(onset.ConnectionsBefore) / float64(exhausted.Prediction.OnsetAfterConnections); ratio < 0.9 || ratio > 1.1 {
+		t.Errorf("new-conn: onset after %d connections, predicted %d: ratio %.2f outside 10%%",
+			onset.ConnectionsBefore, exhausted.Prediction.OnsetAfterConnections, ratio)
+	}
+	if s := exhausted.Sockets; s == nil || s.TimeWaitClient < 900 {
+		t.Errorf("new-conn: sockets %+v, want the range held in client TIME_WAIT", exhausted.Sockets)
+	}
+
+	for _, name := range []string{"pool", "keepalive", "server-closes", "linger0"} {
+		if n := byName[name].Errors["EADDRNOTAVAIL"]; n != 0 {
+			t.Errorf("%s: %d EADDRNOTAVAIL, want none", name, n)
+		}
+		if byName[name].Totals.RequestsOK == 0 {
+			t.Errorf("%s: no successful request", name)
+		}
+	}
+	if s := byName["server-closes"].Sockets; s == nil || s.TimeWaitServer <= s.TimeWaitClient {
+		t.Errorf("server-closes: sockets %+v, want TIME_WAIT on the server's side", s)
+	}
+
+	reuse := byName["tw-reuse"]
+	if reuse.Errors["EADDRNOTAVAIL"] == 0 {
+		t.Errorf("tw-reuse: no EADDRNOTAVAIL at first")
+	}
+	rate, ok := SteadyConnectionsPerS(reuse)
+	if want := reuse.Prediction.SustainableConnectionsPerS; !ok || rate < 0.85*want || rate > 1.15*want {
+		t.Errorf("tw-reuse: steady churn %.0f/s (ok=%v), want within 15%% of %.0f/s; timeline %+v", rate, ok, want, reuse.Timeline)
+	}
+
+	var out bytes.Buffer
+	if err := WriteLab(&out, lab); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"EADDRNOTAVAIL", "Cause (new-conn)", "ports of 40000-40999 toward 127.0.0.1:7777 were held in TIME_WAIT",
+		"tcp_fin_timeout does not change it", "no EADDRNOTAVAIL, as predicted", "RST",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+
+	after := readHostPortState(t)
+	if after != before {
+		t.Errorf("host changed: before %+v, after %+v", before, after)
+	}
+}
+
+func TestExecuteCancelKeepsPartialResult(t *testing.T) {
+	requireSandbox(t)
+	sc, _ := Builtin(Default)
+	ctx, cancel := context.WithCancel(context.Background())
+	// Cancel during the second run (the first lasts 2 s plus start-up).
+	timer := time.AfterFunc(3500*time.Millisecond, cancel)
+	defer timer.Stop()
+	lab, err := Execute(ctx, sc, &bytes.Buffer{})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if lab == nil || len(lab.Results) < 1 || len(lab.Results) >= len(sc.Runs) {
+		t.Fatalf("lab %+v: want the runs done so far", lab)
+	}
+	last := lab.Results[len(lab.Results)-1]
+	if !last.Interrupted {
+		t.Errorf("last run %s not marked interrupted", last.Label)
+	}
+}

@@ -1,0 +1,131 @@
+package scenarios
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/portlab/portlab/report"
+)
+
+// WriteLab writes the lab's comparison table, each prediction beside its
+// measurement, and a diagnosis in plain words.
+func WriteLab(w io.Writer, lab *Lab) error {
+	var b strings.Builder
+	sc := lab.Scenario
+	fmt.Fprintf(&b, "portlab run %s: %s\n", sc.Name, sc.Description)
+	if len(lab.Results) > 0 {
+		e := lab.Results[0].Environment
+		fmt.Fprintf(&b, "sandbox: private network namespace per run, %s, ephemeral ports %d-%d, target %s\n\n",
+			e.Kernel, e.IPLocalPortRange[0], e.IPLocalPortRange[1], lab.Results[0].Target)
+	}
+
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "run\ttw_reuse\treq/s\tconn/s\tEADDRNOTAVAIL\tonset\tconnect p50/p99\ttotal p50/p99\t")
+	for _, r := range lab.Results {
+		onset := "-"
+		if o, ok := r.Onset["EADDRNOTAVAIL"]; ok {
+			onset = fmt.Sprintf("%.3fs, %d ok", o.AtS, o.RequestsOKBefore)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%d\t%s\t%s/%s\t%s/%s\t\n", r.Label, r.Environment.TCPTwReuse,
+			r.Throughput.RequestsPerS, r.Throughput.ConnectionsPerS, r.Errors["EADDRNOTAVAIL"], onset,
+			report.US(r.Latency.Connect.P50US), report.US(r.Latency.Connect.P99US),
+			report.US(r.Latency.Total.P50US), report.US(r.Latency.Total.P99US))
+	}
+	tw.Flush()
+
+	b.WriteString("\nPrediction vs measured\n")
+	for _, r := range lab.Results {
+		for _, c := range r.Checks {
+			fmt.Fprintf(&b, "  %-14s %s\n", r.Label, describeCheck(c))
+		}
+	}
+
+	b.WriteString("\nDiagnosis\n")
+	for _, line := range Diagnose(lab) {
+		fmt.Fprintf(&b, "  %s\n", line)
+	}
+	for _, f := range lab.Failures {
+		fmt.Fprintf(&b, "\n  run failed: %s\n", f)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func describeCheck(c report.Check) string {
+	switch c.Name {
+	case "onset_after_connections":
+		return fmt.Sprintf("onset after %.0f connections, predicted %.0f (usable ports): ratio %.2f", c.Measured, c.Predicted, c.Ratio)
+	case "sustained_connections_per_s":
+		return fmt.Sprintf("steady churn %.0f connections/s, predicted %.0f (ports / tcp_tw_reuse_delay): ratio %.2f", c.Measured, c.Predicted, c.Ratio)
+	case "eaddrnotavail":
+		if c.Measured == 0 {
+			return "no EADDRNOTAVAIL, as predicted"
+		}
+		return fmt.Sprintf("%.0f EADDRNOTAVAIL where none was predicted", c.Measured)
+	}
+	return fmt.Sprintf("%s: predicted %g, measured %g", c.Name, c.Predicted, c.Measured)
+}
+
+// Diagnose explains the lab's outcome: the cause of any exhaustion, then
+// each run's measured effect, from the results alone.
+func Diagnose(lab *Lab) []string {
+	var out []string
+	var cause *report.Result
+	for _, r := range lab.Results {
+		if r.Errors["EADDRNOTAVAIL"] > 0 && cause == nil {
+			cause = r
+		}
+	}
+	if cause != nil {
+		e := cause.Environment
+		n := e.IPLocalPortRange[1] - e.IPLocalPortRange[0] + 1
+		held := "most"
+		if s := cause.Sockets; s != nil {
+			held = fmt.Sprintf("%d", s.TimeWaitClient)
+		}
+		o := cause.Onset["EADDRNOTAVAIL"]
+		out = append(out,
+			fmt.Sprintf("Cause (%s): connect() failed with EADDRNOTAVAIL (\"cannot assign requested address\") %.3f s into the run, after %d connections:",
+				cause.Label, o.AtS, o.ConnectionsBefore),
+			fmt.Sprintf("  %s of the %d ports of %d-%d toward %s were held in TIME_WAIT by the client, which closed first.",
+				held, n, e.IPLocalPortRange[0], e.IPLocalPortRange[1], cause.Target),
+			"  TIME_WAIT lasts 60 s on Linux (TCP_TIMEWAIT_LEN); tcp_fin_timeout does not change it.",
+			"  A local port is unique per (source IP, destination IP:port): more source IPs or destinations multiply the ports.",
+		)
+	} else {
+		out = append(out, "No run exhausted its ports.")
+	}
+	out = append(out, "", "Each run, measured:")
+	for i, r := range lab.Results {
+		lesson := ""
+		if i < len(lab.Scenario.Runs) {
+			lesson = lab.Scenario.Runs[i].Lesson
+		}
+		out = append(out, fmt.Sprintf("- %s: %s.", r.Label, lesson), "    "+measuredEffect(r))
+	}
+	return out
+}
+
+func measuredEffect(r *report.Result) string {
+	var parts []string
+	n := r.Errors["EADDRNOTAVAIL"]
+	if n == 0 {
+		parts = append(parts, fmt.Sprintf("0 EADDRNOTAVAIL in %d requests over %d connections (%.0f req/s)",
+			r.Totals.RequestsOK, r.Totals.ConnectionsOpened, r.Throughput.RequestsPerS))
+	} else {
+		o := r.Onset["EADDRNOTAVAIL"]
+		parts = append(parts, fmt.Sprintf("%d EADDRNOTAVAIL from %.3f s on", n, o.AtS))
+		if rate, ok := SteadyConnectionsPerS(r); ok {
+			parts = append(parts, fmt.Sprintf("then a steady %.0f connections/s", rate))
+		}
+	}
+	if s := r.Sockets; s != nil {
+		parts = append(parts, fmt.Sprintf("TIME_WAIT at the end: %d client side, %d server side", s.TimeWaitClient, s.TimeWaitServer))
+	}
+	if c := r.Errors["ECONNRESET"]; c > 0 {
+		parts = append(parts, fmt.Sprintf("%d ECONNRESET", c))
+	}
+	return strings.Join(parts, "; ")
+}

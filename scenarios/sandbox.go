@@ -1,0 +1,97 @@
+package scenarios
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/portlab/portlab/internal/netns"
+	"github.com/portlab/portlab/report"
+)
+
+// Lab is a scenario's outcome: one result per run, in the scenario's order.
+// Results of runs that could not complete are missing from Results and
+// explained in Failures.
+type Lab struct {
+	Scenario *Scenario
+	Results  []*report.Result
+	Failures []string
+}
+
+// ErrNoSandbox wraps the reason a private network namespace is not
+// available here.
+var ErrNoSandbox = errors.New("the sandbox needs private network namespaces")
+
+// Execute runs every run of sc, each in a fresh private network namespace,
+// one after the other. Cancelling ctx interrupts the current run, whose
+// partial result is kept, and skips the rest; Execute then returns the lab
+// so far with ctx's error.
+func Execute(ctx context.Context, sc *Scenario, stderr io.Writer) (*Lab, error) {
+	if err := netns.Available(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoSandbox, err)
+	}
+	lab := &Lab{Scenario: sc}
+	for i := range sc.Runs {
+		r := &sc.Runs[i]
+		if ctx.Err() != nil {
+			return lab, ctx.Err()
+		}
+		res, err := executeRun(ctx, sc, r, stderr)
+		if res != nil {
+			if res.Label == "" {
+				res.Label = r.Name
+			}
+			lab.Results = append(lab.Results, res)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return lab, ctx.Err()
+			}
+			lab.Failures = append(lab.Failures, fmt.Sprintf("%s: %v", r.Name, err))
+		}
+	}
+	return lab, nil
+}
+
+func executeRun(ctx context.Context, sc *Scenario, r *Run, stderr io.Writer) (*report.Result, error) {
+	spec, err := json.Marshal(childSpec{Sysctls: sc.SysctlsFor(r), Server: r.Server, Load: r.Load})
+	if err != nil {
+		return nil, err
+	}
+	// On cancel the child gets SIGINT, not SIGKILL, so it writes its
+	// partial result; Pdeathsig still reaps it if this process dies.
+	cmd := netns.Command(ctx, ChildArg)
+	cmd.Args[0] = "portlab" // lets a test binary standing in for portlab dispatch
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 15 * time.Second
+	cmd.Stdin = bytes.NewReader(spec)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	runErr := cmd.Run()
+	if errOut.Len() > 0 {
+		stderr.Write(errOut.Bytes())
+	}
+	if out.Len() == 0 {
+		msg := strings.TrimSpace(errOut.String())
+		if msg == "" && runErr != nil {
+			msg = runErr.Error()
+		}
+		return nil, fmt.Errorf("sandbox run failed: %s", msg)
+	}
+	res, err := report.Unmarshal(out.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("sandbox run: %w", err)
+	}
+	var ee *exec.ExitError
+	if errors.As(runErr, &ee) && ee.ExitCode() == childInterrupted {
+		return res, context.Canceled
+	}
+	return res, nil
+}
