@@ -123,14 +123,18 @@ func checkConsistent(t *testing.T, res *report.Result) {
 func TestOpenLoopSendsAtTheRate(t *testing.T) {
 	srv := startEcho(t, nil)
 	cfg := testConfig(srv.Addr().String())
-	cfg.Rate, cfg.Duration, cfg.Concurrency = 400, time.Second, 8
+	cfg.Rate, cfg.Requests, cfg.Concurrency = 400, 200, 8
 	res, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The pacer schedules request n at n/rate: exactly rate*duration sends.
-	if got := res.Totals.RequestsOK + res.Totals.RequestsFailed; got != 400 {
-		t.Errorf("requests sent = %d, want 400", got)
+	if res.Totals.RequestsOK != 200 || res.StopReason != report.StopRequests {
+		t.Errorf("requests_ok = %d, stop %q; want 200, requests", res.Totals.RequestsOK, res.StopReason)
+	}
+	// The pacer schedules request n at n/rate, however many workers are
+	// idle: the 200th cannot start before 199/400 s.
+	if min := 199.0 / 400; res.ElapsedS < min {
+		t.Errorf("elapsed %.3fs: 200 requests at 400/s sent faster than the rate allows (%.3fs)", res.ElapsedS, min)
 	}
 	checkConsistent(t, res)
 }

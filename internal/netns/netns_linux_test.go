@@ -100,8 +100,13 @@ func TestConnectExhaustsPortRange(t *testing.T) {
 		if !errors.Is(err, syscall.EADDRNOTAVAIL) {
 			t.Fatalf("last error = %v, want EADDRNOTAVAIL", err)
 		}
-		if connects < 900 || connects > 1000 {
-			t.Errorf("%d successful connects, want 900..1000", connects)
+		// The listener holds one of the 1,000 ports, so 999 is the usual
+		// count. Linux 6.18 sometimes lets a connect take over a port still
+		// in TIME_WAIT even with tcp_tw_reuse=0 (no overflow or abort
+		// counted): in 1,000 runs, 893 gave 999, 77 gave 1,000 and the rest
+		// 1,001-1,015. Hence the margin above the range size.
+		if connects < 900 || connects > 1050 {
+			t.Errorf("%d successful connects, want 900..1050 (about the 1,000-port range)", connects)
 		}
 	})
 }
