@@ -41,10 +41,12 @@ func TestRealExhaustionInNamespace(t *testing.T) {
 		if !ok || res.Errors["EADDRNOTAVAIL"] == 0 {
 			t.Fatalf("no EADDRNOTAVAIL: errors %v, totals %+v", res.Errors, res.Totals)
 		}
-		// Every successful request held one port in TIME_WAIT: no more can
-		// succeed before onset than the range has ports.
-		if onset.RequestsOKBefore > 1000 || onset.ConnectionsBefore > 1000 {
-			t.Errorf("onset after %d ok / %d connections, want <= 1000 (the range)", onset.RequestsOKBefore, onset.ConnectionsBefore)
+		// Every successful request held one port in TIME_WAIT, so about as
+		// many succeed before onset as the range has ports. Not at most: in
+		// 1,000 runs on Linux 6.18, 3% reached 1,001-1,015, the kernel
+		// handing out a TIME_WAIT port again even with tcp_tw_reuse=0.
+		if onset.RequestsOKBefore > 1050 || onset.ConnectionsBefore > 1050 {
+			t.Errorf("onset after %d ok / %d connections, want about 1000 (the range)", onset.RequestsOKBefore, onset.ConnectionsBefore)
 		}
 		if onset.RequestsOKBefore < 900 {
 			t.Errorf("onset after only %d ok requests, want close to 1000", onset.RequestsOKBefore)
