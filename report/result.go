@@ -37,6 +37,10 @@ type Result struct {
 	Checks     []Check     `json:"checks,omitempty"`
 	// Sockets is the namespace's socket table when the run ended.
 	Sockets *Sockets `json:"sockets,omitempty"`
+	// ListenProbe is a scenario's attempt to start a server after the load.
+	ListenProbe *ListenProbe `json:"listen_probe,omitempty"`
+	// Expectations are a scenario's expect entries, checked.
+	Expectations []Expectation `json:"expectations,omitempty"`
 	// Notes are plain-language remarks the engine wants a reader to see,
 	// such as why a run stopped early.
 	Notes []string `json:"notes,omitempty"`
@@ -162,4 +166,21 @@ type Sockets struct {
 	TimeWaitServer int `json:"time_wait_server"`
 	// TargetPortsHeld is how many local ports are held toward the target.
 	TargetPortsHeld int `json:"target_ports_held"`
+}
+
+// ListenProbe records whether a server could bind Addr after the load, as
+// a server restarting on a busy host would.
+type ListenProbe struct {
+	Addr  string `json:"addr"`
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+}
+
+// Expectation is a scenario's expectation checked against the result.
+type Expectation struct {
+	Path  string  `json:"path"`
+	Want  string  `json:"want"`
+	Value float64 `json:"value"`
+	Pass  bool    `json:"pass"`
+	Why   string  `json:"why,omitempty"` // why it could not be evaluated
 }

@@ -3,10 +3,12 @@ package scenarios
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
+
+	"github.com/vishvananda/netlink"
 
 	"github.com/portlab/portlab/echo"
 	"github.com/portlab/portlab/internal/netns"
@@ -22,9 +24,11 @@ const ChildArg = "__sandbox"
 
 // childSpec is what the parent sends the child on its stdin.
 type childSpec struct {
-	Sysctls map[string]string `json:"sysctls"`
-	Server  echo.Config       `json:"server"`
-	Load    loadgen.Config    `json:"load"`
+	Sysctls     map[string]string `json:"sysctls"`
+	Addresses   []string          `json:"addresses,omitempty"`
+	Server      echo.Config       `json:"server"`
+	Load        loadgen.Config    `json:"load"`
+	ListenProbe string            `json:"listen_probe,omitempty"`
 }
 
 // Exit codes of the child, beyond 0.
@@ -65,6 +69,9 @@ func runChild(ctx context.Context, spec childSpec) (*report.Result, error) {
 	if err := netns.Setup(spec.Sysctls); err != nil {
 		return nil, err
 	}
+	if err := addLoopbackAddresses(spec.Addresses); err != nil {
+		return nil, err
+	}
 	srv, err := echo.New(spec.Server)
 	if err != nil {
 		return nil, err
@@ -83,6 +90,9 @@ func runChild(ctx context.Context, spec childSpec) (*report.Result, error) {
 	res.Environment.Sysctls = spec.Sysctls
 	res.Prediction = &pred
 	res.Checks = Check(pred, res)
+	if spec.ListenProbe != "" {
+		res.ListenProbe = probeListen(spec.ListenProbe)
+	}
 	if s, serr := socketSummary(spec.Load.Target); serr == nil {
 		res.Sockets = s
 	} else {
@@ -113,5 +123,38 @@ func socketSummary(target string) (*report.Sockets, error) {
 	return out, nil
 }
 
-// errNotInSandbox guards code that must only run inside a namespace.
-var errNotInSandbox = errors.New("not inside a portlab sandbox")
+// probeListen tries to start a server on addr, as a service restarting on
+// a host whose clients hold its port would.
+func probeListen(addr string) *report.ListenProbe {
+	p := &report.ListenProbe{Addr: addr}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		p.Error = err.Error()
+		return p
+	}
+	ln.Close()
+	p.OK = true
+	return p
+}
+
+// addLoopbackAddresses puts extra addresses on lo: an address outside
+// 127.0.0.0/8 there is local, but not "loopback" to tcp_tw_reuse=2.
+func addLoopbackAddresses(addrs []string) error {
+	if len(addrs) == 0 {
+		return nil
+	}
+	lo, err := netlink.LinkByName("lo")
+	if err != nil {
+		return err
+	}
+	for _, a := range addrs {
+		addr, err := netlink.ParseAddr(a)
+		if err != nil {
+			return fmt.Errorf("address %s: %w", a, err)
+		}
+		if err := netlink.AddrAdd(lo, addr); err != nil {
+			return fmt.Errorf("add %s to lo: %w", a, err)
+		}
+	}
+	return nil
+}

@@ -149,3 +149,33 @@ func TestExecuteCancelKeepsPartialResult(t *testing.T) {
 		t.Errorf("last run %s not marked interrupted", last.Label)
 	}
 }
+
+// TestCatalogue runs every built-in scenario in the sandbox and holds the
+// kernel to each one's expectations: the scenarios are regression tests.
+func TestCatalogue(t *testing.T) {
+	requireSandbox(t)
+	for _, name := range Names() {
+		if name == Default {
+			continue // TestDefaultLab
+		}
+		t.Run(name, func(t *testing.T) {
+			sc, err := Builtin(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stderr bytes.Buffer
+			lab, err := Execute(context.Background(), sc, &stderr)
+			if err != nil {
+				t.Fatalf("Execute: %v\n%s", err, stderr.String())
+			}
+			if len(lab.Failures) > 0 {
+				t.Fatalf("failures: %q\n%s", lab.Failures, stderr.String())
+			}
+			if failed := lab.Failed(); len(failed) > 0 {
+				var out bytes.Buffer
+				WriteLab(&out, lab)
+				t.Errorf("expectations failed:\n  %s\n%s", strings.Join(failed, "\n  "), out.String())
+			}
+		})
+	}
+}

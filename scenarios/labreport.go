@@ -16,20 +16,21 @@ func WriteLab(w io.Writer, lab *Lab) error {
 	sc := lab.Scenario
 	fmt.Fprintf(&b, "portlab run %s: %s\n", sc.Name, sc.Description)
 	if len(lab.Results) > 0 {
-		e := lab.Results[0].Environment
-		fmt.Fprintf(&b, "sandbox: private network namespace per run, %s, ephemeral ports %d-%d, target %s\n\n",
-			e.Kernel, e.IPLocalPortRange[0], e.IPLocalPortRange[1], lab.Results[0].Target)
+		fmt.Fprintf(&b, "sandbox: a private network namespace per run, Linux %s\n\n", lab.Results[0].Environment.Kernel)
 	}
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "run\ttw_reuse\treq/s\tconn/s\tEADDRNOTAVAIL\tonset\tconnect p50/p99\ttotal p50/p99\t")
+	fmt.Fprintln(tw, "run\tports\ttw_reuse\treq/s\tconn/s\tEADDRNOTAVAIL\tonset\tother errors\tconnect p50/p99\ttotal p50/p99\t")
 	for _, r := range lab.Results {
 		onset := "-"
 		if o, ok := r.Onset["EADDRNOTAVAIL"]; ok {
 			onset = fmt.Sprintf("%.3fs, %d ok", o.AtS, o.RequestsOKBefore)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%d\t%s\t%s/%s\t%s/%s\t\n", r.Label, r.Environment.TCPTwReuse,
+		e := r.Environment
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.0f\t%d\t%s\t%d\t%s/%s\t%s/%s\t\n", r.Label,
+			e.IPLocalPortRange[1]-e.IPLocalPortRange[0]+1, e.TCPTwReuse,
 			r.Throughput.RequestsPerS, r.Throughput.ConnectionsPerS, r.Errors["EADDRNOTAVAIL"], onset,
+			r.Totals.RequestsFailed-r.Errors["EADDRNOTAVAIL"],
 			report.US(r.Latency.Connect.P50US), report.US(r.Latency.Connect.P99US),
 			report.US(r.Latency.Total.P50US), report.US(r.Latency.Total.P99US))
 	}
@@ -39,6 +40,23 @@ func WriteLab(w io.Writer, lab *Lab) error {
 	for _, r := range lab.Results {
 		for _, c := range r.Checks {
 			fmt.Fprintf(&b, "  %-14s %s\n", r.Label, describeCheck(c))
+		}
+	}
+
+	if lab.HasExpectations() {
+		b.WriteString("\nExpectations\n")
+		for _, r := range lab.Results {
+			for _, e := range r.Expectations {
+				verdict := "PASS"
+				if !e.Pass {
+					verdict = "FAIL"
+				}
+				detail := fmt.Sprintf("%g", e.Value)
+				if e.Why != "" {
+					detail = e.Why
+				}
+				fmt.Fprintf(&b, "  %s  %-14s %s %s (got %s)\n", verdict, r.Label, e.Path, e.Want, detail)
+			}
 		}
 	}
 
@@ -94,7 +112,19 @@ func Diagnose(lab *Lab) []string {
 			"  TIME_WAIT lasts 60 s on Linux (TCP_TIMEWAIT_LEN); tcp_fin_timeout does not change it.",
 			"  A local port is unique per (source IP, destination IP:port): more source IPs or destinations multiply the ports.",
 		)
-	} else {
+	}
+	for _, r := range lab.Results {
+		if o, ok := r.Onset["EADDRINUSE"]; ok {
+			out = append(out,
+				fmt.Sprintf("Cause (%s): bind() failed with EADDRINUSE (\"address already in use\") %.3f s into the run, after %d connections:",
+					r.Label, o.AtS, o.ConnectionsBefore),
+				"  binding a source address before connect() makes bind() pick the port without knowing the destination,",
+				"  so it cannot share a port across 4-tuples and skips every port held in TIME_WAIT.",
+				"  IP_BIND_ADDRESS_NO_PORT (--bind-no-port) leaves the port to connect().")
+			break
+		}
+	}
+	if len(out) == 0 {
 		out = append(out, "No run exhausted its ports.")
 	}
 	out = append(out, "", "Each run, measured:")
@@ -109,23 +139,60 @@ func Diagnose(lab *Lab) []string {
 }
 
 func measuredEffect(r *report.Result) string {
-	var parts []string
-	n := r.Errors["EADDRNOTAVAIL"]
-	if n == 0 {
-		parts = append(parts, fmt.Sprintf("0 EADDRNOTAVAIL in %d requests over %d connections (%.0f req/s)",
-			r.Totals.RequestsOK, r.Totals.ConnectionsOpened, r.Throughput.RequestsPerS))
-	} else {
-		o := r.Onset["EADDRNOTAVAIL"]
-		parts = append(parts, fmt.Sprintf("%d EADDRNOTAVAIL from %.3f s on", n, o.AtS))
-		if rate, ok := SteadyConnectionsPerS(r); ok {
-			parts = append(parts, fmt.Sprintf("then a steady %.0f connections/s", rate))
+	parts := []string{fmt.Sprintf("%d requests ok over %d connections (%.0f req/s)",
+		r.Totals.RequestsOK, r.Totals.ConnectionsOpened, r.Throughput.RequestsPerS)}
+	if len(r.Errors) == 0 {
+		parts = append(parts, "no errors")
+	}
+	for _, class := range report.SortedClasses(r.Errors) {
+		s := fmt.Sprintf("%d %s", r.Errors[class], class)
+		if o, ok := r.Onset[class]; ok {
+			s += fmt.Sprintf(" from %.3f s on", o.AtS)
 		}
+		parts = append(parts, s)
+	}
+	if rate, ok := SteadyConnectionsPerS(r); ok {
+		parts = append(parts, fmt.Sprintf("then a steady %.0f connections/s", rate))
 	}
 	if s := r.Sockets; s != nil {
 		parts = append(parts, fmt.Sprintf("TIME_WAIT at the end: %d client side, %d server side", s.TimeWaitClient, s.TimeWaitServer))
 	}
-	if c := r.Errors["ECONNRESET"]; c > 0 {
-		parts = append(parts, fmt.Sprintf("%d ECONNRESET", c))
+	if p := r.ListenProbe; p != nil {
+		if p.OK {
+			parts = append(parts, fmt.Sprintf("a server could then bind %s", p.Addr))
+		} else {
+			parts = append(parts, fmt.Sprintf("a server could then NOT bind %s: %s", p.Addr, p.Error))
+		}
 	}
 	return strings.Join(parts, "; ")
+}
+
+// HasExpectations reports whether any run carried expectations.
+func (lab *Lab) HasExpectations() bool {
+	for _, r := range lab.Results {
+		if len(r.Expectations) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Failed lists the expectations that did not hold, as "run: path want".
+func (lab *Lab) Failed() []string {
+	var out []string
+	for _, r := range lab.Results {
+		for _, e := range r.Expectations {
+			if !e.Pass {
+				out = append(out, fmt.Sprintf("%s: %s %s (got %g%s)", r.Label, e.Path, e.Want, e.Value, why(e.Why)))
+			}
+		}
+	}
+	return out
+}
+
+func why(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "; " + s
 }

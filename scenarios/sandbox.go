@@ -61,7 +61,10 @@ func Execute(ctx context.Context, sc *Scenario, stderr io.Writer) (*Lab, error) 
 }
 
 func executeRun(ctx context.Context, sc *Scenario, r *Run, stderr io.Writer) (*report.Result, error) {
-	spec, err := json.Marshal(childSpec{Sysctls: sc.SysctlsFor(r), Server: r.Server, Load: r.Load})
+	spec, err := json.Marshal(childSpec{
+		Sysctls: sc.SysctlsFor(r), Addresses: sc.Addresses,
+		Server: r.Server, Load: r.Load, ListenProbe: r.ListenProbe,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -88,6 +91,9 @@ func executeRun(ctx context.Context, sc *Scenario, r *Run, stderr io.Writer) (*r
 	res, err := report.Unmarshal(out.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("sandbox run: %w", err)
+	}
+	for _, e := range r.Expect {
+		res.Expectations = append(res.Expectations, e.Evaluate(res))
 	}
 	var ee *exec.ExitError
 	if errors.As(runErr, &ee) && ee.ExitCode() == childInterrupted {

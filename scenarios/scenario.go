@@ -1,9 +1,10 @@
 package scenarios
 
 import (
+	"embed"
 	"fmt"
 	"maps"
-	"slices"
+	"strings"
 	"time"
 
 	"github.com/portlab/portlab/echo"
@@ -16,7 +17,10 @@ type Scenario struct {
 	Name        string
 	Description string
 	Sysctls     map[string]string
-	Runs        []Run
+	// Addresses are added to lo in every run's namespace (e.g. a
+	// 198.18.0.1/32 that is not a loopback address to the kernel).
+	Addresses []string
+	Runs      []Run
 }
 
 // Run is one variant of a scenario, run in its own namespace.
@@ -27,6 +31,10 @@ type Run struct {
 	Sysctls map[string]string // on top of the scenario's
 	Server  echo.Config
 	Load    loadgen.Config
+	// ListenProbe, when set, is an address a second server tries to bind
+	// after the load: can a service start while the clients hold ports?
+	ListenProbe string
+	Expect      []Expectation
 }
 
 // SysctlsFor returns the sysctls run r applies: the scenario's, then the run's.
@@ -67,78 +75,38 @@ func labLoad(mutate func(*loadgen.Config)) loadgen.Config {
 	return c
 }
 
-// exhaustionLab is the default lab: the exhaustion case beside each cure.
-func exhaustionLab() *Scenario {
-	return &Scenario{
-		Name:        "exhaustion",
-		Description: "new connection per request exhausts 1,000 ports; pooling, keep-alive, tcp_tw_reuse, server-closes-first and SO_LINGER 0 side by side",
-		Sysctls: map[string]string{
-			"net.ipv4.ip_local_port_range": labRange,
-			"net.ipv4.tcp_tw_reuse":        "0",
-		},
-		Runs: []Run{
-			{
-				Name:   "new-conn",
-				Lesson: "a new connection per request, client closes first: every request leaves its port in TIME_WAIT for 60 s",
-				Server: labServer(nil),
-				Load:   labLoad(func(c *loadgen.Config) { c.Label = "new-conn" }),
-			},
-			{
-				Name:   "pool",
-				Lesson: "a pool of 16 connections reuses its ports: nothing waits in TIME_WAIT",
-				Server: labServer(nil),
-				Load:   labLoad(func(c *loadgen.Config) { c.Label, c.Mode = "pool", loadgen.ModePool }),
-			},
-			{
-				Name:   "keepalive",
-				Lesson: "keep-alive: each worker keeps its connection, so ports are opened once, not per request",
-				Server: labServer(nil),
-				Load:   labLoad(func(c *loadgen.Config) { c.Label, c.Mode = "keepalive", loadgen.ModeKeepAlive }),
-			},
-			{
-				Name:    "tw-reuse",
-				Lesson:  "tcp_tw_reuse=1 lets connect() take over a TIME_WAIT port 1 s (tcp_tw_reuse_delay) after its last packet: errors until the first ports age, then churn near ports per second",
-				Sysctls: map[string]string{"net.ipv4.tcp_tw_reuse": "1"},
-				Server:  labServer(nil),
-				Load: labLoad(func(c *loadgen.Config) {
-					c.Label, c.Duration = "tw-reuse", 4*time.Second
-				}),
-			},
-			{
-				Name:   "server-closes",
-				Lesson: "the server closes first, so TIME_WAIT lands on the server's side, where it costs no ephemeral port",
-				Server: labServer(func(c *echo.Config) { c.Close = echo.CloseServer }),
-				Load: labLoad(func(c *loadgen.Config) {
-					c.Label, c.AwaitServerClose = "server-closes", true
-				}),
-			},
-			{
-				Name:   "linger0",
-				Lesson: "SO_LINGER 0 makes close() send RST: no TIME_WAIT, but data still in flight is lost and the peer sees ECONNRESET",
-				Server: labServer(nil),
-				Load:   labLoad(func(c *loadgen.Config) { c.Label, c.Linger = "linger0", 0 }),
-			},
-		},
-	}
-}
-
-var builtins = map[string]func() *Scenario{
-	"exhaustion": exhaustionLab,
-}
+//go:embed builtin/*.yaml
+var builtinFiles embed.FS
 
 // Default is the scenario `portlab run` runs with no argument.
 const Default = "exhaustion"
 
 // Builtin returns the built-in scenario called name.
 func Builtin(name string) (*Scenario, error) {
-	f, ok := builtins[name]
-	if !ok {
-		return nil, fmt.Errorf("no built-in scenario %q (have: %v)", name, Names())
+	data, err := builtinFiles.ReadFile("builtin/" + name + ".yaml")
+	if err != nil {
+		return nil, fmt.Errorf("no built-in scenario %q (have: %s)", name, strings.Join(Names(), ", "))
 	}
-	return f(), nil
+	return Parse("builtin/"+name+".yaml", data)
 }
 
-// Names lists the built-in scenarios.
+// BuiltinSource returns the YAML of a built-in scenario, for users to copy.
+func BuiltinSource(name string) ([]byte, error) {
+	data, err := builtinFiles.ReadFile("builtin/" + name + ".yaml")
+	if err != nil {
+		return nil, fmt.Errorf("no built-in scenario %q (have: %s)", name, strings.Join(Names(), ", "))
+	}
+	return data, nil
+}
+
+// Names lists the built-in scenarios, the default first.
 func Names() []string {
-	return slices.Sorted(maps.Keys(builtins))
+	entries, _ := builtinFiles.ReadDir("builtin")
+	names := []string{Default}
+	for _, e := range entries {
+		if n := strings.TrimSuffix(e.Name(), ".yaml"); n != Default {
+			names = append(names, n)
+		}
+	}
+	return names
 }

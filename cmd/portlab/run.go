@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/portlab/portlab/report"
 	"github.com/portlab/portlab/scenarios"
@@ -25,7 +26,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var list []*scenarios.Scenario
 	for _, n := range names {
-		sc, err := scenarios.Builtin(n)
+		sc, err := loadScenario(n)
 		if err != nil {
 			return usageError(stderr, "run", err)
 		}
@@ -59,6 +60,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if len(lab.Failures) > 0 && code == exitOK {
 			code = exitFailure
 		}
+		if failed := lab.Failed(); len(failed) > 0 && code == exitOK {
+			for _, f := range failed {
+				fmt.Fprintf(stderr, "portlab run: expectation failed: %s\n", f)
+			}
+			code = exitExpectFailed
+		}
 		var buf bytes.Buffer
 		scenarios.WriteLab(&buf, lab)
 		stdout.Write(buf.Bytes())
@@ -89,4 +96,16 @@ func writeLab(dir string, lab *scenarios.Lab, text []byte) error {
 // cmdSandbox is the child side of portlab run, inside its namespace.
 func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return scenarios.ChildMain(ctx, os.Stdin, stdout, stderr)
+}
+
+// exitExpectFailed is the exit code of a run whose scenario expectations
+// (or --fail-if conditions) did not hold.
+const exitExpectFailed = 3
+
+// loadScenario takes a built-in name or a path to a scenario file.
+func loadScenario(arg string) (*scenarios.Scenario, error) {
+	if strings.HasSuffix(arg, ".yaml") || strings.HasSuffix(arg, ".yml") || strings.ContainsRune(arg, os.PathSeparator) {
+		return scenarios.LoadFile(arg)
+	}
+	return scenarios.Builtin(arg)
 }

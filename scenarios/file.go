@@ -1,0 +1,377 @@
+package scenarios
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/loadgen"
+)
+
+// The scenario file format. Every field is optional unless Validate says
+// otherwise; a run's server, load and sandbox settings override the
+// scenario's.
+type fileScenario struct {
+	Name        string            `yaml:"name"`
+	Description string            `yaml:"description"`
+	Sandbox     map[string]string `yaml:"sandbox"`
+	Addresses   []string          `yaml:"addresses"`
+	Server      fileServer        `yaml:"server"`
+	Defaults    fileLoad          `yaml:"defaults"`
+	Runs        []fileRun         `yaml:"runs"`
+}
+
+type fileRun struct {
+	Name        string            `yaml:"name"`
+	Lesson      string            `yaml:"lesson"`
+	Sandbox     map[string]string `yaml:"sandbox"`
+	Server      fileServer        `yaml:"server"`
+	Load        fileLoad          `yaml:"load"`
+	ListenProbe string            `yaml:"listen_probe"`
+	Expect      map[string]string `yaml:"expect"`
+}
+
+type fileServer struct {
+	Listen   *string        `yaml:"listen"`
+	Close    *string        `yaml:"close"`
+	Linger   *int           `yaml:"linger"`
+	Delay    *time.Duration `yaml:"delay"`
+	Backlog  *int           `yaml:"backlog"`
+	MaxConns *int           `yaml:"max_conns"`
+}
+
+type fileLoad struct {
+	Target          *string        `yaml:"target"`
+	Mode            *string        `yaml:"mode"`
+	Concurrency     *int           `yaml:"concurrency"`
+	PoolSize        *int           `yaml:"pool_size"`
+	RequestsPerConn *int           `yaml:"requests_per_conn"`
+	Rate            *float64       `yaml:"rate"`
+	Duration        *time.Duration `yaml:"duration"`
+	Requests        *int64         `yaml:"requests"`
+	Payload         *int           `yaml:"payload"`
+	ConnectTimeout  *time.Duration `yaml:"connect_timeout"`
+	Timeout         *time.Duration `yaml:"timeout"`
+	ReuseAddr       *bool          `yaml:"reuseaddr"`
+	Linger          *int           `yaml:"linger"`
+	BindNoPort      *bool          `yaml:"bind_no_port"`
+	SourceIPs       []string       `yaml:"source_ips"`
+	AwaitClose      *bool          `yaml:"await_close"`
+	Interval        *time.Duration `yaml:"interval"`
+}
+
+// sandboxSysctls are the sysctl names a scenario may set, short (under
+// net.ipv4) as they appear in files: all of them are per network namespace.
+var sandboxSysctls = map[string]bool{
+	"ip_local_port_range":     true,
+	"ip_local_reserved_ports": true,
+	"tcp_tw_reuse":            true,
+	"tcp_tw_reuse_delay":      true,
+	"tcp_fin_timeout":         true,
+	"tcp_max_tw_buckets":      true,
+	"tcp_timestamps":          true,
+	"tcp_max_syn_backlog":     true,
+	"tcp_syncookies":          true,
+}
+
+// ErrInvalid wraps every problem with a scenario file.
+var ErrInvalid = errors.New("invalid scenario")
+
+// LoadFile reads and validates a scenario file.
+func LoadFile(path string) (*Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes a scenario strictly (unknown fields are errors), applies
+// defaults, then validates it once. Errors read "file:line: field: problem".
+func Parse(file string, data []byte) (*Scenario, error) {
+	var fs fileScenario
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&fs); err != nil {
+		return nil, yamlError(file, err)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlError(file, err)
+	}
+	lines := map[string]int{}
+	indexLines(&root, "", lines)
+	sc, err := build(&fs)
+	if err != nil {
+		var fe *fieldError
+		if errors.As(err, &fe) {
+			return nil, fmt.Errorf("%w: %s:%d: %s: %s", ErrInvalid, file, lineOf(lines, fe.path), fe.path, fe.problem)
+		}
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, file, err)
+	}
+	if sc.Name == "" {
+		sc.Name = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
+	}
+	return sc, nil
+}
+
+// yamlLineRE finds the line number in go.yaml.in/yaml's messages.
+var yamlLineRE = regexp.MustCompile(`line (\d+): (.*)`)
+
+func yamlError(file string, err error) error {
+	msg := err.Error()
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		problem := strings.Replace(m[2], "field ", "", 1)
+		problem = regexp.MustCompile(` in type scenarios\.\w+`).ReplaceAllString(problem, "")
+		if strings.HasSuffix(problem, " not found") {
+			problem = strings.TrimSuffix(problem, " not found") + ": unknown field"
+		}
+		return fmt.Errorf("%w: %s:%s: %s", ErrInvalid, file, m[1], problem)
+	}
+	return fmt.Errorf("%w: %s: %s", ErrInvalid, file, strings.TrimPrefix(msg, "yaml: "))
+}
+
+// indexLines records the line of every mapping key and sequence item under
+// its dotted path ("runs[1].load.concurrency").
+func indexLines(n *yaml.Node, path string, lines map[string]int) {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			indexLines(c, path, lines)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			p := n.Content[i].Value
+			if path != "" {
+				p = path + "." + p
+			}
+			lines[p] = n.Content[i].Line
+			indexLines(n.Content[i+1], p, lines)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			lines[p] = c.Line
+			indexLines(c, p, lines)
+		}
+	}
+}
+
+// lineOf finds the line of path, or of its nearest parent present in the
+// file (a default applied to a run has no line of its own).
+func lineOf(lines map[string]int, path string) int {
+	if _, ok := lines[path]; !ok {
+		// A run's setting that came from the scenario's layer is on the
+		// scenario's line.
+		if m := inheritedRE.FindStringSubmatch(path); m != nil {
+			layer := map[string]string{"load": "defaults", "server": "server", "sandbox": "sandbox"}[m[1]]
+			if l, ok := lines[layer+"."+m[2]]; ok {
+				return l
+			}
+		}
+	}
+	for p := path; p != ""; {
+		if l, ok := lines[p]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return 1
+}
+
+var inheritedRE = regexp.MustCompile(`^runs\[\d+\]\.(load|server|sandbox)\.(.+)$`)
+
+type fieldError struct{ path, problem string }
+
+func (e *fieldError) Error() string { return e.path + ": " + e.problem }
+
+func fieldErr(path, format string, args ...any) error {
+	return &fieldError{path, fmt.Sprintf(format, args...)}
+}
+
+// build applies defaults and validates, turning the file into a Scenario.
+func build(fs *fileScenario) (*Scenario, error) {
+	if fs.Name != "" && !validName.MatchString(fs.Name) {
+		return nil, fieldErr("name", "must be lower-case letters, digits and dashes, got %q", fs.Name)
+	}
+	if len(fs.Runs) == 0 {
+		return nil, fieldErr("runs", "at least one run is required")
+	}
+	sysctls, err := sandbox("sandbox", fs.Sandbox)
+	if err != nil {
+		return nil, err
+	}
+	for i, a := range fs.Addresses {
+		if _, err := netip.ParsePrefix(a); err != nil {
+			return nil, fieldErr(fmt.Sprintf("addresses[%d]", i), "%q is not an address with a prefix length (198.18.0.1/32)", a)
+		}
+	}
+	sc := &Scenario{Name: fs.Name, Description: fs.Description, Sysctls: sysctls, Addresses: fs.Addresses}
+	seen := map[string]bool{}
+	for i, fr := range fs.Runs {
+		at := fmt.Sprintf("runs[%d]", i)
+		if fr.Name == "" {
+			return nil, fieldErr(at+".name", "required")
+		}
+		if !validName.MatchString(fr.Name) {
+			return nil, fieldErr(at+".name", "must be lower-case letters, digits and dashes, got %q", fr.Name)
+		}
+		if seen[fr.Name] {
+			return nil, fieldErr(at+".name", "%q is used by another run", fr.Name)
+		}
+		seen[fr.Name] = true
+		r := Run{Name: fr.Name, Lesson: fr.Lesson}
+		if r.Sysctls, err = sandbox(at+".sandbox", fr.Sandbox); err != nil {
+			return nil, err
+		}
+		if r.Load, err = loadConfig(at, fs.Defaults, fr.Load); err != nil {
+			return nil, err
+		}
+		r.Load.Label = fr.Name
+		if r.Server, err = serverConfig(at, fs.Server, fr.Server, r.Load); err != nil {
+			return nil, err
+		}
+		if fs.Defaults.Target == nil && fr.Load.Target == nil {
+			r.Load.Target = r.Server.Listen // the load goes where the server listens
+		}
+		if fr.ListenProbe != "" {
+			if _, err := netip.ParseAddrPort(fr.ListenProbe); err != nil {
+				return nil, fieldErr(at+".listen_probe", "%q is not IP:PORT", fr.ListenProbe)
+			}
+			r.ListenProbe = fr.ListenProbe
+		}
+		keys := make([]string, 0, len(fr.Expect))
+		for k := range fr.Expect {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			e, err := ParseExpectation(k, fr.Expect[k])
+			if err != nil {
+				return nil, fieldErr(at+".expect."+k, "%v", err)
+			}
+			r.Expect = append(r.Expect, e)
+		}
+		sc.Runs = append(sc.Runs, r)
+	}
+	return sc, nil
+}
+
+var validName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+
+func sandbox(at string, m map[string]string) (map[string]string, error) {
+	out := map[string]string{}
+	for k, v := range m {
+		if !sandboxSysctls[k] {
+			return nil, fieldErr(at+"."+k, "not a sysctl the sandbox sets (have: %s)", strings.Join(sortedKeys(sandboxSysctls), ", "))
+		}
+		if k == "ip_local_port_range" {
+			f := strings.Fields(v)
+			lo, err1 := strconv.Atoi(first(f, 0))
+			hi, err2 := strconv.Atoi(first(f, 1))
+			if len(f) != 2 || err1 != nil || err2 != nil || lo < 1024 || hi > 65535 || lo > hi {
+				return nil, fieldErr(at+"."+k, "want \"LO HI\" with 1024 <= LO <= HI <= 65535, got %q", v)
+			}
+		}
+		out["net.ipv4."+k] = v
+	}
+	return out, nil
+}
+
+func first(f []string, i int) string {
+	if i < len(f) {
+		return f[i]
+	}
+	return ""
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// loadConfig layers the run's load settings over the scenario's defaults
+// over the lab's, and validates the result.
+func loadConfig(at string, defaults, run fileLoad) (loadgen.Config, error) {
+	c := labLoad(nil)
+	for _, l := range []fileLoad{defaults, run} {
+		set(&c.Target, l.Target)
+		if l.Mode != nil {
+			c.Mode = loadgen.Mode(*l.Mode)
+		}
+		set(&c.Concurrency, l.Concurrency)
+		set(&c.PoolSize, l.PoolSize)
+		set(&c.RequestsPerConn, l.RequestsPerConn)
+		set(&c.Rate, l.Rate)
+		set(&c.Duration, l.Duration)
+		set(&c.Requests, l.Requests)
+		set(&c.Payload, l.Payload)
+		set(&c.ConnectTimeout, l.ConnectTimeout)
+		set(&c.Timeout, l.Timeout)
+		set(&c.ReuseAddr, l.ReuseAddr)
+		set(&c.Linger, l.Linger)
+		set(&c.BindNoPort, l.BindNoPort)
+		set(&c.AwaitServerClose, l.AwaitClose)
+		set(&c.Interval, l.Interval)
+		if l.SourceIPs != nil {
+			c.SourceIPs = l.SourceIPs
+		}
+	}
+	if c.Duration > maxRunDuration {
+		return c, fieldErr(at+".load.duration", "a sandbox run lasts at most %s, got %s", maxRunDuration, c.Duration)
+	}
+	if err := c.Validate(); err != nil {
+		field, problem, _ := strings.Cut(err.Error(), ": ")
+		return c, fieldErr(at+".load."+strings.ReplaceAll(field, "-", "_"), "%s", problem)
+	}
+	return c, nil
+}
+
+// maxRunDuration bounds a sandbox run: the lab is for seconds, not hours.
+const maxRunDuration = 5 * time.Minute
+
+func serverConfig(at string, defaults, run fileServer, load loadgen.Config) (echo.Config, error) {
+	c := labServer(nil)
+	// The server reads one request of the client's size before closing.
+	c.Payload = load.Payload
+	for _, s := range []fileServer{defaults, run} {
+		set(&c.Listen, s.Listen)
+		if s.Close != nil {
+			c.Close = echo.ClosePolicy(*s.Close)
+		}
+		set(&c.Linger, s.Linger)
+		set(&c.Delay, s.Delay)
+		set(&c.Backlog, s.Backlog)
+		set(&c.MaxConns, s.MaxConns)
+	}
+	if err := c.Validate(); err != nil {
+		field, problem, _ := strings.Cut(err.Error(), ": ")
+		return c, fieldErr(at+".server."+strings.ReplaceAll(field, "-", "_"), "%s", problem)
+	}
+	return c, nil
+}
+
+func set[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}
