@@ -1,6 +1,8 @@
 package ports
 
 import (
+	"github.com/portlab/portlab/internal/netns"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,7 +18,10 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	netns.Init()
+	goleak.VerifyTestMain(m)
+}
 
 // server listens on loopback and closes each connection after its client
 // does.
