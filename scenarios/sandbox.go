@@ -25,6 +25,11 @@ type Lab struct {
 	Failures []string
 }
 
+// ChildExecutable is the program Execute starts as the sandbox child; empty
+// means this executable. Tests point it at a build without the race
+// detector, so that sandbox measurements run at the speed users see.
+var ChildExecutable string
+
 // ErrNoSandbox wraps the reason a private network namespace is not
 // available here.
 var ErrNoSandbox = errors.New("the sandbox needs private network namespaces")
@@ -72,6 +77,9 @@ func executeRun(ctx context.Context, sc *Scenario, r *Run, stderr io.Writer) (*r
 	// partial result; Pdeathsig still reaps it if this process dies.
 	cmd := netns.Command(ctx, ChildArg)
 	cmd.Args[0] = "portlab" // lets a test binary standing in for portlab dispatch
+	if ChildExecutable != "" {
+		cmd.Path = ChildExecutable
+	}
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 15 * time.Second
 	cmd.Stdin = bytes.NewReader(spec)

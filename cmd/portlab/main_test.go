@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -10,12 +12,47 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/portlab/portlab/internal/netns"
+	"github.com/portlab/portlab/internal/testbin"
+	"github.com/portlab/portlab/scenarios"
 )
 
-func TestMain(m *testing.M) {
+// envSandboxExe carries the full-speed portlab build to the scripts'
+// portlab processes, which run the sandbox child from it.
+const envSandboxExe = "PORTLAB_TEST_SANDBOX_EXE"
+
+// portlabExe is portlab built without the race detector (see testbin).
+var portlabExe string
+
+// cleanupAfter runs cleanup once the tests have run: testscript.Main exits
+// the process itself, so a defer in TestMain would never run.
+type cleanupAfter struct {
+	m       testscript.TestingM
+	cleanup func()
+}
+
+func (c cleanupAfter) Run() int {
+	defer c.cleanup()
+	return c.m.Run()
+}
+
+func TestMain(tm *testing.M) {
+	var m testscript.TestingM = tm
 	netns.Init()
+	if os.Getenv(envSandboxExe) == "" && len(os.Args) > 0 && filepath.Base(os.Args[0]) != "portlab" {
+		exe, cleanup, err := testbin.Portlab()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "cmd/portlab test:", err)
+			os.Exit(1)
+		}
+		portlabExe = exe
+		os.Setenv(envSandboxExe, exe)
+		m = cleanupAfter{m, cleanup}
+	}
 	testscript.Main(m, map[string]func(){
-		"portlab": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
+		"portlab": func() {
+			scenarios.ChildExecutable = os.Getenv(envSandboxExe)
+			os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+		},
 	})
 }
 

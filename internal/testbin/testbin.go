@@ -1,0 +1,34 @@
+// Package testbin builds portlab for tests that must run the real program:
+// as another user, or as the sandbox child at full speed.
+package testbin
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+)
+
+// Portlab builds cmd/portlab, without the race detector, into a new
+// directory under os.TempDir() that every user may read and enter, and
+// returns the binary's path and a function that removes it. Under -race
+// the load engine runs several times slower; a sandbox child built that way
+// would measure the harness, not the kernel.
+func Portlab() (exe string, cleanup func(), err error) {
+	dir, err := os.MkdirTemp("", "portlab-bin-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	if err := os.Chmod(dir, 0o755); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	exe = filepath.Join(dir, "portlab")
+	out, err := exec.Command("go", "build", "-o", exe, "github.com/portlab/portlab/cmd/portlab").CombinedOutput()
+	if err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("go build portlab: %v: %s", err, out)
+	}
+	return exe, cleanup, nil
+}
