@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,5 +45,33 @@ func TestRunRootless(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "lab", "exhaustion-new-conn.json")); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestRunWithoutNamespaces runs portlab where network namespaces are
+// disabled (max_net_namespaces=0 inside a throwaway user namespace): it must
+// say why and what to do instead, and exit 1.
+func TestRunWithoutNamespaces(t *testing.T) {
+	unshare, err := exec.LookPath("unshare")
+	if err != nil {
+		t.Skip("no unshare (util-linux)")
+	}
+	script := `echo 0 > /proc/sys/user/max_net_namespaces && exec "$0" run`
+	cmd := exec.Command(unshare, "--user", "--map-root-user", "sh", "-c", script, portlabExe)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		if os.Getenv("PORTLAB_REQUIRE_NETNS") == "1" {
+			t.Fatalf("could not set up a namespace-less environment: %v\n%s", err, out)
+		}
+		t.Skipf("could not set up a namespace-less environment: %v\n%s", err, out)
+	}
+	if ee.ExitCode() != exitFailure {
+		t.Errorf("exit %d, want %d\n%s", ee.ExitCode(), exitFailure, out)
+	}
+	for _, want := range []string{"the sandbox needs private network namespaces", "max_net_namespaces is 0", "Fallback: run 'portlab echo' and 'portlab load --target HOST:PORT'"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 }
