@@ -34,6 +34,7 @@ func init() {
 		"load":      {"send load to an echo server and measure it", cmdLoad},
 		"run":       {"reproduce port exhaustion in a private network namespace (default lab) and explain it", cmdRun},
 		"ports":     {"inspect this host's ephemeral ports, read-only", cmdPorts},
+		"report":    {"compare results side by side, merge them, gate on --fail-if", cmdReport},
 		"scenarios": {"list the built-in scenarios, or show one as YAML", cmdScenarios},
 		"__sandbox": {"", cmdSandbox},
 		"version":   {"print the version", cmdVersion},

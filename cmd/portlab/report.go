@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/portlab/portlab/report"
+)
+
+// exitFailIf is the exit code when a run meets a --fail-if condition.
+const exitFailIf = 3
+
+// reportFormats are the formats of portlab report, by --format value.
+var reportFormats = map[string]func(*report.Comparison, io.Writer) error{
+	"text":     (*report.Comparison).WriteText,
+	"markdown": (*report.Comparison).WriteMarkdown,
+	"json":     (*report.Comparison).WriteJSON,
+	"html":     (*report.Comparison).WriteHTML,
+}
+
+func cmdReport(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "merge" {
+		return cmdReportMerge(args[1:], stdout, stderr)
+	}
+	fs := newFlagSet("report", "report RESULT.json... [flags]\n"+
+		"       portlab report merge RESULT.json... [-o MERGED.json]\n\n"+
+		"Compares runs side by side, each figure beside its change against the baseline.\n"+
+		"'report merge' adds up results of clients that ran at the same time into one result.\n\n"+
+		"--fail-if PATH OP NUMBER reads the result JSON's keys: totals.requests_ok, errors.CLASS\n"+
+		"(0 if it never happened), onset.CLASS.at_s, throughput.requests_per_s, elapsed_s,\n"+
+		"latency.{connect,round_trip,total}.{count,min_us,mean_us,p50_us,p90_us,p99_us,p999_us,max_us};\n"+
+		"OP is one of > >= < <= == !=.", stderr)
+	format := fs.String("format", "text", "text, markdown, json or html (one self-contained page with charts)")
+	out := fs.StringP("out", "o", "", "write the report to this file (atomically) instead of stdout")
+	baseline := fs.String("baseline", "", "the run to compare against: an input's file or label, or another result file (default: the first input)")
+	failIf := fs.StringArray("fail-if", nil, "exit 3 when any run meets this condition, e.g. 'errors.EADDRNOTAVAIL>0' or 'latency.total.p99_us>5000' (repeatable)")
+	if code, done := parse(fs, args, stderr); done {
+		return code
+	}
+	write, ok := reportFormats[*format]
+	if !ok {
+		return usageError(stderr, "report", fmt.Errorf("format: must be text, markdown, json or html, got %q", *format))
+	}
+	conds, err := parseConditions(*failIf)
+	if err != nil {
+		return usageError(stderr, "report", err)
+	}
+	if fs.NArg() == 0 {
+		return usageError(stderr, "report", fmt.Errorf("no result files: give one or more RESULT.json"))
+	}
+	runs, err := readResults(fs.Args())
+	if err != nil {
+		return failure(stderr, "report", err)
+	}
+	base := 0
+	if *baseline != "" {
+		var code int
+		if runs, base, code = resolveBaseline(*baseline, fs.Args(), runs, stderr); code != exitOK {
+			return code
+		}
+	}
+	cmp, err := report.Compare(runs, base)
+	if err != nil {
+		return failure(stderr, "report", err)
+	}
+	var buf bytes.Buffer
+	if err := write(cmp, &buf); err != nil {
+		return failure(stderr, "report", err)
+	}
+	if code := writeOutput(*out, buf.Bytes(), stdout, stderr, "report"); code != exitOK {
+		return code
+	}
+	return checkFailIf(conds, runs, stderr, "report")
+}
+
+func cmdReportMerge(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("report merge", "report merge RESULT.json... [-o MERGED.json]\n\n"+
+		"Merges the results of clients that loaded at the same time: histograms added exactly,\n"+
+		"counts summed, onsets and timelines aligned by wall clock. Without -o the merged\n"+
+		"result JSON goes to stdout.", stderr)
+	out := fs.StringP("out", "o", "", "write the merged result JSON to this file (atomically) and print its summary")
+	if code, done := parse(fs, args, stderr); done {
+		return code
+	}
+	if fs.NArg() == 0 {
+		return usageError(stderr, "report merge", fmt.Errorf("no result files: give the RESULT.json of every client"))
+	}
+	runs, err := readResults(fs.Args())
+	if err != nil {
+		return failure(stderr, "report merge", err)
+	}
+	merged, err := report.Merge(runs...)
+	if err != nil {
+		return failure(stderr, "report merge", err)
+	}
+	if *out == "" {
+		err = report.WriteJSON(stdout, merged)
+	} else if err = report.WriteFile(*out, merged); err == nil {
+		err = report.WriteText(stdout, merged)
+	}
+	if err != nil {
+		return failure(stderr, "report merge", err)
+	}
+	return exitOK
+}
+
+// parseConditions parses --fail-if expressions; the error names the flag.
+func parseConditions(exprs []string) ([]report.Condition, error) {
+	conds := make([]report.Condition, 0, len(exprs))
+	for _, e := range exprs {
+		c, err := report.ParseCondition(e)
+		if err != nil {
+			return nil, fmt.Errorf("fail-if: %w", err)
+		}
+		conds = append(conds, c)
+	}
+	return conds, nil
+}
+
+// checkFailIf reports every violated condition and returns exitFailIf if
+// there was one.
+func checkFailIf(conds []report.Condition, runs []*report.Result, stderr io.Writer, cmd string) int {
+	msgs := report.FailIf(conds, runs...)
+	for _, m := range msgs {
+		fmt.Fprintf(stderr, "portlab %s: fail-if: %s\n", cmd, m)
+	}
+	if len(msgs) > 0 {
+		return exitFailIf
+	}
+	return exitOK
+}
+
+// readResults reads result files; a run without a label is named after its
+// file.
+func readResults(paths []string) ([]*report.Result, error) {
+	runs := make([]*report.Result, 0, len(paths))
+	for _, p := range paths {
+		r, err := report.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		if r.Label == "" {
+			r.Label = strings.TrimSuffix(filepath.Base(p), ".json")
+		}
+		runs = append(runs, r)
+	}
+	return runs, nil
+}
+
+// resolveBaseline finds --baseline among the inputs, by file or label, or
+// reads it as one more run placed first.
+func resolveBaseline(baseline string, paths []string, runs []*report.Result, stderr io.Writer) ([]*report.Result, int, int) {
+	st, statErr := os.Stat(baseline)
+	for i, p := range paths {
+		if filepath.Clean(p) == filepath.Clean(baseline) {
+			return runs, i, exitOK
+		}
+		if pst, err := os.Stat(p); err == nil && statErr == nil && os.SameFile(st, pst) {
+			return runs, i, exitOK
+		}
+	}
+	if i := slices.IndexFunc(runs, func(r *report.Result) bool { return r.Label == baseline }); i >= 0 && statErr != nil {
+		return runs, i, exitOK
+	}
+	if statErr != nil {
+		return nil, 0, usageError(stderr, "report", fmt.Errorf("baseline: %q is neither an input's file or label nor a result file", baseline))
+	}
+	extra, err := readResults([]string{baseline})
+	if err != nil {
+		return nil, 0, failure(stderr, "report", fmt.Errorf("baseline: %w", err))
+	}
+	return append(extra, runs...), 0, exitOK
+}
+
+// writeOutput writes data to path atomically, or to stdout when path is
+// empty.
+func writeOutput(path string, data []byte, stdout, stderr io.Writer, cmd string) int {
+	var err error
+	if path == "" {
+		_, err = stdout.Write(data)
+	} else {
+		err = report.WriteFileAtomic(path, data)
+	}
+	if err != nil {
+		return failure(stderr, cmd, err)
+	}
+	return exitOK
+}
+
+// failure prints a runtime error and returns the failure exit code.
+func failure(stderr io.Writer, cmd string, err error) int {
+	fmt.Fprintf(stderr, "portlab %s: %v\n", cmd, err)
+	return exitFailure
+}

@@ -1,0 +1,44 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+)
+
+// comparisonJSON is the JSON form of a Comparison.
+type comparisonJSON struct {
+	Baseline string    `json:"baseline"`
+	Runs     []runJSON `json:"runs"`
+	Rows     []Row     `json:"rows"`
+}
+
+type runJSON struct {
+	Label     string            `json:"label"`
+	Strategy  string            `json:"strategy"`
+	Target    string            `json:"target"`
+	StartedAt time.Time         `json:"started_at"`
+	ElapsedS  float64           `json:"elapsed_s"`
+	Sysctls   map[string]string `json:"sysctls"`
+}
+
+// WriteJSON writes the comparison as JSON: the baseline's name, the runs
+// and the rows of figures, each cell with its value, text, change and
+// verdict, for scripts that gate on a comparison.
+func (c *Comparison) WriteJSON(w io.Writer) error {
+	doc := comparisonJSON{Baseline: c.Names[c.Baseline], Rows: c.Rows}
+	for i, r := range c.Runs {
+		sysctls := r.Environment.Sysctls
+		if sysctls == nil {
+			sysctls = map[string]string{}
+		}
+		doc.Runs = append(doc.Runs, runJSON{Label: c.Names[i], Strategy: r.Strategy, Target: r.Target,
+			StartedAt: r.StartedAt, ElapsedS: r.ElapsedS, Sysctls: sysctls})
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}

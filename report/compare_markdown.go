@@ -1,0 +1,68 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteMarkdown writes the comparison as GitHub-flavoured Markdown tables,
+// to paste into a pull request: the runs, then every figure with its change
+// against the baseline.
+func (c *Comparison) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### portlab report: %d runs against `%s`\n\n", len(c.Runs), c.Names[c.Baseline])
+	b.WriteString("| run | strategy | sysctls |\n|---|---|---|\n")
+	for i, r := range c.Runs {
+		name := mdEscape(c.Names[i])
+		if i == c.Baseline {
+			name = "**" + name + "** (baseline)"
+		}
+		sysctls := "host"
+		if s := c.Sysctls(i); len(s) > 0 {
+			sysctls = "`" + strings.Join(s, "`<br>`") + "`"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", name, mdEscape(r.Strategy), mdEscape(sysctls))
+	}
+
+	b.WriteString("\n| |")
+	for i, n := range c.Names {
+		if i == c.Baseline {
+			n += " (baseline)"
+		}
+		fmt.Fprintf(&b, " %s |", mdEscape(n))
+	}
+	b.WriteString("\n|---|" + strings.Repeat("--:|", len(c.Names)) + "\n")
+	for _, row := range c.Rows {
+		fmt.Fprintf(&b, "| %s |", row.Name)
+		for _, cell := range row.Cells {
+			fmt.Fprintf(&b, " %s |", mdEscape(cell.Text+markdownChange(cell)))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\nLatency and errors: lower is better. requests/s: higher is better. " +
+		"connections/s (more/fewer) and onset (later/earlier) are neither better nor worse in themselves.\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func markdownChange(cell Cell) string {
+	mark := ""
+	switch cell.Verdict {
+	case "":
+		return ""
+	case Better:
+		mark = " ✅"
+	case Worse:
+		mark = " ❌"
+	}
+	if cell.Change == "" {
+		return " (" + cell.Verdict + ")"
+	}
+	return " (" + cell.Change + " " + cell.Verdict + mark + ")"
+}
+
+// mdEscape keeps a value from breaking a table cell.
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}

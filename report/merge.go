@@ -1,0 +1,310 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Merge combines the results of several clients that loaded at the same
+// time into one, exactly where the inputs allow it:
+//
+//   - histograms are added from their encoded form, so percentiles are those
+//     of all requests together, not averages of percentiles;
+//   - totals and error counts are summed;
+//   - each error class's onset is the earliest by wall clock (started_at +
+//     at_s), re-expressed from the merged start, the earliest input's start;
+//     its requests_ok_before and connections_before are those the client
+//     that saw it first had counted;
+//   - throughput is recomputed over the merged wall span, from the earliest
+//     start to the latest end;
+//   - timelines are aligned by wall clock: every input interval falls, by its
+//     midpoint, into a bucket of the first input's interval length. Counts
+//     are summed; TIME_WAIT and ESTABLISHED are summed over the inputs (each
+//     client counts its own namespace); p50/p99 are kept only where a single
+//     input interval fills a bucket, as interval histograms are not stored.
+//
+// Inputs must share one schema version and portlab's histogram bounds. The
+// merged environment is the first input's; what describes one run alone
+// (prediction, checks, listen probe, expectations) does not carry over.
+// Merge never modifies its inputs.
+func Merge(rs ...*Result) (*Result, error) {
+	if len(rs) == 0 {
+		return nil, fmt.Errorf("no results to merge")
+	}
+	if err := sameSchema(rs); err != nil {
+		return nil, err
+	}
+	start, end := span(rs)
+	m := &Result{
+		SchemaVersion: SchemaVersion,
+		Tool:          rs[0].Tool,
+		Label:         joinDistinct(rs, "+", func(r *Result) string { return r.Label }),
+		Target:        joinDistinct(rs, ", ", func(r *Result) string { return r.Target }),
+		Strategy:      joinDistinct(rs, "; ", func(r *Result) string { return r.Strategy }),
+		StartedAt:     start,
+		ElapsedS:      end.Sub(start).Seconds(),
+		StopReason:    lastToEnd(rs).StopReason,
+		Environment:   rs[0].Environment,
+		Errors:        map[string]int64{},
+		Onset:         map[string]Onset{},
+		Sockets:       sumSockets(rs),
+	}
+	if m.Label == "" {
+		m.Label = "merged"
+	}
+	var configs []any
+	for _, r := range rs {
+		m.Interrupted = m.Interrupted || r.Interrupted
+		m.Totals.RequestsOK += r.Totals.RequestsOK
+		m.Totals.RequestsFailed += r.Totals.RequestsFailed
+		m.Totals.ConnectionsOpened += r.Totals.ConnectionsOpened
+		m.Totals.BytesSent += r.Totals.BytesSent
+		m.Totals.BytesReceived += r.Totals.BytesReceived
+		for class, n := range r.Errors {
+			m.Errors[class] += n
+		}
+		configs = append(configs, r.Config)
+	}
+	mergeOnsets(m, rs)
+	if m.ElapsedS > 0 {
+		m.Throughput.RequestsPerS = float64(m.Totals.RequestsOK) / m.ElapsedS
+		m.Throughput.ConnectionsPerS = float64(m.Totals.ConnectionsOpened) / m.ElapsedS
+	}
+	var err error
+	for _, pick := range []func(*Latencies) *Histogram{
+		func(l *Latencies) *Histogram { return &l.Connect },
+		func(l *Latencies) *Histogram { return &l.RoundTrip },
+		func(l *Latencies) *Histogram { return &l.Total },
+	} {
+		if *pick(&m.Latency), err = mergeHistograms(rs, pick); err != nil {
+			return nil, err
+		}
+	}
+	every := intervalOf(rs[0])
+	m.Timeline = mergeTimelines(rs, start, end, every)
+	m.Config = map[string]any{"interval_ns": every.Nanoseconds(), "merged": configs}
+	m.Notes = mergeNotes(rs, start)
+	return m, nil
+}
+
+func sameSchema(rs []*Result) error {
+	for i, r := range rs {
+		v := r.SchemaVersion
+		if v == 0 { // built in memory, not yet marshaled
+			v = SchemaVersion
+		}
+		if v != SchemaVersion {
+			return fmt.Errorf("%s has schema_version %d, not %d: results of different schema versions do not merge",
+				inputName(r, i), v, SchemaVersion)
+		}
+	}
+	return nil
+}
+
+// inputName is how merge errors and notes refer to an input.
+func inputName(r *Result, i int) string {
+	if r.Label != "" {
+		return fmt.Sprintf("%q", r.Label)
+	}
+	return fmt.Sprintf("input #%d", i+1)
+}
+
+func span(rs []*Result) (start, end time.Time) {
+	for i, r := range rs {
+		e := r.StartedAt.Add(seconds(r.ElapsedS))
+		if i == 0 || r.StartedAt.Before(start) {
+			start = r.StartedAt
+		}
+		if i == 0 || e.After(end) {
+			end = e
+		}
+	}
+	return start, end
+}
+
+func lastToEnd(rs []*Result) *Result {
+	last := rs[0]
+	for _, r := range rs[1:] {
+		if r.StartedAt.Add(seconds(r.ElapsedS)).After(last.StartedAt.Add(seconds(last.ElapsedS))) {
+			last = r
+		}
+	}
+	return last
+}
+
+func seconds(s float64) time.Duration { return time.Duration(math.Round(s * 1e9)) }
+
+// joinDistinct joins the distinct non-empty values of field, in input order.
+func joinDistinct(rs []*Result, sep string, field func(*Result) string) string {
+	var vals []string
+	for _, r := range rs {
+		if v := field(r); v != "" && !slices.Contains(vals, v) {
+			vals = append(vals, v)
+		}
+	}
+	return strings.Join(vals, sep)
+}
+
+func mergeOnsets(m *Result, rs []*Result) {
+	first := map[string]time.Time{}
+	for _, r := range rs {
+		for class, o := range r.Onset {
+			at := r.StartedAt.Add(seconds(o.AtS))
+			if t, seen := first[class]; seen && !at.Before(t) {
+				continue
+			}
+			first[class] = at
+			o.AtS = at.Sub(m.StartedAt).Seconds()
+			m.Onset[class] = o
+		}
+	}
+}
+
+// mergeHistograms adds up one histogram of every input.
+func mergeHistograms(rs []*Result, pick func(*Latencies) *Histogram) (Histogram, error) {
+	sum := NewHDR()
+	for i, r := range rs {
+		s := *pick(&r.Latency)
+		h, err := s.Decode()
+		if err != nil {
+			return Histogram{}, fmt.Errorf("%s: %w", inputName(r, i), err)
+		}
+		if s.HDR != "" && !sameBounds(h, sum) {
+			return Histogram{}, fmt.Errorf("%s: histogram bounds %d..%d µs with %d significant figures differ from portlab's %d..%d µs with %d: they cannot be added exactly",
+				inputName(r, i), h.LowestTrackableValue(), h.HighestTrackableValue(), h.SignificantFigures(),
+				sum.LowestTrackableValue(), sum.HighestTrackableValue(), sum.SignificantFigures())
+		}
+		sum.Merge(h)
+	}
+	return Summarize(sum)
+}
+
+func sameBounds(a, b *hdrhistogram.Histogram) bool {
+	return a.LowestTrackableValue() == b.LowestTrackableValue() &&
+		a.HighestTrackableValue() == b.HighestTrackableValue() &&
+		a.SignificantFigures() == b.SignificantFigures()
+}
+
+// intervalOf returns a result's timeline interval: from its config where it
+// has one (the engine's interval_ns), else the first interval's end.
+func intervalOf(r *Result) time.Duration {
+	var cfg struct {
+		IntervalNS int64 `json:"interval_ns"`
+	}
+	if b, err := json.Marshal(r.Config); err == nil && json.Unmarshal(b, &cfg) == nil && cfg.IntervalNS > 0 {
+		return time.Duration(cfg.IntervalNS)
+	}
+	if len(r.Timeline) > 0 && r.Timeline[0].TS > 0 {
+		return seconds(r.Timeline[0].TS)
+	}
+	return time.Second
+}
+
+// bucket accumulates the input intervals that fall into one merged interval.
+type bucket struct {
+	Interval
+	entries int
+	sockets map[int]Interval // latest socket sample per input
+}
+
+func mergeTimelines(rs []*Result, start, end time.Time, every time.Duration) []Interval {
+	var buckets []*bucket
+	for i, r := range rs {
+		prev := 0.0
+		for _, iv := range r.Timeline {
+			mid := r.StartedAt.Add(seconds((prev + iv.TS) / 2))
+			prev = iv.TS
+			k := int(mid.Sub(start) / every)
+			for len(buckets) <= k {
+				buckets = append(buckets, &bucket{Interval: Interval{Errors: map[string]int64{}}, sockets: map[int]Interval{}})
+			}
+			b := buckets[k]
+			b.entries++
+			b.RequestsOK += iv.RequestsOK
+			b.ConnectionsOpened += iv.ConnectionsOpened
+			for class, n := range iv.Errors {
+				b.Errors[class] += n
+			}
+			b.P50US, b.P99US = iv.P50US, iv.P99US
+			if iv.TimeWait >= 0 || iv.Established >= 0 {
+				b.sockets[i] = iv
+			}
+		}
+	}
+	elapsed := end.Sub(start).Seconds()
+	out := make([]Interval, 0, len(buckets))
+	for k, b := range buckets {
+		iv := b.Interval
+		iv.TS = min(float64(k+1)*every.Seconds(), elapsed)
+		if b.entries != 1 {
+			iv.P50US, iv.P99US = 0, 0
+		}
+		iv.TimeWait, iv.Established = sumSampled(b.sockets)
+		out = append(out, iv)
+	}
+	return out
+}
+
+// sumSampled adds up the inputs' socket counts; -1 where none was read.
+func sumSampled(samples map[int]Interval) (timeWait, established int) {
+	timeWait, established = -1, -1
+	add := func(sum *int, n int) {
+		if n >= 0 {
+			*sum = max(*sum, 0) + n
+		}
+	}
+	for _, s := range samples {
+		add(&timeWait, s.TimeWait)
+		add(&established, s.Established)
+	}
+	return timeWait, established
+}
+
+// sumSockets adds up the inputs' final socket tables, when every input has
+// one.
+func sumSockets(rs []*Result) *Sockets {
+	sum := &Sockets{States: map[string]int{}}
+	for _, r := range rs {
+		s := r.Sockets
+		if s == nil {
+			return nil
+		}
+		for state, n := range s.States {
+			sum.States[state] += n
+		}
+		sum.TimeWaitClient += s.TimeWaitClient
+		sum.TimeWaitServer += s.TimeWaitServer
+		sum.TargetPortsHeld += s.TargetPortsHeld
+	}
+	return sum
+}
+
+func mergeNotes(rs []*Result, start time.Time) []string {
+	names := make([]string, len(rs))
+	var spread time.Duration
+	for i, r := range rs {
+		names[i] = inputName(r, i)
+		spread = max(spread, r.StartedAt.Sub(start))
+	}
+	notes := []string{fmt.Sprintf("merged from %d results (%s), started within %.3f s of each other",
+		len(rs), strings.Join(names, ", "), spread.Seconds())}
+	for i, r := range rs[1:] {
+		if !reflect.DeepEqual(r.Environment, rs[0].Environment) {
+			notes = append(notes, fmt.Sprintf("%s ran in a different environment from %s; the environment shown is %s's",
+				inputName(r, i+1), names[0], names[0]))
+		}
+	}
+	for i, r := range rs {
+		for _, n := range r.Notes {
+			notes = append(notes, names[i]+": "+n)
+		}
+	}
+	return notes
+}
