@@ -18,6 +18,7 @@ const (
 	exitOK          = 0
 	exitFailure     = 1   // a runtime failure: cannot listen, target unreachable
 	exitUsage       = 2   // invalid flags or configuration
+	exitFailIf      = 3   // a --fail-if condition or a scenario expectation did not hold
 	exitInterrupted = 130 // stopped by SIGINT/SIGTERM; partial results were written
 )
 

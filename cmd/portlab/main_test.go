@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -91,6 +93,49 @@ func TestScripts(t *testing.T) {
 				}
 				ts.Fatalf("nothing listens on %s", args[0])
 			},
+			// waitudp HOST:PORT: wait (at most 10 s) until a UDP echo
+			// server answers.
+			"waitudp": func(ts *testscript.TestScript, neg bool, args []string) {
+				for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+					if udpEchoes(args[0]) {
+						return
+					}
+				}
+				ts.Fatalf("no UDP echo on %s", args[0])
+			},
+			// exits CODE PROG [ARGS...]: exec PROG, which must exit with
+			// CODE; stdout and stderr are then checked as after exec.
+			"exits": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) < 2 {
+					ts.Fatalf("usage: exits CODE PROG [ARGS...]")
+				}
+				want, err := strconv.Atoi(args[0])
+				ts.Check(err)
+				got, err := 0, ts.Exec(args[1], args[2:]...)
+				var ee *exec.ExitError
+				if errors.As(err, &ee) {
+					got = ee.ExitCode()
+				} else {
+					ts.Check(err)
+				}
+				if got != want {
+					ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+				}
+			},
 		},
 	})
+}
+
+func udpEchoes(addr string) bool {
+	c, err := net.Dial("udp", addr)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(100 * time.Millisecond))
+	if _, err := c.Write([]byte("ping")); err != nil {
+		return false
+	}
+	n, err := c.Read(make([]byte, 8))
+	return err == nil && n == 4
 }

@@ -13,9 +13,6 @@ import (
 	"github.com/portlab/portlab/report"
 )
 
-// exitFailIf is the exit code when a run meets a --fail-if condition.
-const exitFailIf = 3
-
 // reportFormats are the formats of portlab report, by --format value.
 var reportFormats = map[string]func(*report.Comparison, io.Writer) error{
 	"text":     (*report.Comparison).WriteText,

@@ -16,9 +16,14 @@ import (
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("run", "run [SCENARIO...] [flags]\n\nRuns scenarios in private network namespaces (default: "+scenarios.Default+").\nBuilt-in scenarios: "+fmt.Sprint(scenarios.Names()), stderr)
-	outDir := fs.StringP("out", "o", "", "write each run's result JSON and the report to this directory")
+	outDir := fs.StringP("out", "o", "", "write each run's result JSON and the report (text, Markdown, JSON, HTML) to this directory")
+	failIf := fs.StringArray("fail-if", nil, "exit 3 if any run meets this condition, e.g. 'errors.EADDRNOTAVAIL>0' (repeatable)")
 	if code, done := parse(fs, args, stderr); done {
 		return code
+	}
+	conds, err := parseConditions(*failIf)
+	if err != nil {
+		return usageError(stderr, "run", err)
 	}
 	names := fs.Args()
 	if len(names) == 0 {
@@ -60,11 +65,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if len(lab.Failures) > 0 && code == exitOK {
 			code = exitFailure
 		}
+		if c := checkFailIf(conds, lab.Results, stderr, "run"); c != exitOK && code == exitOK {
+			code = c
+		}
 		if failed := lab.Failed(); len(failed) > 0 && code == exitOK {
 			for _, f := range failed {
 				fmt.Fprintf(stderr, "portlab run: expectation failed: %s\n", f)
 			}
-			code = exitExpectFailed
+			code = exitFailIf
 		}
 		var buf bytes.Buffer
 		scenarios.WriteLab(&buf, lab)
@@ -82,25 +90,43 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// writeLab writes one result JSON per run and the printed report.
+// writeLab writes one result JSON per run, the printed lab report, and the
+// runs' comparison in Markdown, JSON and HTML.
 func writeLab(dir string, lab *scenarios.Lab, text []byte) error {
+	base := filepath.Join(dir, lab.Scenario.Name)
 	for _, r := range lab.Results {
-		name := fmt.Sprintf("%s-%s.json", lab.Scenario.Name, r.Label)
-		if err := report.WriteFile(filepath.Join(dir, name), r); err != nil {
+		if err := report.WriteFile(fmt.Sprintf("%s-%s.json", base, r.Label), r); err != nil {
 			return err
 		}
 	}
-	return report.WriteFileAtomic(filepath.Join(dir, lab.Scenario.Name+"-report.txt"), text)
+	if err := report.WriteFileAtomic(base+"-report.txt", text); err != nil {
+		return err
+	}
+	if len(lab.Results) == 0 {
+		return nil
+	}
+	cmp, err := report.Compare(lab.Results, 0)
+	if err != nil {
+		return err
+	}
+	for ext, write := range map[string]func(io.Writer) error{
+		".md": cmp.WriteMarkdown, ".compare.json": cmp.WriteJSON, ".html": cmp.WriteHTML,
+	} {
+		var buf bytes.Buffer
+		if err := write(&buf); err != nil {
+			return err
+		}
+		if err := report.WriteFileAtomic(base+"-report"+ext, buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // cmdSandbox is the child side of portlab run, inside its namespace.
 func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return scenarios.ChildMain(ctx, os.Stdin, stdout, stderr)
 }
-
-// exitExpectFailed is the exit code of a run whose scenario expectations
-// (or --fail-if conditions) did not hold.
-const exitExpectFailed = 3
 
 // loadScenario takes a built-in name or a path to a scenario file.
 func loadScenario(arg string) (*scenarios.Scenario, error) {
