@@ -66,11 +66,13 @@ const (
 
 // Environment describes the machine and the network namespace a run saw.
 type Environment struct {
-	OS                   string            `json:"os"`
-	Kernel               string            `json:"kernel"`
-	GoVersion            string            `json:"go_version"`
-	CPUs                 int               `json:"cpus"`
-	Netns                string            `json:"netns"` // "host" or "sandbox"
+	OS        string `json:"os"`
+	Kernel    string `json:"kernel"`
+	GoVersion string `json:"go_version"`
+	CPUs      int    `json:"cpus"`
+	Netns     string `json:"netns"` // "host" or "sandbox"
+	// Topology is the sandbox's: "loopback" (one namespace) or "two-hosts".
+	Topology             string            `json:"topology,omitempty"`
 	IPLocalPortRange     [2]int            `json:"ip_local_port_range"`
 	IPLocalReservedPorts string            `json:"ip_local_reserved_ports"`
 	TCPTwReuse           int               `json:"tcp_tw_reuse"`

@@ -8,8 +8,6 @@ import (
 	"net"
 	"net/netip"
 
-	"github.com/vishvananda/netlink"
-
 	"github.com/portlab/portlab/echo"
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/sockstate"
@@ -29,6 +27,7 @@ type childSpec struct {
 	Server      echo.Config       `json:"server"`
 	Load        loadgen.Config    `json:"load"`
 	ListenProbe string            `json:"listen_probe,omitempty"`
+	Topology    Topology          `json:"topology,omitempty"`
 }
 
 // Exit codes of the child, beyond 0.
@@ -69,41 +68,52 @@ func runChild(ctx context.Context, spec childSpec) (*report.Result, error) {
 	if err := netns.Setup(spec.Sysctls); err != nil {
 		return nil, err
 	}
-	if err := addLoopbackAddresses(spec.Addresses); err != nil {
-		return nil, err
+	finish := socketSummary
+	if spec.Topology == TwoHosts {
+		f, err := twoHosts(ctx, &spec)
+		if err != nil {
+			return nil, err
+		}
+		finish = f
+	} else {
+		if err := addAddresses("lo", spec.Addresses); err != nil {
+			return nil, err
+		}
+		srv, err := echo.NewServer(spec.Server)
+		if err != nil {
+			return nil, err
+		}
+		defer srv.Close()
 	}
-	srv, err := echo.New(spec.Server)
-	if err != nil {
-		return nil, err
-	}
-	if err := srv.Start(); err != nil {
-		return nil, err
-	}
-	defer srv.Close()
 
-	env := readSandbox()
-	pred := Predict(env, spec.Server, spec.Load)
+	pred := Predict(readSandbox(), spec.Server, spec.Load)
 	res, err := loadgen.Run(ctx, spec.Load)
 	if res == nil {
 		return nil, err
 	}
 	res.Environment.Sysctls = spec.Sysctls
+	res.Environment.Topology = string(spec.Topology)
 	res.Prediction = &pred
 	res.Checks = Check(pred, res)
 	if spec.ListenProbe != "" {
 		res.ListenProbe = probeListen(spec.ListenProbe)
 	}
-	if s, serr := socketSummary(spec.Load.Target); serr == nil {
-		res.Sockets = s
-	} else {
-		res.Notes = append(res.Notes, "socket table not read: "+serr.Error())
-	}
+	finish(res)
 	return res, err
 }
 
-// socketSummary reads the namespace's socket table after the run: TIME_WAIT
-// outlives the run by 60 s, so it still shows who holds the ports.
-func socketSummary(target string) (*report.Sockets, error) {
+// socketSummary reads the namespace's socket table after a loopback run:
+// TIME_WAIT outlives the run by 60 s, so it still shows who holds the ports.
+func socketSummary(res *report.Result) {
+	s, err := loopbackSockets(res.Target)
+	if err != nil {
+		res.Notes = append(res.Notes, "socket table not read: "+err.Error())
+		return
+	}
+	res.Sockets = s
+}
+
+func loopbackSockets(target string) (*report.Sockets, error) {
 	ap, err := netip.ParseAddrPort(target)
 	if err != nil {
 		return nil, err
@@ -135,26 +145,4 @@ func probeListen(addr string) *report.ListenProbe {
 	ln.Close()
 	p.OK = true
 	return p
-}
-
-// addLoopbackAddresses puts extra addresses on lo: an address outside
-// 127.0.0.0/8 there is local, but not "loopback" to tcp_tw_reuse=2.
-func addLoopbackAddresses(addrs []string) error {
-	if len(addrs) == 0 {
-		return nil
-	}
-	lo, err := netlink.LinkByName("lo")
-	if err != nil {
-		return err
-	}
-	for _, a := range addrs {
-		addr, err := netlink.ParseAddr(a)
-		if err != nil {
-			return fmt.Errorf("address %s: %w", a, err)
-		}
-		if err := netlink.AddrAdd(lo, addr); err != nil {
-			return fmt.Errorf("add %s to lo: %w", a, err)
-		}
-	}
-	return nil
 }

@@ -39,6 +39,7 @@ type fileRun struct {
 	Server      fileServer        `yaml:"server"`
 	Load        fileLoad          `yaml:"load"`
 	ListenProbe string            `yaml:"listen_probe"`
+	Topology    string            `yaml:"topology"`
 	Expect      map[string]string `yaml:"expect"`
 }
 
@@ -248,6 +249,11 @@ func build(fs *fileScenario) (*Scenario, error) {
 		}
 		if fs.Defaults.Target == nil && fr.Load.Target == nil {
 			r.Load.Target = r.Server.Listen // the load goes where the server listens
+		}
+		if fr.Topology != "" {
+			if r.Topology, err = ParseTopology(fr.Topology); err != nil {
+				return nil, fieldErr(at+".topology", "must be loopback or two-hosts, got %q", fr.Topology)
+			}
 		}
 		if fr.ListenProbe != "" {
 			if _, err := netip.ParseAddrPort(fr.ListenProbe); err != nil {

@@ -59,7 +59,7 @@ func TestDefaultLab(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stderr bytes.Buffer
-	lab, err := Execute(context.Background(), sc, &stderr)
+	lab, err := Execute(context.Background(), sc, Options{Stderr: &stderr})
 	if err != nil {
 		t.Fatalf("Execute: %v\n%s", err, stderr.String())
 	}
@@ -137,7 +137,7 @@ func TestExecuteCancelKeepsPartialResult(t *testing.T) {
 	// Cancel during the second run (the first lasts 2 s plus start-up).
 	timer := time.AfterFunc(3500*time.Millisecond, cancel)
 	defer timer.Stop()
-	lab, err := Execute(ctx, sc, &bytes.Buffer{})
+	lab, err := Execute(ctx, sc, Options{})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -164,7 +164,7 @@ func TestCatalogue(t *testing.T) {
 				t.Fatal(err)
 			}
 			var stderr bytes.Buffer
-			lab, err := Execute(context.Background(), sc, &stderr)
+			lab, err := Execute(context.Background(), sc, Options{Stderr: &stderr})
 			if err != nil {
 				t.Fatalf("Execute: %v\n%s", err, stderr.String())
 			}
@@ -177,5 +177,39 @@ func TestCatalogue(t *testing.T) {
 				t.Errorf("expectations failed:\n  %s\n%s", strings.Join(failed, "\n  "), out.String())
 			}
 		})
+	}
+}
+
+// TestDefaultLabTwoHosts runs the default lab with client and server in
+// separate namespaces: TIME_WAIT must show on the side that closed first.
+func TestDefaultLabTwoHosts(t *testing.T) {
+	requireSandbox(t)
+	sc, err := Builtin(Default)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	lab, err := Execute(context.Background(), sc, Options{Topology: TwoHosts, Stderr: &stderr})
+	if err != nil {
+		t.Fatalf("Execute: %v\n%s", err, stderr.String())
+	}
+	if len(lab.Failures) > 0 {
+		t.Fatalf("failures %q\n%s", lab.Failures, stderr.String())
+	}
+	if failed := lab.Failed(); len(failed) > 0 {
+		t.Errorf("expectations failed: %q", failed)
+	}
+	byName := map[string]*report.Result{}
+	for _, r := range lab.Results {
+		byName[r.Label] = r
+		if r.Environment.Topology != "two-hosts" || r.Target != "198.18.0.2:7777" {
+			t.Errorf("%s: topology %q target %s", r.Label, r.Environment.Topology, r.Target)
+		}
+	}
+	if s := byName["new-conn"].Sockets; s == nil || s.TimeWaitClient < 900 || s.TimeWaitServer != 0 {
+		t.Errorf("new-conn: sockets %+v, want the client host's TIME_WAIT full and none on the server host", s)
+	}
+	if s := byName["server-closes"].Sockets; s == nil || s.TimeWaitServer < 100 || s.TimeWaitClient > 10 {
+		t.Errorf("server-closes: sockets %+v, want TIME_WAIT on the server host and (almost) none on the client's", s)
 	}
 }

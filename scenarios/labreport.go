@@ -16,7 +16,11 @@ func WriteLab(w io.Writer, lab *Lab) error {
 	sc := lab.Scenario
 	fmt.Fprintf(&b, "portlab run %s: %s\n", sc.Name, sc.Description)
 	if len(lab.Results) > 0 {
-		fmt.Fprintf(&b, "sandbox: a private network namespace per run, Linux %s\n\n", lab.Results[0].Environment.Kernel)
+		where := "a private network namespace per run"
+		if lab.Topology == TwoHosts {
+			where = "two hosts per run: client 198.18.0.1 and server 198.18.0.2 in their own namespaces, joined by a veth pair"
+		}
+		fmt.Fprintf(&b, "sandbox: %s, Linux %s\n\n", where, lab.Results[0].Environment.Kernel)
 	}
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -63,6 +67,9 @@ func WriteLab(w io.Writer, lab *Lab) error {
 	b.WriteString("\nDiagnosis\n")
 	for _, line := range Diagnose(lab) {
 		fmt.Fprintf(&b, "  %s\n", line)
+	}
+	for _, s := range lab.Skipped {
+		fmt.Fprintf(&b, "\n  skipped %s\n", s)
 	}
 	for _, f := range lab.Failures {
 		fmt.Fprintf(&b, "\n  run failed: %s\n", f)
@@ -155,7 +162,11 @@ func measuredEffect(r *report.Result) string {
 		parts = append(parts, fmt.Sprintf("then a steady %.0f connections/s", rate))
 	}
 	if s := r.Sockets; s != nil {
-		parts = append(parts, fmt.Sprintf("TIME_WAIT at the end: %d client side, %d server side", s.TimeWaitClient, s.TimeWaitServer))
+		side := "side"
+		if r.Environment.Topology == string(TwoHosts) {
+			side = "host"
+		}
+		parts = append(parts, fmt.Sprintf("TIME_WAIT at the end: %d client %s, %d server %s", s.TimeWaitClient, side, s.TimeWaitServer, side))
 	}
 	if p := r.ListenProbe; p != nil {
 		if p.OK {

@@ -9,12 +9,16 @@ import (
 
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/testbin"
+	"github.com/portlab/portlab/internal/topology"
 )
 
 func TestMain(m *testing.M) {
 	netns.Init()
 	// Execute re-runs this test binary as the sandbox child when the real
 	// portlab could not be built.
+	if topology.IsServerHost() {
+		os.Exit(ServerHostMain(context.Background(), os.Args[1:], os.Stderr))
+	}
 	if len(os.Args) > 1 && os.Args[1] == ChildArg {
 		ctx, _ := signal.NotifyContext(context.Background(), os.Interrupt)
 		os.Exit(ChildMain(ctx, os.Stdin, os.Stdout, os.Stderr))

@@ -21,8 +21,17 @@ import (
 // explained in Failures.
 type Lab struct {
 	Scenario *Scenario
+	Topology Topology
 	Results  []*report.Result
 	Failures []string
+	// Skipped lists runs that do not apply to the topology, with why.
+	Skipped []string
+}
+
+// Options are how Execute runs a scenario.
+type Options struct {
+	Topology Topology  // "" is Loopback
+	Stderr   io.Writer // the children's stderr; nil discards it
 }
 
 // ChildExecutable is the program Execute starts as the sandbox child; empty
@@ -38,17 +47,27 @@ var ErrNoSandbox = errors.New("the sandbox needs private network namespaces")
 // one after the other. Cancelling ctx interrupts the current run, whose
 // partial result is kept, and skips the rest; Execute then returns the lab
 // so far with ctx's error.
-func Execute(ctx context.Context, sc *Scenario, stderr io.Writer) (*Lab, error) {
+func Execute(ctx context.Context, sc *Scenario, opts Options) (*Lab, error) {
 	if err := netns.Available(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoSandbox, err)
 	}
-	lab := &Lab{Scenario: sc}
+	if opts.Topology == "" {
+		opts.Topology = Loopback
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = io.Discard
+	}
+	lab := &Lab{Scenario: sc, Topology: opts.Topology}
 	for i := range sc.Runs {
 		r := &sc.Runs[i]
 		if ctx.Err() != nil {
 			return lab, ctx.Err()
 		}
-		res, err := executeRun(ctx, sc, r, stderr)
+		if r.Topology != "" && r.Topology != opts.Topology {
+			lab.Skipped = append(lab.Skipped, fmt.Sprintf("%s: only meaningful in the %s topology", r.Name, r.Topology))
+			continue
+		}
+		res, err := executeRun(ctx, sc, r, opts)
 		if res != nil {
 			if res.Label == "" {
 				res.Label = r.Name
@@ -65,10 +84,12 @@ func Execute(ctx context.Context, sc *Scenario, stderr io.Writer) (*Lab, error) 
 	return lab, nil
 }
 
-func executeRun(ctx context.Context, sc *Scenario, r *Run, stderr io.Writer) (*report.Result, error) {
+func executeRun(ctx context.Context, sc *Scenario, r *Run, opts Options) (*report.Result, error) {
+	stderr := opts.Stderr
 	spec, err := json.Marshal(childSpec{
 		Sysctls: sc.SysctlsFor(r), Addresses: sc.Addresses,
 		Server: r.Server, Load: r.Load, ListenProbe: r.ListenProbe,
+		Topology: opts.Topology,
 	})
 	if err != nil {
 		return nil, err

@@ -35,6 +35,9 @@ type Run struct {
 	// after the load: can a service start while the clients hold ports?
 	ListenProbe string
 	Expect      []Expectation
+	// Topology, when set, is the only topology the run makes sense in
+	// (e.g. a lesson about loopback); in the other it is skipped.
+	Topology Topology
 }
 
 // SysctlsFor returns the sysctls run r applies: the scenario's, then the run's.

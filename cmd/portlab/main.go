@@ -5,12 +5,29 @@
 package main
 
 import (
+	"context"
+	"io"
 	"os"
+	"os/signal"
 
 	"github.com/portlab/portlab/internal/netns"
+	"github.com/portlab/portlab/internal/topology"
+	"github.com/portlab/portlab/scenarios"
 )
 
 func main() {
 	netns.Init()
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(process(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// process is the whole program after netns.Init: the server host of a
+// two-hosts sandbox run, or the CLI.
+func process(args []string, stdout, stderr io.Writer) int {
+	if topology.IsServerHost() {
+		// The client host stops it once it has read its socket table, so
+		// it ignores the terminal's SIGINT.
+		signal.Ignore(os.Interrupt)
+		return scenarios.ServerHostMain(context.Background(), args, stderr)
+	}
+	return run(args, stdout, stderr)
 }

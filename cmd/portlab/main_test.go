@@ -53,7 +53,7 @@ func TestMain(tm *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"portlab": func() {
 			scenarios.ChildExecutable = os.Getenv(envSandboxExe)
-			os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+			os.Exit(process(os.Args[1:], os.Stdout, os.Stderr))
 		},
 	})
 }
@@ -71,6 +71,7 @@ func TestScripts(t *testing.T) {
 			port := ln.Addr().(*net.TCPAddr).Port
 			ln.Close()
 			env.Setenv("PORT", strconv.Itoa(port))
+			env.Setenv(envSandboxExe, portlabExe)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

@@ -17,11 +17,16 @@ import (
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("run", "run [SCENARIO...] [flags]\n\nRuns scenarios in private network namespaces (default: "+scenarios.Default+").\nBuilt-in scenarios: "+fmt.Sprint(scenarios.Names()), stderr)
 	outDir := fs.StringP("out", "o", "", "write each run's result JSON and the report (text, Markdown, JSON, HTML) to this directory")
+	topo := fs.String("topology", string(scenarios.Loopback), "loopback (client and server in one namespace) or two-hosts (two namespaces joined by a veth pair, each with its own TIME_WAIT table)")
 	failIf := fs.StringArray("fail-if", nil, "exit 3 if any run meets this condition, e.g. 'errors.EADDRNOTAVAIL>0' (repeatable)")
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
 	conds, err := parseConditions(*failIf)
+	if err != nil {
+		return usageError(stderr, "run", err)
+	}
+	topology, err := scenarios.ParseTopology(*topo)
 	if err != nil {
 		return usageError(stderr, "run", err)
 	}
@@ -49,7 +54,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if isTerminal(stderr) {
 			fmt.Fprintf(stderr, "running %s: %d runs in private network namespaces...\n", sc.Name, len(sc.Runs))
 		}
-		lab, err := scenarios.Execute(ctx, sc, stderr)
+		lab, err := scenarios.Execute(ctx, sc, scenarios.Options{Topology: topology, Stderr: stderr})
 		if errors.Is(err, scenarios.ErrNoSandbox) {
 			fmt.Fprintf(stderr, "portlab run: %v\n", err)
 			fmt.Fprintln(stderr, "Fallback: run 'portlab echo' and 'portlab load --target HOST:PORT' against a host you choose;")

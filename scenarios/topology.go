@@ -1,0 +1,160 @@
+package scenarios
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"strconv"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/internal/topology"
+	"github.com/portlab/portlab/report"
+)
+
+// Topology is where a scenario's client and server run.
+type Topology string
+
+// The topologies.
+const (
+	// Loopback runs client and server in one namespace: one kernel, one
+	// TIME_WAIT table for both.
+	Loopback Topology = "loopback"
+	// TwoHosts runs them in two namespaces joined by a veth pair
+	// (198.18.0.1 client, 198.18.0.2 server), each with its own TIME_WAIT
+	// table, so the report shows who holds what.
+	TwoHosts Topology = "two-hosts"
+)
+
+// ParseTopology checks a --topology value.
+func ParseTopology(s string) (Topology, error) {
+	switch t := Topology(s); t {
+	case Loopback, TwoHosts:
+		return t, nil
+	}
+	return "", fmt.Errorf("topology: must be loopback or two-hosts, got %q", s)
+}
+
+// ServerHostArg is the first argument of the server host's command line:
+// the same binary, started by the client host of a two-hosts run.
+const ServerHostArg = "__server_host"
+
+// ServerHostMain is the server host of a two-hosts run: it serves the echo
+// configuration given as JSON in args[1] on 198.18.0.2. Every main that
+// runs sandbox children must call it when topology.IsServerHost().
+func ServerHostMain(ctx context.Context, args []string, stderr io.Writer) int {
+	var cfg echo.Config
+	if len(args) < 2 || json.Unmarshal([]byte(args[1]), &cfg) != nil {
+		fmt.Fprintln(stderr, "portlab server host: no echo configuration")
+		return childFailed
+	}
+	err := topology.ServeHost(ctx, func() (func() error, error) {
+		srv, err := echo.NewServer(cfg)
+		if err != nil {
+			return nil, err
+		}
+		return srv.Close, nil
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "portlab server host: %v\n", err)
+		return childFailed
+	}
+	return 0
+}
+
+// forTwoHosts moves a loopback run onto the two-host network: the server
+// listens on the server host's address, the load goes there, and loopback
+// source addresses become client-side ones (127.0.0.1 → 198.18.0.1,
+// 127.0.0.K → 198.18.0.K+100), which the client host adds to its link.
+// Extra addresses on lo exist to make a non-loopback target on one host,
+// which the veth already is.
+func forTwoHosts(spec *childSpec) (extraSources []string, err error) {
+	spec.Addresses = nil
+	_, port, err := net.SplitHostPort(spec.Server.Listen)
+	if err != nil {
+		return nil, err
+	}
+	spec.Server.Listen = net.JoinHostPort(topology.ServerAddr, port)
+	spec.Load.Target = spec.Server.Listen
+	for i, s := range spec.Load.SourceIPs {
+		a, err := netip.ParseAddr(s)
+		if err != nil || !a.Is4() || !a.IsLoopback() {
+			return nil, fmt.Errorf("source address %s: two-hosts maps only 127.0.0.0/8 sources", s)
+		}
+		last := a.As4()[3]
+		if last == 1 {
+			spec.Load.SourceIPs[i] = topology.ClientAddr
+			continue
+		}
+		if last > 150 {
+			return nil, fmt.Errorf("source address %s: two-hosts maps 127.0.0.2-150 only", s)
+		}
+		mapped := "198.18.0." + strconv.Itoa(int(last)+100)
+		spec.Load.SourceIPs[i] = mapped
+		extraSources = append(extraSources, fmt.Sprintf("%s/%d", mapped, topology.PrefixLen))
+	}
+	return extraSources, nil
+}
+
+// twoHosts starts the server host for a two-hosts run and returns the
+// function that stops it and fills in the socket tables of both sides.
+func twoHosts(ctx context.Context, spec *childSpec) (finish func(*report.Result), err error) {
+	sources, err := forTwoHosts(spec)
+	if err != nil {
+		return nil, err
+	}
+	server, err := json.Marshal(spec.Server)
+	if err != nil {
+		return nil, err
+	}
+	host := topology.Host{Sysctls: spec.Sysctls}
+	srv, err := topology.StartServerHost(ctx, topology.Spec{Client: host, Server: host}, ServerHostArg, string(server))
+	if err != nil {
+		return nil, err
+	}
+	if err := addAddresses(topology.ClientLink, sources); err != nil {
+		srv.Close()
+		return nil, err
+	}
+	return func(res *report.Result) {
+		client, cerr := topology.TakeSockets()
+		server, serr := srv.Stop()
+		srv.Close()
+		if cerr != nil || serr != nil {
+			res.Notes = append(res.Notes, fmt.Sprintf("socket tables not read: client %v, server %v", cerr, serr))
+			return
+		}
+		res.Sockets = &report.Sockets{
+			States:         client.States,
+			TimeWaitClient: client.TimeWait,
+			TimeWaitServer: server.TimeWait,
+		}
+		res.Notes = append(res.Notes, fmt.Sprintf("two hosts: TIME_WAIT %d on the client host, %d on the server host", client.TimeWait, server.TimeWait))
+	}, nil
+}
+
+// addAddresses adds addresses ("198.18.0.1/32") to a link. On lo, an
+// address outside 127.0.0.0/8 is local but not "loopback" to tcp_tw_reuse=2.
+func addAddresses(linkName string, addrs []string) error {
+	if len(addrs) == 0 {
+		return nil
+	}
+	link, err := netlink.LinkByName(linkName)
+	if err != nil {
+		return err
+	}
+	for _, a := range addrs {
+		addr, err := netlink.ParseAddr(a)
+		if err != nil {
+			return fmt.Errorf("address %s: %w", a, err)
+		}
+		if err := netlink.AddrAdd(link, addr); err != nil {
+			return fmt.Errorf("add %s to %s: %w", a, linkName, err)
+		}
+	}
+	return nil
+}
