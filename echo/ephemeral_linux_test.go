@@ -1,6 +1,8 @@
 package echo_test
 
 import (
+	"github.com/portlab/portlab/internal/ports"
+
 	"os"
 	"strings"
 	"testing"
@@ -23,7 +25,7 @@ func TestEphemeralWarningHost(t *testing.T) {
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}
-	reserved, err := echo.ParsePortList(string(b))
+	reserved, err := ports.ParseReserved(string(b))
 	if err != nil {
 		t.Fatal(err)
 	}

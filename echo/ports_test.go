@@ -1,37 +1,9 @@
 package echo
 
 import (
-	"reflect"
 	"strings"
 	"testing"
 )
-
-func TestParsePortList(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    [][2]int
-		wantErr bool
-	}{
-		{"", nil, false},
-		{"\n", nil, false},
-		{"8080", [][2]int{{8080, 8080}}, false},
-		{"8080,9000-9010\n", [][2]int{{8080, 8080}, {9000, 9010}}, false},
-		{"0-65535", [][2]int{{0, 65535}}, false},
-		{"1, 2", [][2]int{{1, 1}, {2, 2}}, false},
-		{"x", nil, true},
-		{"8080,", nil, true},
-		{"9010-9000", nil, true},
-		{"65536", nil, true},
-		{"-1", nil, true},
-		{"1-2-3", nil, true},
-	}
-	for _, tt := range tests {
-		got, err := ParsePortList(tt.in)
-		if (err != nil) != tt.wantErr || !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("ParsePortList(%q) = %v, %v; want %v, error %t", tt.in, got, err, tt.want, tt.wantErr)
-		}
-	}
-}
 
 func TestEphemeralWarningText(t *testing.T) {
 	rng := [2]int{32768, 60999}

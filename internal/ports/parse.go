@@ -98,7 +98,9 @@ func ReservedInRange(lo, hi int, reserved [][2]int) int {
 	return n
 }
 
-func isReserved(p int, reserved [][2]int) bool {
+// InRanges reports whether port p lies in one of the inclusive [lo, hi]
+// ranges, as ParseReserved returns them.
+func InRanges(p int, reserved [][2]int) bool {
 	for _, r := range reserved {
 		if p >= r[0] && p <= r[1] {
 			return true

@@ -116,7 +116,7 @@ func FromSample(rangeLo, rangeHi int, reserved [][2]int, s *sockstate.Sample) []
 	for _, sd := range s.Destinations {
 		used := 0
 		for _, p := range sd.LocalPorts {
-			if int(p) >= rangeLo && int(p) <= rangeHi && !isReserved(int(p), reserved) {
+			if int(p) >= rangeLo && int(p) <= rangeHi && !InRanges(int(p), reserved) {
 				used++
 			}
 		}
@@ -160,7 +160,7 @@ func fill(r *Report, reserved [][2]int, s *sockstate.Sample) {
 	}
 	for _, l := range s.Listeners {
 		p := int(l.Port())
-		if p >= lo && p <= hi && !isReserved(p, reserved) {
+		if p >= lo && p <= hi && !InRanges(p, reserved) {
 			r.ListenersInRange = append(r.ListenersInRange, Listener{
 				Local: l.String(), Port: p, Fix: reserveFix(r.Reserved, strconv.Itoa(p)),
 			})
