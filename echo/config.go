@@ -20,16 +20,37 @@ const (
 	CloseServer ClosePolicy = "server"
 )
 
+// Protocol is what a Server speaks.
+type Protocol string
+
+const (
+	// ProtocolTCP echoes the bytes of a TCP connection (the default).
+	ProtocolTCP Protocol = "tcp"
+	// ProtocolHTTP serves HTTP/1.1: a request with a body gets it back,
+	// GET and HEAD get a body of Payload bytes.
+	ProtocolHTTP Protocol = "http"
+	// ProtocolUDP echoes every datagram to its sender.
+	ProtocolUDP Protocol = "udp"
+)
+
 // Config configures a Server. Start from DefaultConfig: the zero Linger
 // means "reset on close", not "kernel default".
 type Config struct {
+	// Protocol is ProtocolTCP (the default), ProtocolHTTP or ProtocolUDP.
+	Protocol Protocol
 	// Listen is the address to listen on; port 0 picks a free port.
 	Listen string
-	// Close says which side closes first.
+	// Close says which side closes first. Under ProtocolHTTP, CloseServer
+	// answers every request with "Connection: close" and then closes.
 	Close ClosePolicy
 	// Payload is the request size in bytes under CloseServer: the server
-	// reads exactly Payload bytes, echoes them and closes.
+	// reads exactly Payload bytes, echoes them and closes. Under
+	// ProtocolHTTP it is the size of the body that answers GET.
 	Payload int
+	// DisableKeepAlives (ProtocolHTTP only) turns HTTP keep-alive off for
+	// the whole server, as http.Server.SetKeepAlivesEnabled(false) does:
+	// every response says "Connection: close" and the server closes first.
+	DisableKeepAlives bool
 	// Linger is SO_LINGER in seconds for accepted connections: -1 keeps
 	// the kernel default, 0 makes close send RST (no TIME_WAIT at all).
 	Linger int
@@ -45,7 +66,9 @@ type Config struct {
 	MaxConns int
 	// Delay is slept before every echo write, to simulate a slow server.
 	// Echoes are written at most 32 KiB at a time, so larger requests
-	// are delayed once per 32 KiB.
+	// are delayed once per 32 KiB. Under ProtocolHTTP the delay comes once
+	// per request, before the response; under ProtocolUDP before every
+	// echoed datagram.
 	Delay time.Duration
 }
 
@@ -56,9 +79,13 @@ func DefaultConfig() Config {
 	return c
 }
 
-// SetDefaults fills the zero-valued Listen, Close and Payload fields. It
+// SetDefaults fills the zero-valued Protocol, Listen, Close and Payload
+// fields. It
 // leaves Linger alone because its zero value is meaningful (RST on close).
 func (c *Config) SetDefaults() {
+	if c.Protocol == "" {
+		c.Protocol = ProtocolTCP
+	}
 	if c.Listen == "" {
 		c.Listen = "127.0.0.1:7777"
 	}
@@ -74,6 +101,16 @@ func (c *Config) SetDefaults() {
 // CLI flag that sets it.
 func (c Config) Validate() error {
 	var errs []error
+	switch c.Protocol {
+	case "", ProtocolTCP, ProtocolHTTP:
+	case ProtocolUDP:
+		errs = append(errs, c.validateUDP()...)
+	default:
+		errs = append(errs, fmt.Errorf("protocol: must be tcp, http or udp, got %q", c.Protocol))
+	}
+	if c.DisableKeepAlives && c.Protocol != ProtocolHTTP {
+		errs = append(errs, fmt.Errorf("keepalive: only --protocol http can turn keep-alive off, got protocol %q", c.Protocol))
+	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		errs = append(errs, fmt.Errorf("listen: %w", err))
 	}
@@ -96,4 +133,26 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("delay: must be >= 0, got %s", c.Delay))
 	}
 	return errors.Join(errs...)
+}
+
+// validateUDP refuses the options that need a connection: a UDP server has
+// none to close, linger on or queue.
+func (c Config) validateUDP() []error {
+	var errs []error
+	notUDP := func(flag string) {
+		errs = append(errs, fmt.Errorf("%s: does not apply to --protocol udp (a UDP server has no connections)", flag))
+	}
+	if c.Close == CloseServer {
+		notUDP("close")
+	}
+	if c.Linger >= 0 {
+		notUDP("linger")
+	}
+	if c.Backlog != 0 {
+		notUDP("backlog")
+	}
+	if c.MaxConns != 0 {
+		notUDP("max-conns")
+	}
+	return errs
 }

@@ -25,6 +25,18 @@ func TestValidate(t *testing.T) {
 		{"backlog", func(c *echo.Config) { c.Backlog = -1 }, "backlog: must be >= 0, got -1"},
 		{"max-conns", func(c *echo.Config) { c.MaxConns = -1 }, "max-conns: must be >= 0, got -1"},
 		{"delay", func(c *echo.Config) { c.Delay = -time.Second }, "delay: must be >= 0, got -1s"},
+		{"http", func(c *echo.Config) {
+			c.Protocol = echo.ProtocolHTTP
+			c.Close = echo.CloseServer
+			c.DisableKeepAlives = true
+		}, ""},
+		{"udp", func(c *echo.Config) { c.Protocol = echo.ProtocolUDP; c.ReusePort = true; c.Delay = time.Second }, ""},
+		{"protocol", func(c *echo.Config) { c.Protocol = "sctp" }, `protocol: must be tcp, http or udp, got "sctp"`},
+		{"keepalive", func(c *echo.Config) { c.DisableKeepAlives = true }, "keepalive: only --protocol http"},
+		{"udp close", func(c *echo.Config) { c.Protocol = echo.ProtocolUDP; c.Close = echo.CloseServer }, "close: does not apply to --protocol udp"},
+		{"udp linger", func(c *echo.Config) { c.Protocol = echo.ProtocolUDP; c.Linger = 0 }, "linger: does not apply to --protocol udp"},
+		{"udp backlog", func(c *echo.Config) { c.Protocol = echo.ProtocolUDP; c.Backlog = 8 }, "backlog: does not apply to --protocol udp"},
+		{"udp max-conns", func(c *echo.Config) { c.Protocol = echo.ProtocolUDP; c.MaxConns = 8 }, "max-conns: does not apply to --protocol udp"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,7 +66,7 @@ func TestValidateReportsEveryField(t *testing.T) {
 }
 
 func TestDefaults(t *testing.T) {
-	want := echo.Config{Listen: "127.0.0.1:7777", Close: echo.CloseClient, Payload: 32, Linger: -1}
+	want := echo.Config{Protocol: echo.ProtocolTCP, Listen: "127.0.0.1:7777", Close: echo.CloseClient, Payload: 32, Linger: -1}
 	if got := echo.DefaultConfig(); got != want {
 		t.Errorf("DefaultConfig() = %+v, want %+v", got, want)
 	}

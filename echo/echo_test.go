@@ -230,16 +230,7 @@ func TestCloseEndsConnections(t *testing.T) {
 		return st.Active == idle && st.BytesIn == 1
 	})
 
-	done := make(chan error, 1)
-	go func() { done <- srv.Close() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Close: %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Close did not return")
-	}
+	closeWithin(t, srv, 5*time.Second)
 	if got := srv.Stats(); got.Active != 0 || got.Accepted != idle || got.ActivePeak != idle {
 		t.Errorf("Stats() = %+v; want Active 0, Accepted and ActivePeak %d", got, idle)
 	}
@@ -251,6 +242,22 @@ func TestCloseEndsConnections(t *testing.T) {
 	if c, err := net.Dial("tcp", srv.Addr().String()); err == nil {
 		_ = c.Close()
 		t.Error("dial after Close succeeded")
+	}
+}
+
+// closeWithin closes srv and fails the test if that takes longer than d:
+// Close must not wait for a slow request.
+func closeWithin(t *testing.T, srv *echo.Server, d time.Duration) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- srv.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	case <-time.After(d):
+		t.Fatal("Close did not return")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -20,14 +21,18 @@ type Stats struct {
 	Active     int64 // connections being served now
 	BytesIn    int64 // bytes read from clients
 	BytesOut   int64 // bytes echoed back
+	Requests   int64 // HTTP requests answered or UDP datagrams echoed; 0 for TCP
 }
 
-// Server is a TCP echo server. Create it with New or NewServer.
+// Server is an echo server speaking Config.Protocol. Create it with New or
+// NewServer.
 type Server struct {
 	cfg Config
 
 	mu      sync.Mutex
 	ln      *net.TCPListener
+	hs      *http.Server // ProtocolHTTP: serves ln
+	pc      *net.UDPConn // ProtocolUDP: instead of ln
 	conns   map[*net.TCPConn]struct{}
 	started bool
 	stopped bool // no more Start, no more Accept
@@ -42,7 +47,7 @@ type Server struct {
 
 	wg sync.WaitGroup // the accept loop and every connection goroutine
 
-	accepted, rejected, active, peak, bytesIn, bytesOut atomic.Int64
+	accepted, rejected, active, peak, bytesIn, bytesOut, requests atomic.Int64
 }
 
 // New validates cfg, after filling its defaults, and returns a server that
@@ -79,6 +84,9 @@ func (s *Server) Start() error {
 	if s.started || s.stopped {
 		return errors.New("echo: server already started or closed")
 	}
+	if s.cfg.Protocol == ProtocolUDP {
+		return s.startUDP()
+	}
 	lc := net.ListenConfig{
 		Control: control(s.cfg),
 		// TCP keepalive only costs setsockopt calls per accepted
@@ -96,6 +104,10 @@ func (s *Server) Start() error {
 		}
 	}
 	s.ln, s.started = ln, true
+	if s.cfg.Protocol == ProtocolHTTP {
+		s.startHTTP(ln)
+		return nil
+	}
 	s.wg.Add(1)
 	go s.serve()
 	return nil
@@ -105,10 +117,13 @@ func (s *Server) Start() error {
 func (s *Server) Addr() net.Addr {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.ln == nil {
-		return nil
+	switch {
+	case s.ln != nil:
+		return s.ln.Addr()
+	case s.pc != nil:
+		return s.pc.LocalAddr()
 	}
-	return s.ln.Addr()
+	return nil
 }
 
 // Stats returns a snapshot of the counters. It is safe to call at any time.
@@ -120,6 +135,7 @@ func (s *Server) Stats() Stats {
 		Active:     s.active.Load(),
 		BytesIn:    s.bytesIn.Load(),
 		BytesOut:   s.bytesOut.Load(),
+		Requests:   s.requests.Load(),
 	}
 }
 
@@ -127,6 +143,9 @@ func (s *Server) Stats() Stats {
 // ctx is done first, it force-closes the rest, waits for their goroutines
 // and returns ctx.Err().
 func (s *Server) Shutdown(ctx context.Context) error {
+	if hs := s.httpServer(); hs != nil {
+		return s.shutdownHTTP(ctx, hs)
+	}
 	err := s.stopAccepting()
 	done := make(chan struct{})
 	go func() {
@@ -148,6 +167,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // The error reports a failure to close the listener or a permanent Accept
 // failure that had stopped the server accepting.
 func (s *Server) Close() error {
+	if hs := s.httpServer(); hs != nil {
+		return s.closeHTTP(hs)
+	}
 	err := s.stopAccepting()
 	s.killConns()
 	s.wg.Wait()
@@ -158,11 +180,14 @@ func (s *Server) stopAccepting() error {
 	s.stopOnce.Do(func() {
 		s.mu.Lock()
 		s.stopped = true
-		ln := s.ln
+		ln, pc := s.ln, s.pc
 		s.mu.Unlock()
 		close(s.stop)
-		if ln != nil {
+		switch {
+		case ln != nil:
 			s.stopErr = ln.Close()
+		case pc != nil:
+			s.stopErr = pc.Close()
 		}
 	})
 	return s.stopErr
@@ -245,11 +270,16 @@ func (s *Server) admit(c *net.TCPConn) {
 		_ = c.Close()
 		return
 	}
-	for p := s.peak.Load(); n > p && !s.peak.CompareAndSwap(p, n); p = s.peak.Load() {
-	}
+	s.notePeak(n)
 	s.accepted.Add(1)
 	s.wg.Add(1)
 	go s.serveConn(c)
+}
+
+// notePeak raises ActivePeak to n if n is higher.
+func (s *Server) notePeak(n int64) {
+	for p := s.peak.Load(); n > p && !s.peak.CompareAndSwap(p, n); p = s.peak.Load() {
+	}
 }
 
 // track records c so that killConns can reach it; it reports false when

@@ -16,6 +16,7 @@ type ErrorClass uint8
 const (
 	ClassAddrNotAvail ErrorClass = iota // EADDRNOTAVAIL: no free local port for this destination
 	ClassAddrInUse                      // EADDRINUSE: bind found no free port
+	ClassAgain                          // EAGAIN from connect(): a UDP socket found no free port
 	ClassConnRefused                    // ECONNREFUSED
 	ClassConnReset                      // ECONNRESET (and EPIPE, its write-side view)
 	ClassTimedOut                       // ETIMEDOUT from the kernel
@@ -28,7 +29,7 @@ const (
 )
 
 var classNames = [numClasses]string{
-	"EADDRNOTAVAIL", "EADDRINUSE", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT",
+	"EADDRNOTAVAIL", "EADDRINUSE", "EAGAIN", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT",
 	"EMFILE", "ENOBUFS", "timeout", "short_read", "other",
 }
 

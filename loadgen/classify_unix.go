@@ -17,6 +17,11 @@ func classifyErrno(err error) (ErrorClass, bool) {
 		return ClassAddrNotAvail, true
 	case syscall.EADDRINUSE:
 		return ClassAddrInUse, true
+	case syscall.EAGAIN:
+		// Go's poller retries EAGAIN on reads and writes, so one that
+		// surfaces comes from connect(): on Linux, a UDP socket's implicit
+		// bind found no free ephemeral port.
+		return ClassAgain, true
 	case syscall.ECONNREFUSED:
 		return ClassConnRefused, true
 	case syscall.ECONNRESET, syscall.EPIPE:

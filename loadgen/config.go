@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -24,8 +25,27 @@ const (
 	ModeKeepAlive Mode = "keepalive"
 )
 
+// Protocol is what one request is.
+type Protocol string
+
+// The protocols.
+const (
+	// ProtocolTCP writes Payload bytes and reads their echo (the default).
+	ProtocolTCP Protocol = "tcp"
+	// ProtocolHTTP sends an HTTP/1.1 request through a net/http client;
+	// its http.Transport is the connection pool (see Config.Mode).
+	ProtocolHTTP Protocol = "http"
+	// ProtocolUDP sends one datagram of Payload bytes on a connected UDP
+	// socket and reads the echoed datagram.
+	ProtocolUDP Protocol = "udp"
+)
+
 // Config is a load run's configuration. Start from DefaultConfig.
 type Config struct {
+	// Protocol is tcp (the default when empty), http or udp.
+	Protocol Protocol `json:"protocol,omitempty"`
+	// Target is HOST:PORT; under ProtocolHTTP also a URL,
+	// http://HOST:PORT/PATH (HOST:PORT alone means path /).
 	Target          string        `json:"target"`
 	Mode            Mode          `json:"mode"`
 	PoolSize        int           `json:"pool_size,omitempty"`
@@ -52,6 +72,30 @@ type Config struct {
 	SustainExhaustion bool   `json:"sustain_exhaustion,omitempty"`
 	Label             string `json:"label,omitempty"`
 
+	// HTTP only. Under ProtocolHTTP, Mode keepalive is an http.Transport
+	// with keep-alive on, as programs use it; Mode new turns keep-alive off
+	// (Transport.DisableKeepAlives: a new connection per request, each sent
+	// with "Connection: close"); Mode pool does not apply.
+
+	// Method is the request method; empty means POST when Payload > 0,
+	// else GET. GET and HEAD send no body.
+	Method string `json:"method,omitempty"`
+	// MaxIdlePerHost is Transport.MaxIdleConnsPerHost: 0 keeps Go's
+	// default (http.DefaultMaxIdleConnsPerHost, 2), which at concurrency
+	// above 2 closes most connections after one request.
+	MaxIdlePerHost int `json:"max_idle_per_host,omitempty"`
+	// MaxConnsPerHost is Transport.MaxConnsPerHost: 0 means no limit.
+	MaxConnsPerHost int `json:"max_conns_per_host,omitempty"`
+	// UnreadBody closes each response body without reading it to EOF: the
+	// Transport then cannot reuse the connection and closes it.
+	UnreadBody bool `json:"unread_body,omitempty"`
+
+	// Hold (ProtocolUDP, Mode new) keeps every socket open until the run
+	// ends, as a program that leaks sockets does: a UDP socket frees its
+	// port at close (there is no TIME_WAIT), so only held sockets can
+	// exhaust the range.
+	Hold bool `json:"hold,omitempty"`
+
 	// Progress, when set, receives a live one-line status every second.
 	Progress io.Writer `json:"-"`
 }
@@ -59,6 +103,7 @@ type Config struct {
 // DefaultConfig returns the defaults every run starts from.
 func DefaultConfig() Config {
 	return Config{
+		Protocol:       ProtocolTCP,
 		Mode:           ModeNew,
 		Concurrency:    16,
 		Duration:       10 * time.Second,
@@ -76,10 +121,18 @@ const MaxDuration = 24 * time.Hour
 
 // Validate checks c, naming the offending field as its command-line flag.
 func (c *Config) Validate() error {
-	if c.Target == "" {
-		return fmt.Errorf("target: required (HOST:PORT)")
+	switch c.Protocol {
+	case "", ProtocolTCP, ProtocolHTTP, ProtocolUDP:
+	default:
+		return fmt.Errorf("protocol: must be tcp, http or udp, got %q", c.Protocol)
 	}
-	if _, err := netip.ParseAddrPort(c.Target); err != nil {
+	if c.Protocol == ProtocolHTTP {
+		if _, err := c.httpURL(); err != nil {
+			return err
+		}
+	} else if c.Target == "" {
+		return fmt.Errorf("target: required (HOST:PORT)")
+	} else if _, err := netip.ParseAddrPort(c.Target); err != nil {
 		if _, _, err := net.SplitHostPort(c.Target); err != nil {
 			return fmt.Errorf("target: %q is not HOST:PORT: %v", c.Target, err)
 		}
@@ -113,8 +166,8 @@ func (c *Config) Validate() error {
 	if c.Requests < 0 {
 		return fmt.Errorf("requests: must be >= 0 (0 = no count limit), got %d", c.Requests)
 	}
-	if c.Payload < 1 || c.Payload > 64<<20 {
-		return fmt.Errorf("payload: must be between 1 and %d bytes, got %d", 64<<20, c.Payload)
+	if lo, hi := c.payloadRange(); c.Payload < lo || c.Payload > hi {
+		return fmt.Errorf("payload: must be between %d and %d bytes for --protocol %s, got %d", lo, hi, c.protocol(), c.Payload)
 	}
 	if c.ConnectTimeout <= 0 {
 		return fmt.Errorf("connect-timeout: must be > 0, got %s", c.ConnectTimeout)
@@ -139,27 +192,77 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("source-ips: %q is not an IP address", s)
 		}
 	}
-	return nil
+	switch c.protocol() {
+	case ProtocolHTTP:
+		return c.validateHTTP()
+	case ProtocolUDP:
+		return c.validateUDP()
+	}
+	return c.onlyFor(ProtocolTCP)
+}
+
+func (c *Config) protocol() Protocol {
+	if c.Protocol == "" {
+		return ProtocolTCP
+	}
+	return c.Protocol
+}
+
+// payloadRange is the request sizes a protocol can carry: HTTP may send no
+// body, a datagram holds at most 65,507 bytes.
+func (c *Config) payloadRange() (lo, hi int) {
+	switch c.protocol() {
+	case ProtocolHTTP:
+		return 0, 64 << 20
+	case ProtocolUDP:
+		return 1, maxDatagram
+	}
+	return 1, 64 << 20
+}
+
+// onlyFor refuses the protocol-specific settings that p does not use,
+// naming the flag.
+func (c *Config) onlyFor(p Protocol) error {
+	set := func(flag string, on bool, want Protocol) error {
+		if on && p != want {
+			return fmt.Errorf("%s: only applies to --protocol %s, got protocol %q", flag, want, p)
+		}
+		return nil
+	}
+	return errors.Join(
+		set("method", c.Method != "", ProtocolHTTP),
+		set("max-idle-per-host", c.MaxIdlePerHost != 0, ProtocolHTTP),
+		set("max-conns-per-host", c.MaxConnsPerHost != 0, ProtocolHTTP),
+		set("drain-body", c.UnreadBody, ProtocolHTTP),
+		set("hold", c.Hold, ProtocolUDP),
+	)
 }
 
 // Strategy describes the connection strategy and load shape in words.
 func (c *Config) Strategy() string {
 	var s string
-	switch c.Mode {
-	case ModeNew:
+	switch {
+	case c.Protocol == ProtocolHTTP:
+		s = c.httpStrategy()
+	case c.Protocol == ProtocolUDP && c.Mode == ModeNew && c.Hold:
+		s = "udp: new socket per request, held open to the end"
+	case c.Mode == ModeNew:
 		s = "new connection per request"
-	case ModePool:
+	case c.Mode == ModePool:
 		n := c.PoolSize
 		if n == 0 {
 			n = c.Concurrency
 		}
 		s = fmt.Sprintf("pool of %d", n)
-	case ModeKeepAlive:
+	case c.Mode == ModeKeepAlive:
 		if c.RequestsPerConn > 0 {
 			s = fmt.Sprintf("keep-alive, %d requests/conn", c.RequestsPerConn)
 		} else {
 			s = "keep-alive"
 		}
+	}
+	if c.Protocol == ProtocolUDP && !c.Hold {
+		s = "udp: " + s
 	}
 	if c.Rate > 0 {
 		s += fmt.Sprintf(", open loop %g/s (max %d in flight)", c.Rate, c.Concurrency)

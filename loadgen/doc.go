@@ -8,6 +8,15 @@
 // it succeeds when the same number of bytes has been read back. Any server
 // that echoes bytes (portlab echo, nc -e cat, socat) works.
 //
+// Config.Protocol changes what a request is. Under ProtocolHTTP it is an
+// HTTP/1.1 request through one net/http Transport shared by the workers,
+// as in a program: the Transport is the pool (Mode keepalive, with Go's
+// MaxIdleConnsPerHost of 2 unless told otherwise, or Mode new for
+// keep-alive off), and a connection counts as opened when the Transport
+// dials it. Under ProtocolUDP it is one datagram on a connected UDP socket
+// and its echo; a socket frees its port when closed, so only Config.Hold
+// makes UDP run out of ports (on Linux connect() then fails with EAGAIN).
+//
 // Run is synchronous and cancellable. Each worker owns its histograms and
 // counters; they are merged once the workers have stopped, so the
 // per-request path takes no lock and, beyond what package net itself

@@ -42,10 +42,13 @@ type run struct {
 
 	workers []*worker
 	pool    chan *net.TCPConn // ModePool: nil entries are empty slots
+	udpPool chan *net.UDPConn // ModePool under ProtocolUDP, likewise
+	http    *httpClient       // ProtocolHTTP
 
-	onsetMu sync.Mutex
-	onsetOK [numClasses]atomic.Bool
-	onset   [numClasses]report.Onset
+	onsetMu   sync.Mutex
+	stopClass ErrorClass // the error that made a host run stop
+	onsetOK   [numClasses]atomic.Bool
+	onset     [numClasses]report.Onset
 
 	intervals *timeline
 }
@@ -56,7 +59,7 @@ type run struct {
 var inHostNetns = func() bool { return !netns.Inside() && netns.IsHost() }
 
 // errStopOnset is the cancel cause when the host-namespace safety stop hits.
-var errStopOnset = errors.New("stopped at first EADDRNOTAVAIL")
+var errStopOnset = errors.New("stopped at the first port-exhaustion error")
 
 // Run sends load as cfg says and returns what it measured. It stops by
 // itself when cfg.Duration has passed or cfg.Requests are done. When ctx is
@@ -70,7 +73,11 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 		return nil, err
 	}
 	r.dialer = net.Dialer{Timeout: cfg.ConnectTimeout, Control: dialControl(&cfg)}
-	if err := r.preflight(ctx); err != nil {
+	preflight := r.preflight
+	if cfg.Protocol == ProtocolUDP {
+		preflight = r.preflightUDP
+	}
+	if err := preflight(ctx); err != nil {
 		return nil, err
 	}
 	if cfg.Rate > 0 {
@@ -81,10 +88,14 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 		if n == 0 {
 			n = cfg.Concurrency
 		}
-		r.pool = make(chan *net.TCPConn, n)
-		for range n {
-			r.pool <- nil
+		if cfg.Protocol == ProtocolUDP {
+			r.udpPool = newPool[*net.UDPConn](n)
+		} else {
+			r.pool = newPool[*net.TCPConn](n)
 		}
+	}
+	if cfg.Protocol == ProtocolHTTP {
+		r.http = newHTTPClient(r)
 	}
 
 	env := readEnvironment()
@@ -131,13 +142,10 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 	<-stopperDone
 	<-samplerDone
 	<-progressDone
-	if r.pool != nil {
-		close(r.pool)
-		for c := range r.pool {
-			if c != nil {
-				c.Close()
-			}
-		}
+	closePool(r.pool)
+	closePool(r.udpPool)
+	if r.http != nil {
+		r.http.close()
 	}
 	elapsed := time.Since(r.start)
 
@@ -152,7 +160,7 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 		return res, ctx.Err()
 	case errors.Is(cause, errStopOnset):
 		res.StopReason = report.StopOnset
-		res.Notes = append(res.Notes, "stopped at the first EADDRNOTAVAIL to spare this host's ports "+
+		res.Notes = append(res.Notes, "stopped at the first "+r.stopClass.String()+" to spare this host's ports "+
 			"(it runs in the host's own network namespace); --sustain-exhaustion keeps going, "+
 			"portlab run reproduces exhaustion in a private namespace instead")
 	case cfg.Requests > 0 && r.seq.Load() >= cfg.Requests && elapsed < cfg.Duration:
@@ -163,19 +171,54 @@ func Run(ctx context.Context, cfg Config) (*report.Result, error) {
 	return res, nil
 }
 
+// newPool returns a pool of n empty slots (nil connections).
+func newPool[C any](n int) chan C {
+	p := make(chan C, n)
+	var empty C
+	for range n {
+		p <- empty
+	}
+	return p
+}
+
+// closePool closes the connections left in a pool, which no worker uses
+// any more; a nil pool is fine.
+func closePool[C interface {
+	*net.TCPConn | *net.UDPConn
+	Close() error
+}](p chan C) {
+	if p == nil {
+		return
+	}
+	close(p)
+	for c := range p {
+		if c != nil {
+			c.Close()
+		}
+	}
+}
+
 // aLongTimeAgo is a deadline in the past: setting it aborts pending I/O.
 var aLongTimeAgo = time.Unix(1, 0)
 
 func (r *run) resolve(ctx context.Context) error {
-	if ap, err := netip.ParseAddrPort(r.cfg.Target); err == nil {
+	target, network := r.cfg.Target, "tcp"
+	switch r.cfg.Protocol {
+	case ProtocolHTTP:
+		u, _ := r.cfg.httpURL() // checked by Validate
+		target = hostPort(u)
+	case ProtocolUDP:
+		network = "udp"
+	}
+	if ap, err := netip.ParseAddrPort(target); err == nil {
 		r.raddr = ap
 	} else {
-		host, port, _ := net.SplitHostPort(r.cfg.Target)
+		host, port, _ := net.SplitHostPort(target)
 		addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 		if err != nil || len(addrs) == 0 {
 			return fmt.Errorf("target: cannot resolve %q: %v: %w", host, err, ErrUnreachable)
 		}
-		p, err := net.LookupPort("tcp", port)
+		p, err := net.LookupPort(network, port)
 		if err != nil {
 			return fmt.Errorf("target: bad port %q: %v", port, err)
 		}
@@ -247,9 +290,19 @@ func (r *run) noteError(class ErrorClass) {
 		ConnectionsBefore: conns,
 	}
 	r.onsetOK[class].Store(true)
-	if class == ClassAddrNotAvail && r.host && !r.cfg.SustainExhaustion {
+	if (class == ClassAddrNotAvail || class == ClassAgain) && r.host && !r.cfg.SustainExhaustion {
+		r.stopClass = class
 		r.cancel(errStopOnset)
 	}
+}
+
+// targetName is the target as a result names it: the URL under
+// ProtocolHTTP, the resolved address otherwise.
+func (r *run) targetName() string {
+	if r.http != nil {
+		return r.http.url
+	}
+	return r.raddr.String()
 }
 
 func (r *run) result(env report.Environment, elapsed time.Duration) (*report.Result, error) {
@@ -259,7 +312,7 @@ func (r *run) result(env report.Environment, elapsed time.Duration) (*report.Res
 		SchemaVersion: report.SchemaVersion,
 		Tool:          report.Tool{Name: "portlab", Version: Version},
 		Label:         r.cfg.Label,
-		Target:        r.raddr.String(),
+		Target:        r.targetName(),
 		Strategy:      r.cfg.Strategy(),
 		StartedAt:     r.start.UTC(),
 		ElapsedS:      elapsed.Seconds(),

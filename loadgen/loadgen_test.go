@@ -40,44 +40,53 @@ func testConfig(target string) Config {
 	return cfg
 }
 
+// TestConnectionsPerMode checks every mode over TCP and UDP, where a
+// connected UDP socket plays the connection.
 func TestConnectionsPerMode(t *testing.T) {
-	srv := startEcho(t, nil)
+	servers := map[Protocol]*echo.Server{ProtocolTCP: startEcho(t, nil), ProtocolUDP: startUDPEcho(t)}
 	tests := []struct {
 		name               string
 		mode               Mode
 		concurrency        int
 		poolSize           int
 		perConn            int
+		hold               bool // UDP only
 		requests           int64
 		minConns, maxConns int64
 	}{
-		{"new opens one per request", ModeNew, 4, 0, 0, 300, 300, 300},
-		{"pool never exceeds its size", ModePool, 8, 3, 0, 300, 1, 3},
-		{"pool defaults to concurrency", ModePool, 5, 0, 0, 300, 1, 5},
-		{"keepalive K=7 single worker", ModeKeepAlive, 1, 0, 7, 100, 15, 15},  // ceil(100/7)
-		{"keepalive K=10 four workers", ModeKeepAlive, 4, 0, 10, 400, 40, 44}, // ceil per worker
-		{"keepalive unlimited", ModeKeepAlive, 6, 0, 0, 600, 6, 6},
+		{"new opens one per request", ModeNew, 4, 0, 0, false, 300, 300, 300},
+		{"new holding its sockets", ModeNew, 4, 0, 0, true, 300, 300, 300},
+		{"pool never exceeds its size", ModePool, 8, 3, 0, false, 300, 1, 3},
+		{"pool defaults to concurrency", ModePool, 5, 0, 0, false, 300, 1, 5},
+		{"keepalive K=7 single worker", ModeKeepAlive, 1, 0, 7, false, 100, 15, 15},  // ceil(100/7)
+		{"keepalive K=10 four workers", ModeKeepAlive, 4, 0, 10, false, 400, 40, 44}, // ceil per worker
+		{"keepalive unlimited", ModeKeepAlive, 6, 0, 0, false, 600, 6, 6},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg := testConfig(srv.Addr().String())
-			cfg.Mode, cfg.Concurrency, cfg.PoolSize, cfg.RequestsPerConn, cfg.Requests =
-				tt.mode, tt.concurrency, tt.poolSize, tt.perConn, tt.requests
-			res, err := Run(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
+	for _, proto := range []Protocol{ProtocolTCP, ProtocolUDP} {
+		for _, tt := range tests {
+			if tt.hold && proto != ProtocolUDP {
+				continue
 			}
-			if got := res.Totals.RequestsOK; got != tt.requests {
-				t.Errorf("requests_ok = %d, want %d (errors %v)", got, tt.requests, res.Errors)
-			}
-			if got := res.Totals.ConnectionsOpened; got < tt.minConns || got > tt.maxConns {
-				t.Errorf("connections_opened = %d, want %d..%d", got, tt.minConns, tt.maxConns)
-			}
-			if res.StopReason != report.StopRequests {
-				t.Errorf("stop_reason = %q, want requests", res.StopReason)
-			}
-			checkConsistent(t, res)
-		})
+			t.Run(string(proto)+"/"+tt.name, func(t *testing.T) {
+				cfg := testConfig(servers[proto].Addr().String())
+				cfg.Protocol, cfg.Mode, cfg.Concurrency, cfg.PoolSize, cfg.RequestsPerConn, cfg.Hold, cfg.Requests =
+					proto, tt.mode, tt.concurrency, tt.poolSize, tt.perConn, tt.hold, tt.requests
+				res, err := Run(context.Background(), cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := res.Totals.RequestsOK; got != tt.requests {
+					t.Errorf("requests_ok = %d, want %d (errors %v)", got, tt.requests, res.Errors)
+				}
+				if got := res.Totals.ConnectionsOpened; got < tt.minConns || got > tt.maxConns {
+					t.Errorf("connections_opened = %d, want %d..%d", got, tt.minConns, tt.maxConns)
+				}
+				if res.StopReason != report.StopRequests {
+					t.Errorf("stop_reason = %q, want requests", res.StopReason)
+				}
+				checkConsistent(t, res)
+			})
+		}
 	}
 }
 
@@ -139,19 +148,44 @@ func TestOpenLoopSendsAtTheRate(t *testing.T) {
 	checkConsistent(t, res)
 }
 
+// closedAddr returns a loopback address nothing listens on: it did a
+// moment ago.
+func closedAddr(t testing.TB, network string) string {
+	t.Helper()
+	var c io.Closer
+	var addr string
+	if network == "udp" {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, addr = pc, pc.LocalAddr().String()
+	} else {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, addr = ln, ln.Addr().String()
+	}
+	c.Close()
+	return addr
+}
+
 func TestUnreachableTargetFailsBeforeLoad(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	res, err := Run(context.Background(), testConfig(addr))
-	if !errors.Is(err, ErrUnreachable) || !errors.Is(err, syscall.ECONNREFUSED) {
-		t.Fatalf("err = %v, want ErrUnreachable wrapping ECONNREFUSED", err)
-	}
-	if res != nil {
-		t.Errorf("result = %+v, want nil", res)
+	for _, proto := range []Protocol{ProtocolTCP, ProtocolHTTP, ProtocolUDP} {
+		network := "tcp"
+		if proto == ProtocolUDP {
+			network = "udp" // refused by the ICMP error that answers the preflight datagram
+		}
+		cfg := testConfig(closedAddr(t, network))
+		cfg.Protocol = proto
+		res, err := Run(context.Background(), cfg)
+		if !errors.Is(err, ErrUnreachable) || !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Errorf("%s: err = %v, want ErrUnreachable wrapping ECONNREFUSED", proto, err)
+		}
+		if res != nil {
+			t.Errorf("%s: result = %+v, want nil", proto, res)
+		}
 	}
 }
 
@@ -229,13 +263,7 @@ func TestClassify(t *testing.T) {
 }
 
 func TestClassifyRealRefusedDial(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	_, err = net.Dial("tcp", addr)
+	_, err := net.Dial("tcp", closedAddr(t, "tcp"))
 	if got := Classify(err); got != ClassConnRefused {
 		t.Errorf("Classify(%v) = %s, want ECONNREFUSED", err, got)
 	}

@@ -54,28 +54,62 @@ func newWorker(r *run, id int) *worker {
 	return w
 }
 
+// loop runs requests until the run stops. Each protocol has its own loop,
+// chosen once here, so the TCP request path carries no protocol test.
 func (w *worker) loop(ctx context.Context) {
-	r := w.r
 	defer w.finish()
-	for !r.stopped.Load() {
-		var intended time.Time
-		if r.cfg.Requests > 0 || r.period > 0 {
-			n := r.seq.Add(1) - 1
-			if r.cfg.Requests > 0 && n >= r.cfg.Requests {
-				return
-			}
-			if r.period > 0 {
-				intended = r.start.Add(time.Duration(n) * r.period)
-				if !intended.Before(r.deadline) {
-					return
-				}
-				if !w.sleepUntil(ctx, intended) {
-					return
-				}
-			}
+	switch w.r.cfg.Protocol {
+	case ProtocolHTTP:
+		w.loopHTTP(ctx)
+		return
+	case ProtocolUDP:
+		w.loopUDP(ctx)
+		return
+	}
+	for {
+		intended, ok := w.next(ctx)
+		if !ok {
+			return
 		}
 		w.request(ctx, intended)
 	}
+}
+
+// each runs request for every request the run hands this worker. The TCP
+// loop spells it out, to spare its requests the indirect call.
+func (w *worker) each(ctx context.Context, request func(ctx context.Context, intended time.Time)) {
+	for {
+		intended, ok := w.next(ctx)
+		if !ok {
+			return
+		}
+		request(ctx, intended)
+	}
+}
+
+// next claims the next request: false when the run is over. intended is
+// the open loop's scheduled send time, zero in a closed loop.
+func (w *worker) next(ctx context.Context) (intended time.Time, ok bool) {
+	r := w.r
+	if r.stopped.Load() {
+		return time.Time{}, false
+	}
+	if r.cfg.Requests > 0 || r.period > 0 {
+		n := r.seq.Add(1) - 1
+		if r.cfg.Requests > 0 && n >= r.cfg.Requests {
+			return time.Time{}, false
+		}
+		if r.period > 0 {
+			intended = r.start.Add(time.Duration(n) * r.period)
+			if !intended.Before(r.deadline) {
+				return time.Time{}, false
+			}
+			if !w.sleepUntil(ctx, intended) {
+				return time.Time{}, false
+			}
+		}
+	}
+	return intended, true
 }
 
 // sleepUntil waits for the open loop's intended send time; false when the
@@ -149,6 +183,13 @@ func (w *worker) request(ctx context.Context, intended time.Time) {
 		w.release(nil)
 		return
 	}
+	w.succeed(intended, t1, end)
+	w.release(c)
+}
+
+// succeed records a request that succeeded: it was due at intended, sent
+// on a connection at t1, and answered at end.
+func (w *worker) succeed(intended, t1, end time.Time) {
 	w.roundTrip.RecordValue(int64(end.Sub(t1) / time.Microsecond))
 	totalUS := int64(end.Sub(intended) / time.Microsecond)
 	w.total.RecordValue(totalUS)
@@ -156,7 +197,14 @@ func (w *worker) request(ctx context.Context, intended time.Time) {
 	iv := w.interval(end)
 	iv.ok++
 	iv.hist.RecordValue(totalUS)
-	w.release(c)
+}
+
+// opened records a new connection (or UDP socket) that took connect to
+// set up, at t. The TCP path records its own in dial and request.
+func (w *worker) opened(t time.Time, connect time.Duration) {
+	w.conns.Add(1)
+	w.interval(t).conns++
+	w.connect.RecordValue(int64(connect / time.Microsecond))
 }
 
 // acquire returns the connection to use, or nil when a new one must be

@@ -1,0 +1,293 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// httpURL is Target as the URL to request; a bare HOST:PORT means
+// http://HOST:PORT/.
+func (c *Config) httpURL() (*url.URL, error) {
+	if c.Target == "" {
+		return nil, errors.New("target: required (http://HOST:PORT/PATH or HOST:PORT)")
+	}
+	t := c.Target
+	if !strings.Contains(t, "://") {
+		t = "http://" + t
+	}
+	u, err := url.Parse(t)
+	if err != nil {
+		return nil, fmt.Errorf("target: %q is not a URL: %v", c.Target, err)
+	}
+	if u.Scheme != "http" {
+		return nil, fmt.Errorf("target: %q: only http:// URLs are supported", c.Target)
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("target: %q has no host", c.Target)
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u, nil
+}
+
+// hostPort is the address a URL's requests connect to.
+func hostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
+
+// tokenRE matches an HTTP method (a token, RFC 9110 section 5.6.2).
+var tokenRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+func (c *Config) validateHTTP() error {
+	switch {
+	case c.Mode == ModePool:
+		return errors.New("mode: pool does not apply to --protocol http: the http.Transport is the pool " +
+			"(--mode keepalive with --max-idle-per-host, --max-conns-per-host)")
+	case c.RequestsPerConn > 0:
+		return errors.New("requests-per-conn: does not apply to --protocol http")
+	case c.AwaitServerClose:
+		return errors.New("await-close: does not apply to --protocol http (the server's Connection: close decides who closes)")
+	case c.Method != "" && !tokenRE.MatchString(c.Method):
+		return fmt.Errorf("method: %q is not an HTTP method", c.Method)
+	case c.MaxIdlePerHost < 0:
+		return fmt.Errorf("max-idle-per-host: must be >= 0 (0 = Go's default, %d), got %d", http.DefaultMaxIdleConnsPerHost, c.MaxIdlePerHost)
+	case c.MaxIdlePerHost > 0 && c.Mode == ModeNew:
+		return errors.New("max-idle-per-host: does not apply with keep-alive off (--mode new, --disable-keepalives)")
+	case c.MaxConnsPerHost < 0:
+		return fmt.Errorf("max-conns-per-host: must be >= 0 (0 = no limit), got %d", c.MaxConnsPerHost)
+	}
+	return c.onlyFor(ProtocolHTTP)
+}
+
+// method is the request method: Method, or POST with a body and GET
+// without.
+func (c *Config) method() string {
+	switch {
+	case c.Method != "":
+		return c.Method
+	case c.Payload > 0:
+		return http.MethodPost
+	}
+	return http.MethodGet
+}
+
+func (c *Config) httpStrategy() string {
+	s := "http " + c.method()
+	if c.Mode == ModeNew {
+		s += ", keep-alive off (Connection: close)"
+	} else if c.MaxIdlePerHost == 0 {
+		s += fmt.Sprintf(", keep-alive, MaxIdleConnsPerHost %d (Go's default)", http.DefaultMaxIdleConnsPerHost)
+	} else {
+		s += fmt.Sprintf(", keep-alive, MaxIdleConnsPerHost %d", c.MaxIdlePerHost)
+	}
+	if c.MaxConnsPerHost > 0 {
+		s += fmt.Sprintf(", MaxConnsPerHost %d", c.MaxConnsPerHost)
+	}
+	if c.UnreadBody {
+		s += ", body left unread"
+	}
+	return s
+}
+
+// httpClient is a run's net/http client: one http.Transport shared by every
+// worker, as in a program, so it is the connection pool.
+type httpClient struct {
+	*http.Client
+	url    string
+	method string
+	body   bool // the method carries Payload bytes
+
+	dials atomic.Int64 // dials so far, to take source addresses in turn
+}
+
+func newHTTPClient(r *run) *httpClient {
+	u, _ := r.cfg.httpURL() // checked by Validate
+	h := &httpClient{url: u.String(), method: r.cfg.method()}
+	h.body = r.cfg.Payload > 0 && h.method != http.MethodGet && h.method != http.MethodHead
+	tr := &http.Transport{
+		// Never a proxy from the environment: the load goes to the target.
+		Proxy:       nil,
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return h.dial(ctx, r) },
+		// The rest as in http.DefaultTransport, so the pool behaves as in
+		// the programs this reproduces.
+		MaxIdleConns:          max(100, r.cfg.MaxIdlePerHost),
+		MaxIdleConnsPerHost:   r.cfg.MaxIdlePerHost, // 0: DefaultMaxIdleConnsPerHost
+		MaxConnsPerHost:       r.cfg.MaxConnsPerHost,
+		IdleConnTimeout:       90 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		DisableKeepAlives:     r.cfg.Mode == ModeNew,
+	}
+	h.Client = &http.Client{
+		Transport: tr,
+		// No Client.Timeout, which costs a goroutine per request: each
+		// request's context carries the timeout. A redirect is an answer
+		// to count, not a new target to load.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return h
+}
+
+// dial is the Transport's DialContext. It dials the resolved target
+// through run.dialOnce, so source addresses, socket options and the
+// EADDRNOTAVAIL of connect() are the TCP path's.
+//
+// Every socket dialed counts as opened, for the worker whose request made
+// the Transport dial: not only those a request got with
+// httptrace.GotConnInfo.Reused false. When an older connection frees up
+// first, the Transport gives it to the waiting request and parks the new
+// one idle, marked reused before anyone used it, or closes it at once when
+// MaxIdleConnsPerHost are idle already; either way it took a port (a
+// quarter of the ports, measured with the default transport at concurrency
+// 32). For the
+// same reason the connect time is taken here rather than from httptrace's
+// ConnectStart/ConnectDone.
+func (h *httpClient) dial(ctx context.Context, r *run) (net.Conn, error) {
+	start := time.Now()
+	c, err := r.dialOnce(ctx, int(h.dials.Add(1)-1))
+	if err != nil {
+		return nil, err
+	}
+	done := time.Now()
+	if r.cfg.Linger >= 0 {
+		c.SetLinger(r.cfg.Linger)
+	}
+	if hw, ok := ctx.Value(httpWorkerKey{}).(*httpWorker); ok {
+		hw.queueDial(done, done.Sub(start))
+	}
+	return c, nil
+}
+
+func (h *httpClient) close() { h.CloseIdleConnections() }
+
+type httpWorkerKey struct{}
+
+// httpWorker is a worker's state under ProtocolHTTP.
+type httpWorker struct {
+	*worker
+	h      *httpClient
+	ctx    context.Context // the run's context with this worker's trace
+	connAt time.Time       // when the current request got its connection
+
+	// Dials run on the Transport's goroutines; the worker records them
+	// on its own, after each request.
+	mu         sync.Mutex
+	pending    []dialed
+	hasPending atomic.Bool
+}
+
+// dialed is a connection the Transport dialed for a worker's request.
+type dialed struct {
+	at      time.Time
+	connect time.Duration
+}
+
+// loopHTTP runs HTTP requests until the run stops.
+func (w *worker) loopHTTP(ctx context.Context) {
+	hw := &httpWorker{worker: w, h: w.r.http}
+	hw.ctx = httptrace.WithClientTrace(context.WithValue(ctx, httpWorkerKey{}, hw),
+		&httptrace.ClientTrace{GotConn: hw.gotConn})
+	defer hw.recordDials()
+	w.each(ctx, hw.request)
+}
+
+// queueDial queues a dial for the worker to record; any goroutine may call it.
+func (hw *httpWorker) queueDial(at time.Time, connect time.Duration) {
+	hw.mu.Lock()
+	hw.pending = append(hw.pending, dialed{at, connect})
+	hw.mu.Unlock()
+	hw.hasPending.Store(true)
+}
+
+// recordDials records the queued dials, on the worker's goroutine.
+func (hw *httpWorker) recordDials() {
+	if !hw.hasPending.Load() {
+		return
+	}
+	hw.mu.Lock()
+	hw.hasPending.Store(false)
+	for _, d := range hw.pending {
+		hw.opened(d.at, d.connect)
+	}
+	hw.pending = hw.pending[:0]
+	hw.mu.Unlock()
+}
+
+// gotConn runs on the worker's goroutine, inside Client.Do: the round trip
+// starts once the request has a connection.
+func (hw *httpWorker) gotConn(httptrace.GotConnInfo) { hw.connAt = time.Now() }
+
+// errStatus is a response that is not 2xx.
+type errStatus int
+
+func (e errStatus) Error() string { return fmt.Sprintf("HTTP status %d", int(e)) }
+
+func (hw *httpWorker) request(ctx context.Context, intended time.Time) {
+	start := time.Now()
+	if intended.IsZero() {
+		intended = start
+	}
+	hw.connAt = time.Time{}
+	var body io.Reader
+	if hw.h.body {
+		body = bytes.NewReader(hw.payload)
+	}
+	reqCtx, cancel := context.WithTimeout(hw.ctx, hw.r.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(reqCtx, hw.h.method, hw.h.url, body)
+	if err != nil {
+		hw.fail(ctx, err, time.Now())
+		return
+	}
+	resp, err := hw.h.Do(req)
+	hw.recordDials()
+	if err != nil {
+		hw.fail(ctx, err, time.Now())
+		return
+	}
+	if hw.h.body {
+		hw.bytesSent += int64(len(hw.payload))
+	}
+	n, err := hw.readBody(resp)
+	hw.bytesReceived += n
+	end := time.Now()
+	if err == nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {
+		err = errStatus(resp.StatusCode)
+	}
+	if err != nil {
+		hw.fail(ctx, err, end)
+		return
+	}
+	t1 := hw.connAt
+	if t1.IsZero() {
+		t1 = start
+	}
+	hw.succeed(intended, t1, end)
+}
+
+// readBody reads the body to EOF and closes it, which lets the Transport
+// reuse the connection; with UnreadBody it only closes it, which makes the
+// Transport close the connection instead.
+func (hw *httpWorker) readBody(resp *http.Response) (int64, error) {
+	if hw.r.cfg.UnreadBody {
+		return 0, resp.Body.Close()
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	return n, errors.Join(err, resp.Body.Close())
+}

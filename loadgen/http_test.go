@@ -1,0 +1,197 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/report"
+)
+
+func startHTTPEcho(t testing.TB, mutate func(*echo.Config)) *echo.Server {
+	return startEcho(t, func(c *echo.Config) {
+		c.Protocol = echo.ProtocolHTTP
+		if mutate != nil {
+			mutate(c)
+		}
+	})
+}
+
+func httpConfig(target string) Config {
+	cfg := testConfig(target)
+	cfg.Protocol, cfg.Mode = ProtocolHTTP, ModeKeepAlive
+	return cfg
+}
+
+// TestHTTPConnections checks what each client setting does to connection
+// reuse, against the server's own count of the connections it accepted:
+// the count is measured on both ends, not inferred.
+func TestHTTPConnections(t *testing.T) {
+	tests := []struct {
+		name               string
+		mutate             func(*Config)
+		requests           int64
+		minConns, maxConns int64
+	}{
+		{"keep-alive, one worker: one connection", func(c *Config) { c.Concurrency = 1 }, 300, 1, 1},
+		{"max-conns-per-host caps the pool", func(c *Config) {
+			c.Concurrency, c.MaxConnsPerHost, c.MaxIdlePerHost = 8, 3, 3
+		}, 600, 1, 3},
+		{"max-idle-per-host = concurrency keeps them", func(c *Config) {
+			c.Concurrency, c.MaxIdlePerHost = 4, 4
+		}, 600, 1, 8}, // the first requests may dial in parallel
+		{"Go's default transport churns above concurrency 2", func(c *Config) { c.Concurrency = 16 }, 2000, 32, 2000},
+		{"keep-alive off: one per request", func(c *Config) { c.Mode, c.Concurrency = ModeNew, 4 }, 300, 300, 300},
+		{"unread body: one per request", func(c *Config) {
+			c.UnreadBody, c.Concurrency, c.MaxIdlePerHost, c.Payload = true, 4, 8, 0
+		}, 300, 300, 300},
+		{"GET without body", func(c *Config) { c.Payload, c.Concurrency = 0, 2 }, 300, 1, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startHTTPEcho(t, nil)
+			cfg := httpConfig(srv.Addr().String())
+			cfg.Requests = tt.requests
+			tt.mutate(&cfg)
+			res, err := Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Totals.RequestsOK; got != tt.requests {
+				t.Errorf("requests_ok = %d, want %d (errors %v)", got, tt.requests, res.Errors)
+			}
+			got := res.Totals.ConnectionsOpened
+			t.Logf("%d requests on %d connections", res.Totals.RequestsOK, got)
+			if got < tt.minConns || got > tt.maxConns {
+				t.Errorf("connections_opened = %d, want %d..%d", got, tt.minConns, tt.maxConns)
+			}
+			// The server also accepted the preflight connection; a dial
+			// still in flight when the last request ended is not counted.
+			srv.Close()
+			if accepted := srv.Stats().Accepted - 1; accepted < got || accepted > got+int64(cfg.Concurrency) {
+				t.Errorf("server accepted %d connections, client counted %d", accepted, got)
+			}
+			if res.StopReason != report.StopRequests {
+				t.Errorf("stop_reason = %q, want requests", res.StopReason)
+			}
+			checkConsistent(t, res)
+		})
+	}
+}
+
+func TestHTTPResultDescribesTheRun(t *testing.T) {
+	srv := startHTTPEcho(t, nil)
+	cfg := httpConfig("http://" + srv.Addr().String() + "/some/path?q=1")
+	cfg.Requests, cfg.Concurrency, cfg.Payload = 50, 2, 100
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "http://" + srv.Addr().String() + "/some/path?q=1"; res.Target != want {
+		t.Errorf("target = %q, want %q", res.Target, want)
+	}
+	if want := "http POST, keep-alive, MaxIdleConnsPerHost 2 (Go's default), concurrency 2"; res.Strategy != want {
+		t.Errorf("strategy = %q, want %q", res.Strategy, want)
+	}
+	if res.Totals.BytesSent != 5000 || res.Totals.BytesReceived != 5000 {
+		t.Errorf("bytes sent/received = %d/%d, want 5000/5000 (bodies)", res.Totals.BytesSent, res.Totals.BytesReceived)
+	}
+}
+
+// TestClassifyHTTPErrors checks that the errno survives net/http's
+// wrapping: *url.Error around *net.OpError around the errno.
+func TestClassifyHTTPErrors(t *testing.T) {
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	_, refused := (&http.Client{Transport: tr}).Get("http://" + closedAddr(t, "tcp") + "/")
+	urlErr := func(errno syscall.Errno) error {
+		return &url.Error{Op: "Post", URL: "http://127.0.0.1:7777/", Err: &net.OpError{
+			Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", errno)}}
+	}
+	tests := []struct {
+		err  error
+		want ErrorClass
+	}{
+		{refused, ClassConnRefused},
+		{urlErr(syscall.EADDRNOTAVAIL), ClassAddrNotAvail},
+		{urlErr(syscall.EADDRINUSE), ClassAddrInUse},
+		{urlErr(syscall.EAGAIN), ClassAgain},
+		{&url.Error{Op: "Get", URL: "x", Err: context.DeadlineExceeded}, ClassTimeout},
+		{errStatus(500), ClassOther},
+	}
+	for _, tt := range tests {
+		if got := Classify(tt.err); got != tt.want {
+			t.Errorf("Classify(%v) = %s, want %s", tt.err, got, tt.want)
+		}
+	}
+}
+
+// BenchmarkHTTPKeepAlive compares the engine's HTTP keep-alive load with a
+// plain net/http client loop (the same workers and Transport settings,
+// nothing measured) on the same server:
+//
+//	go test -run '^$' -bench HTTPKeepAlive -benchtime 100000x ./loadgen
+//
+// Each op is one request by each; they alternate in rounds, so both see the
+// same machine. ratio is engine req/s over plain req/s: it should be at
+// least 0.8.
+func BenchmarkHTTPKeepAlive(b *testing.B) {
+	const workers, round = 4, 5000
+	srv := startHTTPEcho(b, nil)
+	target := "http://" + srv.Addr().String() + "/"
+	payload := make([]byte, 32)
+	tr := &http.Transport{MaxIdleConnsPerHost: workers}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+	plain := func(n int) {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				for next.Add(1) <= int64(n) {
+					resp, err := client.Post(target, "application/octet-stream", bytes.NewReader(payload))
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			})
+		}
+		wg.Wait()
+	}
+	engine := func(n int) {
+		cfg := httpConfig(target)
+		cfg.MaxIdlePerHost, cfg.Concurrency, cfg.Requests = workers, workers, int64(n)
+		res, err := Run(context.Background(), cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Totals.RequestsOK != int64(n) {
+			b.Fatalf("%d ok, errors %v", res.Totals.RequestsOK, res.Errors)
+		}
+	}
+	var plainT, engineT time.Duration
+	for done := 0; done < b.N; done += round {
+		n := min(round, b.N-done)
+		t0 := time.Now()
+		plain(n)
+		t1 := time.Now()
+		engine(n)
+		plainT, engineT = plainT+t1.Sub(t0), engineT+time.Since(t1)
+	}
+	b.ReportMetric(float64(b.N)/plainT.Seconds(), "plain-req/s")
+	b.ReportMetric(float64(b.N)/engineT.Seconds(), "portlab-req/s")
+	b.ReportMetric(plainT.Seconds()/engineT.Seconds(), "ratio")
+}
