@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -45,7 +46,10 @@ type Config struct {
 	// Protocol is tcp (the default when empty), http or udp.
 	Protocol Protocol `json:"protocol,omitempty"`
 	// Target is HOST:PORT; under ProtocolHTTP also a URL,
-	// http://HOST:PORT/PATH (HOST:PORT alone means path /).
+	// http://HOST:PORT/PATH (HOST:PORT alone means path /). TCP takes a
+	// comma-separated list too: connections then go to each in turn, and
+	// since a local port is unique per 4-tuple, each destination has the
+	// whole ephemeral range.
 	Target          string        `json:"target"`
 	Mode            Mode          `json:"mode"`
 	PoolSize        int           `json:"pool_size,omitempty"`
@@ -119,6 +123,14 @@ func DefaultConfig() Config {
 // runs unattended for ever.
 const MaxDuration = 24 * time.Hour
 
+// Targets splits Target into its destinations.
+func (c *Config) Targets() []string {
+	if c.Protocol == ProtocolHTTP {
+		return []string{c.Target}
+	}
+	return strings.Split(c.Target, ",")
+}
+
 // Validate checks c, naming the offending field as its command-line flag.
 func (c *Config) Validate() error {
 	switch c.Protocol {
@@ -132,9 +144,17 @@ func (c *Config) Validate() error {
 		}
 	} else if c.Target == "" {
 		return fmt.Errorf("target: required (HOST:PORT)")
-	} else if _, err := netip.ParseAddrPort(c.Target); err != nil {
-		if _, _, err := net.SplitHostPort(c.Target); err != nil {
-			return fmt.Errorf("target: %q is not HOST:PORT: %v", c.Target, err)
+	} else {
+		targets := c.Targets()
+		if len(targets) > 1 && c.Protocol == ProtocolUDP {
+			return fmt.Errorf("target: one destination for --protocol udp, got %d", len(targets))
+		}
+		for _, t := range targets {
+			if _, err := netip.ParseAddrPort(t); err != nil {
+				if _, _, err := net.SplitHostPort(t); err != nil {
+					return fmt.Errorf("target: %q is not HOST:PORT: %v", t, err)
+				}
+			}
 		}
 	}
 	switch c.Mode {

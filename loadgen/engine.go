@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,9 +27,13 @@ var ErrUnreachable = errors.New("target unreachable")
 // run is the state shared by the workers of one Run. Fields touched per
 // request are atomics or read-only.
 type run struct {
-	cfg      Config
-	raddr    netip.AddrPort
-	target   string // raddr as a string, for DialContext
+	cfg    Config
+	raddr  netip.AddrPort
+	target string // raddr as a string, for DialContext
+	// raddrs and targets are every destination (raddr is the first); TCP
+	// connections go to each in turn.
+	raddrs   []netip.AddrPort
+	targets  []string
 	sources  []netip.AddrPort
 	dialer   net.Dialer
 	start    time.Time
@@ -202,29 +207,23 @@ func closePool[C interface {
 var aLongTimeAgo = time.Unix(1, 0)
 
 func (r *run) resolve(ctx context.Context) error {
-	target, network := r.cfg.Target, "tcp"
+	targets, network := r.cfg.Targets(), "tcp"
 	switch r.cfg.Protocol {
 	case ProtocolHTTP:
 		u, _ := r.cfg.httpURL() // checked by Validate
-		target = hostPort(u)
+		targets = []string{hostPort(u)}
 	case ProtocolUDP:
 		network = "udp"
 	}
-	if ap, err := netip.ParseAddrPort(target); err == nil {
-		r.raddr = ap
-	} else {
-		host, port, _ := net.SplitHostPort(target)
-		addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
-		if err != nil || len(addrs) == 0 {
-			return fmt.Errorf("target: cannot resolve %q: %v: %w", host, err, ErrUnreachable)
-		}
-		p, err := net.LookupPort(network, port)
+	for _, t := range targets {
+		ap, err := resolveAddrPort(ctx, network, t)
 		if err != nil {
-			return fmt.Errorf("target: bad port %q: %v", port, err)
+			return err
 		}
-		r.raddr = netip.AddrPortFrom(addrs[0].Unmap(), uint16(p))
+		r.raddrs = append(r.raddrs, ap)
+		r.targets = append(r.targets, ap.String())
 	}
-	r.target = r.raddr.String()
+	r.raddr, r.target = r.raddrs[0], r.targets[0]
 	for _, s := range r.cfg.SourceIPs {
 		a := netip.MustParseAddr(s) // checked by Validate
 		if a.Is4() != r.raddr.Addr().Is4() {
@@ -235,33 +234,58 @@ func (r *run) resolve(ctx context.Context) error {
 	return nil
 }
 
+// resolveAddrPort resolves HOST:PORT once, before the run, so no request
+// pays for a lookup.
+func resolveAddrPort(ctx context.Context, network, target string) (netip.AddrPort, error) {
+	if ap, err := netip.ParseAddrPort(target); err == nil {
+		return ap, nil
+	}
+	host, port, _ := net.SplitHostPort(target)
+	addrs, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil || len(addrs) == 0 {
+		return netip.AddrPort{}, fmt.Errorf("target: cannot resolve %q: %v: %w", host, err, ErrUnreachable)
+	}
+	p, err := net.LookupPort(network, port)
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("target: bad port %q: %v", port, err)
+	}
+	return netip.AddrPortFrom(addrs[0].Unmap(), uint16(p)), nil
+}
+
 // preflight makes one connection before the run, so an unreachable target
 // is a clear error instead of a run full of ECONNREFUSED. It closes with
 // SO_LINGER 0, so it leaves no TIME_WAIT behind to skew the count of ports.
 func (r *run) preflight(ctx context.Context) error {
-	c, err := r.dialOnce(ctx, 0)
-	if err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrUnreachable, r.raddr, err)
+	for i, raddr := range r.raddrs {
+		c, err := r.dialOnce(ctx, i)
+		if err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrUnreachable, raddr, err)
+		}
+		c.SetLinger(0)
+		c.Close()
 	}
-	c.SetLinger(0)
-	c.Close()
 	return nil
 }
 
-// dialOnce connects to the target, from the source address numbered n (in
-// turn) when there are source addresses.
+// dialOnce makes connection number n: to the destinations in turn, from
+// the source addresses in turn when there are any.
 func (r *run) dialOnce(ctx context.Context, n int) (*net.TCPConn, error) {
+	raddr, target := r.raddr, r.target
+	if len(r.raddrs) > 1 {
+		i := n % len(r.raddrs)
+		raddr, target = r.raddrs[i], r.targets[i]
+	}
 	if len(r.sources) > 0 {
 		// An explicit source address means bind() before connect(): the
 		// port is picked without knowing the destination unless
 		// IP_BIND_ADDRESS_NO_PORT defers it.
-		return r.dialer.DialTCP(ctx, "tcp", r.sources[n%len(r.sources)], r.raddr)
+		return r.dialer.DialTCP(ctx, "tcp", r.sources[n%len(r.sources)], raddr)
 	}
 	// Not DialTCP with a zero local address: that binds to 0.0.0.0:0 before
 	// connect(), which picks the port with no regard for the destination
 	// and fails with EADDRINUSE where a plain connect() would go on (or hit
 	// EADDRNOTAVAIL). DialContext leaves the choice to connect().
-	c, err := r.dialer.DialContext(ctx, "tcp", r.target)
+	c, err := r.dialer.DialContext(ctx, "tcp", target)
 	if err != nil {
 		return nil, err
 	}
@@ -302,7 +326,7 @@ func (r *run) targetName() string {
 	if r.http != nil {
 		return r.http.url
 	}
-	return r.raddr.String()
+	return strings.Join(r.targets, ",")
 }
 
 func (r *run) result(env report.Environment, elapsed time.Duration) (*report.Result, error) {

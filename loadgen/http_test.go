@@ -50,7 +50,7 @@ func TestHTTPConnections(t *testing.T) {
 		{"max-idle-per-host = concurrency keeps them", func(c *Config) {
 			c.Concurrency, c.MaxIdlePerHost = 4, 4
 		}, 600, 1, 8}, // the first requests may dial in parallel
-		{"Go's default transport churns above concurrency 2", func(c *Config) { c.Concurrency = 16 }, 2000, 32, 2000},
+		{"Go's default transport churns above concurrency 2", func(c *Config) { c.Concurrency = 16 }, 2000, 3, 2000}, // more than the 2 it keeps idle; how many more is scheduling
 		{"keep-alive off: one per request", func(c *Config) { c.Mode, c.Concurrency = ModeNew, 4 }, 300, 300, 300},
 		{"unread body: one per request", func(c *Config) {
 			c.UnreadBody, c.Concurrency, c.MaxIdlePerHost, c.Payload = true, 4, 8, 0

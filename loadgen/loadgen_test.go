@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -339,3 +340,24 @@ func TestValidateNamesTheField(t *testing.T) {
 }
 
 func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
+
+func TestSeveralDestinationsTakeTurns(t *testing.T) {
+	a, b := startEcho(t, nil), startEcho(t, nil)
+	cfg := testConfig(a.Addr().String() + "," + b.Addr().String())
+	cfg.Requests, cfg.Concurrency, cfg.Linger = 200, 1, 0
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One preflight connection each, then 100 requests each.
+	if sa, sb := a.Stats().Accepted, b.Stats().Accepted; sa != 101 || sb != 101 {
+		t.Errorf("accepted %d and %d, want 101 each (the preflight and every other request)", sa, sb)
+	}
+	if res.Target != cfg.Target {
+		t.Errorf("target %q, want %q", res.Target, cfg.Target)
+	}
+	cfg.Target += ",nohostport"
+	if err := cfg.Validate(); err == nil || !strings.HasPrefix(err.Error(), "target:") {
+		t.Errorf("Validate = %v, want a target error", err)
+	}
+}

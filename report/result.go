@@ -142,8 +142,12 @@ type Prediction struct {
 	// 60 s of TIME_WAIT, or tcp_tw_reuse_delay when TIME_WAIT reuse applies.
 	HoldS float64 `json:"hold_s"`
 	// OnsetAfterConnections is how many new connections succeed before the
-	// first EADDRNOTAVAIL; 0 when exhaustion is not expected.
+	// first OnsetClass error; 0 when exhaustion is not expected.
 	OnsetAfterConnections int64 `json:"onset_after_connections"`
+	// OnsetClass is the error exhaustion shows as: EADDRNOTAVAIL from
+	// connect(), EADDRINUSE from a bind() before connect, EAGAIN from a
+	// UDP connect().
+	OnsetClass string `json:"onset_class,omitempty"`
 	// SustainableConnectionsPerS is the churn the ports allow for ever:
 	// ports / hold time; 0 when ports are not the limit.
 	SustainableConnectionsPerS float64 `json:"sustainable_connections_per_s"`

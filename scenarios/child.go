@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"strconv"
+	"strings"
 
 	"github.com/portlab/portlab/echo"
 	"github.com/portlab/portlab/internal/netns"
@@ -28,6 +30,9 @@ type childSpec struct {
 	Load        loadgen.Config    `json:"load"`
 	ListenProbe string            `json:"listen_probe,omitempty"`
 	Topology    Topology          `json:"topology,omitempty"`
+	// Destinations is the number of echo servers, on consecutive ports
+	// from Server.Listen; 0 means one.
+	Destinations int `json:"destinations,omitempty"`
 }
 
 // Exit codes of the child, beyond 0.
@@ -79,11 +84,11 @@ func runChild(ctx context.Context, spec childSpec) (*report.Result, error) {
 		if err := addAddresses("lo", spec.Addresses); err != nil {
 			return nil, err
 		}
-		srv, err := echo.NewServer(spec.Server)
+		stop, err := startServers(spec.Server, spec.Destinations)
 		if err != nil {
 			return nil, err
 		}
-		defer srv.Close()
+		defer stop()
 	}
 
 	pred := Predict(readSandbox(), spec.Server, spec.Load)
@@ -102,6 +107,37 @@ func runChild(ctx context.Context, spec childSpec) (*report.Result, error) {
 	return res, err
 }
 
+// startServers starts n echo servers (at least one) on consecutive ports
+// from cfg.Listen and returns the function that closes them all.
+func startServers(cfg echo.Config, n int) (stop func() error, err error) {
+	var servers []*echo.Server
+	stop = func() error {
+		for _, s := range servers {
+			s.Close()
+		}
+		return nil
+	}
+	host, port, err := net.SplitHostPort(cfg.Listen)
+	if err != nil {
+		return nil, err
+	}
+	first, err := strconv.Atoi(port)
+	if err != nil {
+		return nil, err
+	}
+	for i := range max(n, 1) {
+		c := cfg
+		c.Listen = net.JoinHostPort(host, strconv.Itoa(first+i))
+		srv, err := echo.NewServer(c)
+		if err != nil {
+			stop()
+			return nil, err
+		}
+		servers = append(servers, srv)
+	}
+	return stop, nil
+}
+
 // socketSummary reads the namespace's socket table after a loopback run:
 // TIME_WAIT outlives the run by 60 s, so it still shows who holds the ports.
 func socketSummary(res *report.Result) {
@@ -113,10 +149,14 @@ func socketSummary(res *report.Result) {
 	res.Sockets = s
 }
 
-func loopbackSockets(target string) (*report.Sockets, error) {
-	ap, err := netip.ParseAddrPort(target)
-	if err != nil {
-		return nil, err
+func loopbackSockets(targets string) (*report.Sockets, error) {
+	isTarget := map[netip.AddrPort]bool{}
+	for _, t := range strings.Split(targets, ",") {
+		ap, err := netip.ParseAddrPort(t)
+		if err != nil {
+			return nil, err
+		}
+		isTarget[ap] = true
 	}
 	s, err := sockstate.Take()
 	if err != nil {
@@ -124,9 +164,9 @@ func loopbackSockets(target string) (*report.Sockets, error) {
 	}
 	out := &report.Sockets{States: s.States}
 	for _, d := range s.Destinations {
-		if d.Remote == ap {
-			out.TimeWaitClient = d.States["TIME_WAIT"]
-			out.TargetPortsHeld = d.Ports
+		if isTarget[d.Remote] {
+			out.TimeWaitClient += d.States["TIME_WAIT"]
+			out.TargetPortsHeld += d.Ports
 		}
 	}
 	out.TimeWaitServer = s.States["TIME_WAIT"] - out.TimeWaitClient

@@ -30,6 +30,8 @@ type operand struct {
 var predictionFor = map[string]string{
 	"onset.EADDRNOTAVAIL.connections_before": "onset_after_connections",
 	"onset.EADDRNOTAVAIL.requests_ok_before": "onset_after_connections",
+	"onset.EADDRINUSE.connections_before":    "onset_after_connections",
+	"onset.EAGAIN.connections_before":        "onset_after_connections",
 	"steady.connections_per_s":               "sustainable_connections_per_s",
 	"throughput.connections_per_s":           "sustainable_connections_per_s",
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -44,15 +45,24 @@ type fileRun struct {
 }
 
 type fileServer struct {
-	Listen   *string        `yaml:"listen"`
-	Close    *string        `yaml:"close"`
-	Linger   *int           `yaml:"linger"`
-	Delay    *time.Duration `yaml:"delay"`
-	Backlog  *int           `yaml:"backlog"`
-	MaxConns *int           `yaml:"max_conns"`
+	Protocol  *string        `yaml:"protocol"`
+	KeepAlive *bool          `yaml:"keepalive"`
+	Listen    *string        `yaml:"listen"`
+	Close     *string        `yaml:"close"`
+	Linger    *int           `yaml:"linger"`
+	Delay     *time.Duration `yaml:"delay"`
+	Backlog   *int           `yaml:"backlog"`
+	MaxConns  *int           `yaml:"max_conns"`
 }
 
 type fileLoad struct {
+	Protocol        *string        `yaml:"protocol"`
+	Method          *string        `yaml:"method"`
+	MaxIdlePerHost  *int           `yaml:"max_idle_per_host"`
+	MaxConnsPerHost *int           `yaml:"max_conns_per_host"`
+	UnreadBody      *bool          `yaml:"unread_body"`
+	Hold            *bool          `yaml:"hold"`
+	Destinations    *int           `yaml:"destinations"`
 	Target          *string        `yaml:"target"`
 	Mode            *string        `yaml:"mode"`
 	Concurrency     *int           `yaml:"concurrency"`
@@ -250,6 +260,22 @@ func build(fs *fileScenario) (*Scenario, error) {
 		if fs.Defaults.Target == nil && fr.Load.Target == nil {
 			r.Load.Target = r.Server.Listen // the load goes where the server listens
 		}
+		for _, d := range []*int{fs.Defaults.Destinations, fr.Load.Destinations} {
+			if d != nil {
+				r.Destinations = *d
+			}
+		}
+		if r.Destinations < 0 || r.Destinations > 64 {
+			return nil, fieldErr(at+".load.destinations", "must be 1..64 servers, got %d", r.Destinations)
+		}
+		if r.Destinations > 1 {
+			if r.Load.Protocol != "" && r.Load.Protocol != loadgen.ProtocolTCP {
+				return nil, fieldErr(at+".load.destinations", "several destinations are for TCP only")
+			}
+			if r.Load.Target, err = destinations(r.Server.Listen, r.Destinations); err != nil {
+				return nil, fieldErr(at+".server.listen", "%v", err)
+			}
+		}
 		if fr.Topology != "" {
 			if r.Topology, err = ParseTopology(fr.Topology); err != nil {
 				return nil, fieldErr(at+".topology", "must be loopback or two-hosts, got %q", fr.Topology)
@@ -320,6 +346,14 @@ func sortedKeys(m map[string]bool) []string {
 func loadConfig(at string, defaults, run fileLoad) (loadgen.Config, error) {
 	c := labLoad(nil)
 	for _, l := range []fileLoad{defaults, run} {
+		if l.Protocol != nil {
+			c.Protocol = loadgen.Protocol(*l.Protocol)
+		}
+		set(&c.Method, l.Method)
+		set(&c.MaxIdlePerHost, l.MaxIdlePerHost)
+		set(&c.MaxConnsPerHost, l.MaxConnsPerHost)
+		set(&c.UnreadBody, l.UnreadBody)
+		set(&c.Hold, l.Hold)
 		set(&c.Target, l.Target)
 		if l.Mode != nil {
 			c.Mode = loadgen.Mode(*l.Mode)
@@ -357,9 +391,18 @@ const maxRunDuration = 5 * time.Minute
 
 func serverConfig(at string, defaults, run fileServer, load loadgen.Config) (echo.Config, error) {
 	c := labServer(nil)
-	// The server reads one request of the client's size before closing.
-	c.Payload = load.Payload
+	// The server reads one request of the client's size before closing
+	// (and answers an HTTP GET, which sends none, with its default size).
+	if load.Payload > 0 {
+		c.Payload = load.Payload
+	}
 	for _, s := range []fileServer{defaults, run} {
+		if s.Protocol != nil {
+			c.Protocol = echo.Protocol(*s.Protocol)
+		}
+		if s.KeepAlive != nil {
+			c.DisableKeepAlives = !*s.KeepAlive
+		}
 		set(&c.Listen, s.Listen)
 		if s.Close != nil {
 			c.Close = echo.ClosePolicy(*s.Close)
@@ -380,4 +423,22 @@ func set[T any](dst *T, src *T) {
 	if src != nil {
 		*dst = *src
 	}
+}
+
+// destinations lists n consecutive ports from listen's: the echo servers
+// of a run with several destinations.
+func destinations(listen string, n int) (string, error) {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "", err
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p == 0 || p+n-1 > 65535 {
+		return "", fmt.Errorf("%d destinations need %d consecutive ports from %s", n, n, listen)
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = net.JoinHostPort(host, strconv.Itoa(p+i))
+	}
+	return strings.Join(out, ","), nil
 }

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"text/tabwriter"
 
@@ -81,7 +82,7 @@ func WriteLab(w io.Writer, lab *Lab) error {
 func describeCheck(c report.Check) string {
 	switch c.Name {
 	case "onset_after_connections":
-		return fmt.Sprintf("onset after %.0f connections, predicted %.0f (usable ports): ratio %.2f", c.Measured, c.Predicted, c.Ratio)
+		return fmt.Sprintf("onset after %.0f connections, predicted %.0f (usable ports x port spaces): ratio %.2f", c.Measured, c.Predicted, c.Ratio)
 	case "sustained_connections_per_s":
 		return fmt.Sprintf("steady churn %.0f connections/s, predicted %.0f (ports / tcp_tw_reuse_delay): ratio %.2f", c.Measured, c.Predicted, c.Ratio)
 	case "eaddrnotavail":
@@ -111,14 +112,29 @@ func Diagnose(lab *Lab) []string {
 			held = fmt.Sprintf("%d", s.TimeWaitClient)
 		}
 		o := cause.Onset["EADDRNOTAVAIL"]
+		toward := "toward " + cause.Target
+		if n := strings.Count(cause.Target, ",") + 1; n > 1 {
+			toward = fmt.Sprintf("toward each of the %d destinations", n)
+		}
 		out = append(out,
 			fmt.Sprintf("Cause (%s): connect() failed with EADDRNOTAVAIL (\"cannot assign requested address\") %.3f s into the run, after %d connections:",
 				cause.Label, o.AtS, o.ConnectionsBefore),
-			fmt.Sprintf("  %s of the %d ports of %d-%d toward %s were held in TIME_WAIT by the client, which closed first.",
-				held, n, e.IPLocalPortRange[0], e.IPLocalPortRange[1], cause.Target),
+			fmt.Sprintf("  %s of the %d ports of %d-%d %s were held in TIME_WAIT by the client, which closed first.",
+				held, n, e.IPLocalPortRange[0], e.IPLocalPortRange[1], toward),
 			"  TIME_WAIT lasts 60 s on Linux (TCP_TIMEWAIT_LEN); tcp_fin_timeout does not change it.",
 			"  A local port is unique per (source IP, destination IP:port): more source IPs or destinations multiply the ports.",
 		)
+		out = append(out, httpCause(cause)...)
+	}
+	for _, r := range lab.Results {
+		if o, ok := r.Onset["EAGAIN"]; ok && protocolOf(r) == "udp" {
+			out = append(out,
+				fmt.Sprintf("Cause (%s): a UDP connect() failed with EAGAIN (\"resource temporarily unavailable\") %.3f s into the run, after %d sockets:",
+					r.Label, o.AtS, o.ConnectionsBefore),
+				"  every port of the range was held by a connected UDP socket still open. UDP has no TIME_WAIT: a closed",
+				"  socket frees its port at once, so this is sockets held open (leaked), and Linux reports it as EAGAIN, not EADDRNOTAVAIL.")
+			break
+		}
 	}
 	for _, r := range lab.Results {
 		if o, ok := r.Onset["EADDRINUSE"]; ok {
@@ -206,4 +222,44 @@ func why(s string) string {
 		return ""
 	}
 	return "; " + s
+}
+
+// configOf reads a field of a result's config: the engine's config struct
+// as JSON, which is a map once the result has been read back.
+func configOf(r *report.Result, key string) any {
+	m, ok := r.Config.(map[string]any)
+	if !ok {
+		return nil
+	}
+	return m[key]
+}
+
+func protocolOf(r *report.Result) string {
+	p, _ := configOf(r, "protocol").(string)
+	if p == "" {
+		return "tcp"
+	}
+	return p
+}
+
+// httpCause names the HTTP client setting behind an exhaustion.
+func httpCause(r *report.Result) []string {
+	if protocolOf(r) != "http" {
+		return nil
+	}
+	if unread, _ := configOf(r, "unread_body").(bool); unread {
+		return []string{"  The HTTP client closed each response body unread: the Transport cannot reuse such a connection,",
+			"  so every request opened a new one. Read the body to EOF (io.Copy(io.Discard, resp.Body)) before Close."}
+	}
+	idle, _ := configOf(r, "max_idle_per_host").(float64)
+	conc, _ := configOf(r, "concurrency").(float64)
+	if idle == 0 {
+		idle = http.DefaultMaxIdleConnsPerHost
+	}
+	if idle < conc {
+		return []string{
+			fmt.Sprintf("  The HTTP client's Transport keeps only MaxIdleConnsPerHost = %.0f idle connections per host for %.0f concurrent", idle, conc),
+			"  requests: every other connection is closed after one request. Set MaxIdleConnsPerHost to the concurrency."}
+	}
+	return nil
 }

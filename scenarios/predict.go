@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"math"
+	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -53,27 +54,51 @@ func readSandbox() PortSettings {
 
 // Predict says what the kernel's rules make of a run before it starts.
 func Predict(ps PortSettings, srv echo.Config, load loadgen.Config) report.Prediction {
+	sources, destinations := max(1, len(load.SourceIPs)), len(load.Targets())
 	p := report.Prediction{
 		UsablePorts: ps.RangeHi - ps.RangeLo + 1 - ports.ReservedInRange(ps.RangeLo, ps.RangeHi, ps.Reserved),
-		PortSpaces:  max(1, len(load.SourceIPs)),
+		PortSpaces:  sources * destinations,
+		OnsetClass:  "EADDRNOTAVAIL",
 	}
 	var why []string
+	bindFirst := len(load.SourceIPs) > 0 && !load.BindNoPort && load.Protocol != loadgen.ProtocolUDP
+	if bindFirst {
+		// bind() picks the port before the destination is known, so
+		// destinations do not multiply the ports, and it fails first.
+		p.PortSpaces, p.OnsetClass = sources, "EADDRINUSE"
+		why = append(why, "bind() before connect() picks each port without knowing the destination: ports are per source address only, and bind fails with EADDRINUSE")
+	}
+	capacity := int64(p.UsablePorts) * int64(p.PortSpaces)
+
+	if load.Protocol == loadgen.ProtocolUDP {
+		p.OnsetClass = "EAGAIN"
+		if load.Hold && load.Mode == loadgen.ModeNew {
+			p.OnsetAfterConnections = capacity
+			why = append(why, fmt.Sprintf("every request holds a connected UDP socket open: connect() fails with EAGAIN after about %d sockets", capacity))
+		} else {
+			why = append(why, "a UDP socket frees its port at close (there is no TIME_WAIT): no exhaustion unless sockets are held open")
+		}
+		p.Why = strings.Join(why, "; ")
+		return p
+	}
+
 	switch {
 	case load.Linger == 0:
 		why = append(why, "SO_LINGER 0: close() sends RST, so no TIME_WAIT is left on the client")
-	case srv.Close == echo.CloseServer && load.AwaitServerClose:
-		why = append(why, "the server closes first, so TIME_WAIT stays on the server's side (its port 7777 is no ephemeral port)")
+	case srv.Close == echo.CloseServer && (load.AwaitServerClose || load.Protocol == loadgen.ProtocolHTTP):
+		why = append(why, "the server closes first, so TIME_WAIT stays on the server's side (its listening port is no ephemeral port)")
+	case load.Protocol == loadgen.ProtocolHTTP && load.Mode == loadgen.ModeNew:
+		why = append(why, "HTTP without keep-alive: every response carries Connection: close and the server closes first, so TIME_WAIT stays mostly on the server's side")
 	default:
 		p.ClientTimeWait = true
 	}
-	capacity := int64(p.UsablePorts) * int64(p.PortSpaces)
 	if !p.ClientTimeWait {
 		p.Why = strings.Join(why, "; ")
 		return p
 	}
 
 	p.HoldS = TimeWaitLen.Seconds()
-	reuse := ps.TwReuse == 1 || (ps.TwReuse == 2 && isLoopback(load.Target))
+	reuse := ps.TwReuse == 1 || (ps.TwReuse == 2 && isLoopback(load.Targets()[0]))
 	if reuse {
 		p.HoldS = ps.TwReuseDelay.Seconds()
 		why = append(why, fmt.Sprintf("tcp_tw_reuse=%d lets connect() reuse a TIME_WAIT port %s after its last packet", ps.TwReuse, ps.TwReuseDelay))
@@ -81,25 +106,30 @@ func Predict(ps PortSettings, srv echo.Config, load loadgen.Config) report.Predi
 		why = append(why, "each closed connection holds its port in TIME_WAIT for 60 s (tcp_fin_timeout does not change that)")
 	}
 	p.SustainableConnectionsPerS = float64(capacity) / p.HoldS
-	why = append(why, fmt.Sprintf("%d usable ports x %d (source, destination) pairs / %gs hold = %.0f connections/s sustainable",
+	why = append(why, fmt.Sprintf("%d usable ports x %d port spaces / %gs hold = %.0f connections/s sustainable",
 		p.UsablePorts, p.PortSpaces, p.HoldS, p.SustainableConnectionsPerS))
 
-	switch load.Mode {
-	case loadgen.ModeNew:
-		// Every request opens a connection; faster than the ports free up,
-		// the range runs dry after about as many connections as it has.
+	churn := func(what string) {
 		p.OnsetAfterConnections = capacity
-		why = append(why, fmt.Sprintf("a new connection per request: EADDRNOTAVAIL after about %d connections if they come faster than that", capacity))
-	case loadgen.ModePool:
+		why = append(why, fmt.Sprintf("%s: %s after about %d connections if they come faster than that", what, p.OnsetClass, capacity))
+	}
+	switch {
+	case load.Protocol == loadgen.ProtocolHTTP && load.UnreadBody:
+		churn("an unread response body keeps the Transport from reusing the connection, so every request opens one")
+	case load.Protocol == loadgen.ProtocolHTTP && max(load.MaxIdlePerHost, http.DefaultMaxIdleConnsPerHost) < load.Concurrency:
+		churn(fmt.Sprintf("the Transport keeps only %d idle connections per host (MaxIdleConnsPerHost) for %d concurrent requests, so most requests open a new one",
+			max(load.MaxIdlePerHost, http.DefaultMaxIdleConnsPerHost), load.Concurrency))
+	case load.Protocol == loadgen.ProtocolHTTP:
+		why = append(why, "MaxIdleConnsPerHost covers the concurrency: the Transport reuses its connections, no exhaustion")
+	case load.Mode == loadgen.ModeNew:
+		churn("a new connection per request")
+	case load.Mode == loadgen.ModePool:
 		why = append(why, "a pool opens only its own connections: no exhaustion")
-	case loadgen.ModeKeepAlive:
-		if load.RequestsPerConn > 0 {
-			p.OnsetAfterConnections = capacity
-			why = append(why, fmt.Sprintf("keep-alive divides the churn by %d: EADDRNOTAVAIL after about %d connections, but only above %.0f requests/s",
-				load.RequestsPerConn, capacity, p.SustainableConnectionsPerS*float64(load.RequestsPerConn)))
-		} else {
-			why = append(why, "keep-alive without a limit opens one connection per worker: no exhaustion")
-		}
+	case load.RequestsPerConn > 0:
+		churn(fmt.Sprintf("keep-alive divides the churn by %d (exhaustion only above %.0f requests/s)",
+			load.RequestsPerConn, p.SustainableConnectionsPerS*float64(load.RequestsPerConn)))
+	default:
+		why = append(why, "keep-alive without a limit opens one connection per worker: no exhaustion")
 	}
 	p.Why = strings.Join(why, "; ")
 	return p
@@ -120,7 +150,7 @@ func Check(p report.Prediction, res *report.Result) []report.Check {
 		}
 		out = append(out, c)
 	}
-	onset, exhausted := res.Onset["EADDRNOTAVAIL"]
+	onset, exhausted := res.Onset[p.OnsetClass]
 	if p.OnsetAfterConnections > 0 && exhausted {
 		add("onset_after_connections", float64(p.OnsetAfterConnections), float64(onset.ConnectionsBefore))
 	}

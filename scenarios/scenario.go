@@ -35,6 +35,10 @@ type Run struct {
 	// after the load: can a service start while the clients hold ports?
 	ListenProbe string
 	Expect      []Expectation
+	// Destinations is how many echo servers, on consecutive ports from
+	// Server.Listen, the load spreads over (Load.Target lists them); 0 or
+	// 1 is one server.
+	Destinations int
 	// Topology, when set, is the only topology the run makes sense in
 	// (e.g. a lesson about loopback); in the other it is skipped.
 	Topology Topology

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	"github.com/vishvananda/netlink"
 
@@ -39,6 +40,12 @@ func ParseTopology(s string) (Topology, error) {
 	return "", fmt.Errorf("topology: must be loopback or two-hosts, got %q", s)
 }
 
+// serverHostSpec is what the client host tells the server host to serve.
+type serverHostSpec struct {
+	Server       echo.Config `json:"server"`
+	Destinations int         `json:"destinations,omitempty"`
+}
+
 // ServerHostArg is the first argument of the server host's command line:
 // the same binary, started by the client host of a two-hosts run.
 const ServerHostArg = "__server_host"
@@ -47,17 +54,13 @@ const ServerHostArg = "__server_host"
 // configuration given as JSON in args[1] on 198.18.0.2. Every main that
 // runs sandbox children must call it when topology.IsServerHost().
 func ServerHostMain(ctx context.Context, args []string, stderr io.Writer) int {
-	var cfg echo.Config
-	if len(args) < 2 || json.Unmarshal([]byte(args[1]), &cfg) != nil {
+	var spec serverHostSpec
+	if len(args) < 2 || json.Unmarshal([]byte(args[1]), &spec) != nil {
 		fmt.Fprintln(stderr, "portlab server host: no echo configuration")
 		return childFailed
 	}
 	err := topology.ServeHost(ctx, func() (func() error, error) {
-		srv, err := echo.NewServer(cfg)
-		if err != nil {
-			return nil, err
-		}
-		return srv.Close, nil
+		return startServers(spec.Server, spec.Destinations)
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "portlab server host: %v\n", err)
@@ -79,7 +82,15 @@ func forTwoHosts(spec *childSpec) (extraSources []string, err error) {
 		return nil, err
 	}
 	spec.Server.Listen = net.JoinHostPort(topology.ServerAddr, port)
-	spec.Load.Target = spec.Server.Listen
+	targets := spec.Load.Targets()
+	for i, t := range targets {
+		_, p, err := net.SplitHostPort(t)
+		if err != nil {
+			return nil, err
+		}
+		targets[i] = net.JoinHostPort(topology.ServerAddr, p)
+	}
+	spec.Load.Target = strings.Join(targets, ",")
 	for i, s := range spec.Load.SourceIPs {
 		a, err := netip.ParseAddr(s)
 		if err != nil || !a.Is4() || !a.IsLoopback() {
@@ -107,7 +118,7 @@ func twoHosts(ctx context.Context, spec *childSpec) (finish func(*report.Result)
 	if err != nil {
 		return nil, err
 	}
-	server, err := json.Marshal(spec.Server)
+	server, err := json.Marshal(serverHostSpec{spec.Server, spec.Destinations})
 	if err != nil {
 		return nil, err
 	}
