@@ -43,8 +43,13 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	quiet := fs.BoolP("quiet", "q", false, "no live progress on stderr")
 	out := fs.StringP("out", "o", "", "write the result JSON to this file (atomically)")
 	asJSON := fs.Bool("json", false, "print the result JSON on stdout instead of the summary")
+	failIf := fs.StringArray("fail-if", nil, "exit 3 if the result meets this condition, e.g. 'errors.EADDRNOTAVAIL>0' (repeatable)")
 	if code, done := parse(fs, args, stderr); done {
 		return code
+	}
+	conds, err := parseConditions(*failIf)
+	if err != nil {
+		return usageError(stderr, "load", err)
 	}
 	if fs.NArg() > 0 {
 		return usageError(stderr, "load", fmt.Errorf("unexpected argument %q", fs.Arg(0)))
@@ -86,6 +91,9 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "portlab load: %v\n", err)
 		return exitFailure
+	}
+	if c := checkFailIf(conds, []*report.Result{res}, stderr, "load"); code == exitOK {
+		code = c
 	}
 	return code
 }
