@@ -13,6 +13,7 @@ import (
 	"github.com/portlab/portlab/echo"
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/sockstate"
+	"github.com/portlab/portlab/internal/topology"
 	"github.com/portlab/portlab/loadgen"
 	"github.com/portlab/portlab/report"
 )
@@ -33,6 +34,8 @@ type childSpec struct {
 	// Destinations is the number of echo servers, on consecutive ports
 	// from Server.Listen; 0 means one.
 	Destinations int `json:"destinations,omitempty"`
+	// Link is the two-hosts link shaping, if any.
+	Link *topology.Netem `json:"link,omitempty"`
 }
 
 // Exit codes of the child, beyond 0.
@@ -74,13 +77,17 @@ func runChild(ctx context.Context, spec childSpec) (*report.Result, error) {
 		return nil, err
 	}
 	finish := socketSummary
+	var notes []string
 	if spec.Topology == TwoHosts {
-		f, err := twoHosts(ctx, &spec)
+		f, n, err := twoHosts(ctx, &spec)
 		if err != nil {
 			return nil, err
 		}
-		finish = f
+		finish, notes = f, n
 	} else {
+		if spec.Link != nil {
+			notes = append(notes, "the scenario's link shaping applies between two hosts only (--topology two-hosts)")
+		}
 		if err := addAddresses("lo", spec.Addresses); err != nil {
 			return nil, err
 		}
@@ -96,6 +103,7 @@ func runChild(ctx context.Context, spec childSpec) (*report.Result, error) {
 	if res == nil {
 		return nil, err
 	}
+	res.Notes = append(res.Notes, notes...)
 	res.Environment.Sysctls = spec.Sysctls
 	res.Environment.Topology = string(spec.Topology)
 	res.Prediction = &pred

@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/internal/topology"
 	"github.com/portlab/portlab/loadgen"
 )
 
@@ -28,9 +29,16 @@ type fileScenario struct {
 	Description string            `yaml:"description"`
 	Sandbox     map[string]string `yaml:"sandbox"`
 	Addresses   []string          `yaml:"addresses"`
+	Link        *fileLink         `yaml:"link"`
 	Server      fileServer        `yaml:"server"`
 	Defaults    fileLoad          `yaml:"defaults"`
 	Runs        []fileRun         `yaml:"runs"`
+}
+
+// fileLink shapes the two-hosts link with netem.
+type fileLink struct {
+	Delay       time.Duration `yaml:"delay"`
+	LossPercent float64       `yaml:"loss_percent"`
 }
 
 type fileRun struct {
@@ -41,6 +49,7 @@ type fileRun struct {
 	Load        fileLoad          `yaml:"load"`
 	ListenProbe string            `yaml:"listen_probe"`
 	Topology    string            `yaml:"topology"`
+	Link        *fileLink         `yaml:"link"`
 	Expect      map[string]string `yaml:"expect"`
 }
 
@@ -233,6 +242,9 @@ func build(fs *fileScenario) (*Scenario, error) {
 		}
 	}
 	sc := &Scenario{Name: fs.Name, Description: fs.Description, Sysctls: sysctls, Addresses: fs.Addresses}
+	if sc.Link, err = link("link", fs.Link); err != nil {
+		return nil, err
+	}
 	seen := map[string]bool{}
 	for i, fr := range fs.Runs {
 		at := fmt.Sprintf("runs[%d]", i)
@@ -275,6 +287,12 @@ func build(fs *fileScenario) (*Scenario, error) {
 			if r.Load.Target, err = destinations(r.Server.Listen, r.Destinations); err != nil {
 				return nil, fieldErr(at+".server.listen", "%v", err)
 			}
+		}
+		if r.Link, err = link(at+".link", fr.Link); err != nil {
+			return nil, err
+		}
+		if r.Link == nil {
+			r.Link = sc.Link
 		}
 		if fr.Topology != "" {
 			if r.Topology, err = ParseTopology(fr.Topology); err != nil {
@@ -441,4 +459,16 @@ func destinations(listen string, n int) (string, error) {
 		out[i] = net.JoinHostPort(host, strconv.Itoa(p+i))
 	}
 	return strings.Join(out, ","), nil
+}
+
+func link(at string, l *fileLink) (*topology.Netem, error) {
+	if l == nil {
+		return nil, nil
+	}
+	n := &topology.Netem{Delay: l.Delay, LossPercent: l.LossPercent}
+	if err := (topology.Spec{Netem: n}).Validate(); err != nil {
+		field, problem, _ := strings.Cut(err.Error(), ": ")
+		return nil, fieldErr(at+"."+strings.TrimPrefix(field, "netem."), "%s", problem)
+	}
+	return n, nil
 }

@@ -69,6 +69,15 @@ func WriteLab(w io.Writer, lab *Lab) error {
 	for _, line := range Diagnose(lab) {
 		fmt.Fprintf(&b, "  %s\n", line)
 	}
+	seen := map[string]bool{}
+	for _, r := range lab.Results {
+		for _, n := range r.Notes {
+			if !seen[n] && !strings.HasPrefix(n, "two hosts: TIME_WAIT") {
+				seen[n] = true
+				fmt.Fprintf(&b, "\n  note: %s\n", n)
+			}
+		}
+	}
 	for _, s := range lab.Skipped {
 		fmt.Fprintf(&b, "\n  skipped %s\n", s)
 	}

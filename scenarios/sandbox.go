@@ -89,7 +89,7 @@ func executeRun(ctx context.Context, sc *Scenario, r *Run, opts Options) (*repor
 	spec, err := json.Marshal(childSpec{
 		Sysctls: sc.SysctlsFor(r), Addresses: sc.Addresses,
 		Server: r.Server, Load: r.Load, ListenProbe: r.ListenProbe,
-		Topology: opts.Topology, Destinations: r.Destinations,
+		Topology: opts.Topology, Destinations: r.Destinations, Link: r.Link,
 	})
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/internal/topology"
 	"github.com/portlab/portlab/loadgen"
 )
 
@@ -20,7 +21,10 @@ type Scenario struct {
 	// Addresses are added to lo in every run's namespace (e.g. a
 	// 198.18.0.1/32 that is not a loopback address to the kernel).
 	Addresses []string
-	Runs      []Run
+	// Link shapes the link between the two hosts (netem delay and loss)
+	// in the two-hosts topology.
+	Link *topology.Netem
+	Runs []Run
 }
 
 // Run is one variant of a scenario, run in its own namespace.
@@ -39,6 +43,9 @@ type Run struct {
 	// Server.Listen, the load spreads over (Load.Target lists them); 0 or
 	// 1 is one server.
 	Destinations int
+	// Link shapes the two-hosts link for this run (the scenario's unless
+	// the run sets its own).
+	Link *topology.Netem
 	// Topology, when set, is the only topology the run makes sense in
 	// (e.g. a lesson about loopback); in the other it is skipped.
 	Topology Topology

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -112,24 +113,36 @@ func forTwoHosts(spec *childSpec) (extraSources []string, err error) {
 }
 
 // twoHosts starts the server host for a two-hosts run and returns the
-// function that stops it and fills in the socket tables of both sides.
-func twoHosts(ctx context.Context, spec *childSpec) (finish func(*report.Result), err error) {
+// function that stops it and fills in the socket tables of both sides,
+// and notes for the report.
+func twoHosts(ctx context.Context, spec *childSpec) (finish func(*report.Result), notes []string, err error) {
 	sources, err := forTwoHosts(spec)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	server, err := json.Marshal(serverHostSpec{spec.Server, spec.Destinations})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	host := topology.Host{Sysctls: spec.Sysctls}
-	srv, err := topology.StartServerHost(ctx, topology.Spec{Client: host, Server: host}, ServerHostArg, string(server))
+	tspec := topology.Spec{Client: host, Server: host, Netem: spec.Link}
+	srv, err := topology.StartServerHost(ctx, tspec, ServerHostArg, string(server))
+	if errors.Is(err, topology.ErrNoNetem) {
+		// Shaping is a lesson about timing; the ports behave the same
+		// without it, so run unshaped and say so.
+		notes = append(notes, fmt.Sprintf("link shaping (netem delay %s, loss %g%%) is not available in this kernel (sch_netem, CONFIG_NET_SCH_NETEM): the link ran unshaped",
+			spec.Link.Delay, spec.Link.LossPercent))
+		tspec.Netem = nil
+		srv, err = topology.StartServerHost(ctx, tspec, ServerHostArg, string(server))
+	} else if err == nil && spec.Link != nil {
+		notes = append(notes, fmt.Sprintf("link shaped with netem: delay %s, loss %g%%", spec.Link.Delay, spec.Link.LossPercent))
+	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := addAddresses(topology.ClientLink, sources); err != nil {
 		srv.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	return func(res *report.Result) {
 		client, cerr := topology.TakeSockets()
@@ -145,7 +158,7 @@ func twoHosts(ctx context.Context, spec *childSpec) (finish func(*report.Result)
 			TimeWaitServer: server.TimeWait,
 		}
 		res.Notes = append(res.Notes, fmt.Sprintf("two hosts: TIME_WAIT %d on the client host, %d on the server host", client.TimeWait, server.TimeWait))
-	}, nil
+	}, notes, nil
 }
 
 // addAddresses adds addresses ("198.18.0.1/32") to a link. On lo, an
