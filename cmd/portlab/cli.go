@@ -31,7 +31,7 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"echo":      {"run a TCP echo server", cmdEcho},
+		"echo":      {"run an echo server (TCP, HTTP or UDP)", cmdEcho},
 		"load":      {"send load to an echo server and measure it", cmdLoad},
 		"run":       {"reproduce port exhaustion in a private network namespace (default lab) and explain it", cmdRun},
 		"ports":     {"inspect this host's ephemeral ports, read-only", cmdPorts},
@@ -39,6 +39,7 @@ func init() {
 		"scenarios": {"list the built-in scenarios, or show one as YAML", cmdScenarios},
 		"__sandbox": {"", cmdSandbox},
 		"version":   {"print the version", cmdVersion},
+		"lab":       {"check a LABS.md exercise: what is done, what is missing", cmdLab},
 	}
 }
 

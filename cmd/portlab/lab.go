@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/portlab/portlab/internal/labcheck"
+)
+
+func cmdLab(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("lab", labSynopsis(), stderr)
+	results := fs.String("results", ".", "directory of the result files written with 'portlab load --out FILE' or 'portlab run --out DIR'; every *.json there that is a portlab result is read")
+	asJSON := fs.Bool("json", false, "print the verdict as JSON")
+	if code, done := parse(fs, args, stderr); done {
+		return code
+	}
+	if fs.NArg() != 2 || fs.Arg(0) != "check" {
+		fs.Usage()
+		return usageError(stderr, "lab", fmt.Errorf("want 'lab check N', got %q", strings.Join(fs.Args(), " ")))
+	}
+	n, err := strconv.Atoi(fs.Arg(1))
+	if err != nil || labcheck.Title(n) == "" {
+		return usageError(stderr, "lab", fmt.Errorf("exercise: must be a number from 1 to %d, got %q", labcheck.Exercises, fs.Arg(1)))
+	}
+	v, err := labcheck.Check(n, *results)
+	if err != nil {
+		return usageError(stderr, "lab", fmt.Errorf("results: %v", err))
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(v)
+	} else {
+		err = v.WriteText(stdout)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "portlab lab: %v\n", err)
+		return exitFailure
+	}
+	if !v.Done {
+		return exitFailure
+	}
+	return exitOK
+}
+
+func labSynopsis() string {
+	var b strings.Builder
+	b.WriteString("lab check N [--results DIR] [--json]\n\n")
+	b.WriteString("Checks exercise N of LABS.md: prints one line per criterion, \"ok\" or \"missing\"\n")
+	b.WriteString("with the command to type, then a verdict. It only reads: this machine's\n")
+	b.WriteString("sysctls and sockets, and the results in --results.\n\n")
+	b.WriteString("Exit status: 0 when every criterion is met; 1 when one is missing (not yet:\n")
+	b.WriteString("do what it says and check again); 2 for a bad N or flag.\n\nExercises:\n")
+	for n := 1; n <= labcheck.Exercises; n++ {
+		fmt.Fprintf(&b, "  %2d  %s\n", n, labcheck.Title(n))
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
