@@ -292,8 +292,9 @@ func (r *run) dialOnce(ctx context.Context, n int) (*net.TCPConn, error) {
 	return c.(*net.TCPConn), nil
 }
 
-// noteError counts err for a worker and records its onset the first time
-// its class is seen. It runs on the error path only.
+// noteError records the onset of class the first time a worker sees it,
+// and stops a host-namespace run at its first exhaustion error. It runs on
+// the error path only; the worker counts the error itself.
 func (r *run) noteError(class ErrorClass) {
 	if r.onsetOK[class].Load() {
 		return
