@@ -17,6 +17,7 @@ import (
 
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/netns/netnstest"
+	"github.com/portlab/portlab/internal/testbin"
 )
 
 const portRange = "net.ipv4.ip_local_port_range"
@@ -211,7 +212,7 @@ func TestRootless(t *testing.T) {
 	if os.Geteuid() == 0 {
 		// go test builds the binary in a 0700 directory: give nobody a copy
 		// it can execute.
-		cmd.Path = copyExecutable(t, exe)
+		cmd.Path = testbin.CopyForAnyUser(t, exe)
 		cmd.Dir = filepath.Dir(cmd.Path)
 		cmd.SysProcAttr = &syscall.SysProcAttr{
 			Credential: &syscall.Credential{Uid: 65534, Gid: 65534},
@@ -236,27 +237,6 @@ func uidOf(cmd *exec.Cmd) int {
 		return int(cmd.SysProcAttr.Credential.Uid)
 	}
 	return os.Geteuid()
-}
-
-func copyExecutable(t *testing.T, exe string) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "portlab-netns-rootless-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst := filepath.Join(dir, filepath.Base(exe))
-	if err := os.WriteFile(dst, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dst
 }
 
 // TestRootlessHelper is run by TestRootless, as an ordinary user.

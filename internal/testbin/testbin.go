@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"testing"
 )
 
 // Portlab builds cmd/portlab, without the race detector, into a new
@@ -31,4 +32,28 @@ func Portlab() (exe string, cleanup func(), err error) {
 		return "", nil, fmt.Errorf("go build portlab: %v: %s", err, out)
 	}
 	return exe, cleanup, nil
+}
+
+// CopyForAnyUser copies the executable exe (typically the running test
+// binary) into a new directory that every user may enter, so a test can
+// run it as another user; the copy is removed when tb ends.
+func CopyForAnyUser(tb testing.TB, exe string) string {
+	tb.Helper()
+	dir, err := os.MkdirTemp("", "portlab-copy-")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	b, err := os.ReadFile(exe)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	dst := filepath.Join(dir, filepath.Base(exe))
+	if err := os.WriteFile(dst, b, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	return dst
 }

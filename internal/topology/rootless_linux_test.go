@@ -17,6 +17,7 @@ import (
 	"github.com/portlab/portlab/echo"
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/netns/netnstest"
+	"github.com/portlab/portlab/internal/testbin"
 	"github.com/portlab/portlab/internal/topology"
 )
 
@@ -42,7 +43,7 @@ func TestRootless(t *testing.T) {
 		// go test builds the binary in a 0700 directory: give nobody a copy
 		// it can execute.
 		uid = 65534
-		cmd.Path = copyExecutable(t, exe)
+		cmd.Path = testbin.CopyForAnyUser(t, exe)
 		cmd.Dir = filepath.Dir(cmd.Path)
 		cmd.SysProcAttr = &syscall.SysProcAttr{
 			Credential: &syscall.Credential{Uid: 65534, Gid: 65534},
@@ -63,27 +64,6 @@ func TestRootless(t *testing.T) {
 		t.Fatalf("helper as uid %d did not pass:\n%s", uid, out)
 	}
 	t.Logf("helper as uid %d:\n%s", uid, out)
-}
-
-func copyExecutable(t *testing.T, exe string) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "portlab-topology-rootless-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst := filepath.Join(dir, filepath.Base(exe))
-	if err := os.WriteFile(dst, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dst
 }
 
 // TestRootlessHelper is run by TestRootless, as an ordinary user.
