@@ -292,6 +292,9 @@ func (c *Config) Strategy() string {
 	if c.Linger >= 0 {
 		s += fmt.Sprintf(", SO_LINGER %d", c.Linger)
 	}
+	if c.AwaitServerClose {
+		s += ", waits for the server to close"
+	}
 	if c.ReuseAddr {
 		s += ", SO_REUSEADDR"
 	}
