@@ -8,11 +8,11 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/portlab/portlab/internal/netns"
+	"github.com/portlab/portlab/internal/testbin"
 )
 
 const envPdeathsig = "PORTLAB_NETNS_TEST_PDEATHSIG"
@@ -54,33 +54,7 @@ func TestChildDiesWithParent(t *testing.T) {
 	if err != nil {
 		t.Fatalf("read the child's pid: %v (got %q)", err, line)
 	}
-	if !alive(pid) {
-		t.Fatalf("child %d is not running while its parent lives", pid)
-	}
-	if err := parent.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for alive(pid) {
-		if time.Now().After(deadline) {
-			syscall.Kill(pid, syscall.SIGKILL)
-			t.Fatalf("child %d still runs 5 s after its parent was killed", pid)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// alive reports whether pid runs; a zombie, dead but not yet reaped by
-// whoever inherited it, does not count.
-func alive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	// The state follows the command name, which is in parentheses.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z' && s[i+2] != 'X'
+	testbin.DiesWith(t, parent.Process, pid, "child")
 }
 
 // TestPdeathsigHelper is run by TestChildDiesWithParent: as the parent it

@@ -131,32 +131,7 @@ func TestServerHostDiesWithClientHost(t *testing.T) {
 	if err != nil || perr != nil {
 		t.Fatalf("read the server host's pid: %v, %v (got %q)", err, perr, line)
 	}
-	if !alive(pid) {
-		t.Fatalf("server host %d is not running while its client host lives", pid)
-	}
-	if err := client.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for alive(pid) {
-		if time.Now().After(deadline) {
-			syscall.Kill(pid, syscall.SIGKILL)
-			t.Fatalf("server host %d still runs 5 s after its client host was killed", pid)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// alive reports whether pid runs; a zombie, dead but not yet reaped by
-// whoever inherited it, does not count.
-func alive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z' && s[i+2] != 'X'
+	testbin.DiesWith(t, client.Process, pid, "server host")
 }
 
 // TestPdeathsigHelper is run by TestServerHostDiesWithClientHost as the
