@@ -1,9 +1,7 @@
 package echo
 
 import (
-	"fmt"
-	"os"
-	"strings"
+	"github.com/portlab/portlab/internal/ports"
 )
 
 // PortInEphemeralRange reports whether port lies in this host's ephemeral
@@ -32,18 +30,6 @@ func EphemeralWarning(port int) string {
 }
 
 func ephemeralSettings() (rng [2]int, reserved string, err error) {
-	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
-	if err != nil {
-		return rng, "", err
-	}
-	if _, err := fmt.Sscan(string(b), &rng[0], &rng[1]); err != nil {
-		return rng, "", fmt.Errorf("ip_local_port_range %q: %w", strings.TrimSpace(string(b)), err)
-	}
-	// The file is absent on kernels without reserved-port support; that
-	// just means nothing is reserved.
-	b, err = os.ReadFile("/proc/sys/net/ipv4/ip_local_reserved_ports")
-	if err != nil && !os.IsNotExist(err) {
-		return rng, "", err
-	}
-	return rng, string(b), nil
+	lp, err := ports.ReadLocalPorts()
+	return [2]int{lp.Lo, lp.Hi}, lp.ReservedRaw, err
 }

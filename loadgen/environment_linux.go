@@ -3,11 +3,11 @@ package loadgen
 import (
 	"runtime"
 	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/portlab/portlab/internal/netns"
+	"github.com/portlab/portlab/internal/ports"
 	"github.com/portlab/portlab/report"
 )
 
@@ -19,13 +19,10 @@ func readEnvironment() report.Environment {
 	if unix.Uname(&u) == nil {
 		env.Kernel = unix.ByteSliceToString(u.Release[:])
 	}
-	if s, err := netns.ReadSysctl("net.ipv4.ip_local_port_range"); err == nil {
-		if f := strings.Fields(s); len(f) == 2 {
-			env.IPLocalPortRange[0], _ = strconv.Atoi(f[0])
-			env.IPLocalPortRange[1], _ = strconv.Atoi(f[1])
-		}
+	if lp, err := ports.ReadLocalPorts(); err == nil {
+		env.IPLocalPortRange = [2]int{lp.Lo, lp.Hi}
+		env.IPLocalReservedPorts = lp.ReservedRaw
 	}
-	env.IPLocalReservedPorts, _ = netns.ReadSysctl("net.ipv4.ip_local_reserved_ports")
 	if s, err := netns.ReadSysctl("net.ipv4.tcp_tw_reuse"); err == nil {
 		env.TCPTwReuse, _ = strconv.Atoi(s)
 	}

@@ -32,14 +32,8 @@ const TimeWaitLen = 60 * time.Second
 
 func readSandbox() PortSettings {
 	ps := PortSettings{TwReuseDelay: time.Second}
-	if s, err := netns.ReadSysctl("net.ipv4.ip_local_port_range"); err == nil {
-		if f := strings.Fields(s); len(f) == 2 {
-			ps.RangeLo, _ = strconv.Atoi(f[0])
-			ps.RangeHi, _ = strconv.Atoi(f[1])
-		}
-	}
-	if s, err := netns.ReadSysctl("net.ipv4.ip_local_reserved_ports"); err == nil {
-		ps.Reserved, _ = ports.ParseReserved(s)
+	if lp, err := ports.ReadLocalPorts(); err == nil {
+		ps.RangeLo, ps.RangeHi, ps.Reserved = lp.Lo, lp.Hi, lp.Reserved
 	}
 	if s, err := netns.ReadSysctl("net.ipv4.tcp_tw_reuse"); err == nil {
 		ps.TwReuse, _ = strconv.Atoi(s)

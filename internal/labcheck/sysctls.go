@@ -3,7 +3,6 @@ package labcheck
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 
 	"github.com/portlab/portlab/internal/netns"
@@ -105,19 +104,8 @@ func resumedWithReuse(s *state) Criterion {
 
 // portRange reads this machine's ephemeral port range.
 func portRange() (lo, hi int, err error) {
-	v, err := netns.ReadSysctl("net.ipv4.ip_local_port_range")
-	if err != nil {
-		return 0, 0, err
-	}
-	f := strings.Fields(v)
-	if len(f) == 2 {
-		lo, err1 := strconv.Atoi(f[0])
-		hi, err2 := strconv.Atoi(f[1])
-		if err1 == nil && err2 == nil {
-			return lo, hi, nil
-		}
-	}
-	return 0, 0, fmt.Errorf("net.ipv4.ip_local_port_range: unexpected value %q", v)
+	lp, err := ports.ReadLocalPorts()
+	return lp.Lo, lp.Hi, err
 }
 
 func rangeWidened(s *state) Criterion {

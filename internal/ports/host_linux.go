@@ -16,23 +16,12 @@ const procIPv4 = "/proc/sys/net/ipv4/"
 // readHost reads the namespace's sysctls; /proc/sys/net is per network
 // namespace, like the sockets sockstate dumps.
 func readHost(r *Report) ([][2]int, error) {
-	b, err := os.ReadFile(procIPv4 + "ip_local_port_range")
+	lp, err := ReadLocalPorts()
 	if err != nil {
-		return nil, fmt.Errorf("ports: %w", err)
+		return nil, err
 	}
-	lo, hi, err := parsePortRange(string(b))
-	if err != nil {
-		return nil, fmt.Errorf("ports: %sip_local_port_range: %w", procIPv4, err)
-	}
-	b, err = os.ReadFile(procIPv4 + "ip_local_reserved_ports")
-	if err != nil {
-		return nil, fmt.Errorf("ports: %w", err)
-	}
-	reserved, err := ParseReserved(string(b))
-	if err != nil {
-		return nil, fmt.Errorf("ports: %sip_local_reserved_ports: %w", procIPv4, err)
-	}
-	setRange(r, lo, hi, reserved)
+	reserved := lp.Reserved
+	setRange(r, lp.Lo, lp.Hi, reserved)
 	r.TCPTwReuse = readInt(r, "tcp_tw_reuse")
 	r.TCPFinTimeout = readInt(r, "tcp_fin_timeout")
 	return reserved, nil
