@@ -11,7 +11,11 @@ import (
 // against the baseline.
 func (c *Comparison) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### portlab report: %d runs against `%s`\n\n", len(c.Runs), c.Names[c.Baseline])
+	if len(c.Runs) == 1 {
+		fmt.Fprintf(&b, "### portlab report: `%s`\n\n", c.Names[0])
+	} else {
+		fmt.Fprintf(&b, "### portlab report: %d runs against `%s`\n\n", len(c.Runs), c.Names[c.Baseline])
+	}
 	b.WriteString("| run | strategy | sysctls |\n|---|---|---|\n")
 	for i, r := range c.Runs {
 		name := mdEscape(c.Names[i])

@@ -16,7 +16,11 @@ const TextWidth = 100
 func (c *Comparison) WriteText(w io.Writer) error {
 	var b strings.Builder
 	base := c.Names[c.Baseline]
-	fmt.Fprintf(&b, "portlab report: %d runs, changes against %s (the baseline)\n\n", len(c.Runs), base)
+	if len(c.Runs) == 1 {
+		fmt.Fprintf(&b, "portlab report: 1 run\n\n")
+	} else {
+		fmt.Fprintf(&b, "portlab report: %d runs, changes against %s (the baseline)\n\n", len(c.Runs), base)
+	}
 	nameW := 0
 	for _, n := range c.Names {
 		nameW = max(nameW, width(n))
