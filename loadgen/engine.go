@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/portlab/portlab/config"
+
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/report"
 )
@@ -210,8 +212,8 @@ func (r *run) resolve(ctx context.Context) error {
 	targets, network := r.cfg.Targets(), "tcp"
 	switch r.cfg.Protocol {
 	case ProtocolHTTP:
-		u, _ := r.cfg.httpURL() // checked by Validate
-		targets = []string{hostPort(u)}
+		u, _ := r.cfg.URL() // checked by Validate
+		targets = []string{config.HostPort(u)}
 	case ProtocolUDP:
 		network = "udp"
 	}

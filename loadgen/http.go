@@ -9,102 +9,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
-	"net/url"
-	"regexp"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 )
-
-// httpURL is Target as the URL to request; a bare HOST:PORT means
-// http://HOST:PORT/.
-func (c *Config) httpURL() (*url.URL, error) {
-	if c.Target == "" {
-		return nil, errors.New("target: required (http://HOST:PORT/PATH or HOST:PORT)")
-	}
-	t := c.Target
-	if !strings.Contains(t, "://") {
-		t = "http://" + t
-	}
-	u, err := url.Parse(t)
-	if err != nil {
-		return nil, fmt.Errorf("target: %q is not a URL: %v", c.Target, err)
-	}
-	if u.Scheme != "http" {
-		return nil, fmt.Errorf("target: %q: only http:// URLs are supported", c.Target)
-	}
-	if u.Hostname() == "" {
-		return nil, fmt.Errorf("target: %q has no host", c.Target)
-	}
-	if u.Path == "" {
-		u.Path = "/"
-	}
-	return u, nil
-}
-
-// hostPort is the address a URL's requests connect to.
-func hostPort(u *url.URL) string {
-	port := u.Port()
-	if port == "" {
-		port = "80"
-	}
-	return net.JoinHostPort(u.Hostname(), port)
-}
-
-// tokenRE matches an HTTP method (a token, RFC 9110 section 5.6.2).
-var tokenRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-
-func (c *Config) validateHTTP() error {
-	switch {
-	case c.Mode == ModePool:
-		return errors.New("mode: pool does not apply to --protocol http: the http.Transport is the pool " +
-			"(--mode keepalive with --max-idle-per-host, --max-conns-per-host)")
-	case c.RequestsPerConn > 0:
-		return errors.New("requests-per-conn: does not apply to --protocol http")
-	case c.AwaitServerClose:
-		return errors.New("await-close: does not apply to --protocol http (the server's Connection: close decides who closes)")
-	case c.Method != "" && !tokenRE.MatchString(c.Method):
-		return fmt.Errorf("method: %q is not an HTTP method", c.Method)
-	case c.MaxIdlePerHost < 0:
-		return fmt.Errorf("max-idle-per-host: must be >= 0 (0 = Go's default, %d), got %d", http.DefaultMaxIdleConnsPerHost, c.MaxIdlePerHost)
-	case c.MaxIdlePerHost > 0 && c.Mode == ModeNew:
-		return errors.New("max-idle-per-host: does not apply with keep-alive off (--mode new, --disable-keepalives)")
-	case c.MaxConnsPerHost < 0:
-		return fmt.Errorf("max-conns-per-host: must be >= 0 (0 = no limit), got %d", c.MaxConnsPerHost)
-	}
-	return c.onlyFor(ProtocolHTTP)
-}
-
-// method is the request method: Method, or POST with a body and GET
-// without.
-func (c *Config) method() string {
-	switch {
-	case c.Method != "":
-		return c.Method
-	case c.Payload > 0:
-		return http.MethodPost
-	}
-	return http.MethodGet
-}
-
-func (c *Config) httpStrategy() string {
-	s := "http " + c.method()
-	if c.Mode == ModeNew {
-		s += ", keep-alive off (Connection: close)"
-	} else if c.MaxIdlePerHost == 0 {
-		s += fmt.Sprintf(", keep-alive, MaxIdleConnsPerHost %d (Go's default)", http.DefaultMaxIdleConnsPerHost)
-	} else {
-		s += fmt.Sprintf(", keep-alive, MaxIdleConnsPerHost %d", c.MaxIdlePerHost)
-	}
-	if c.MaxConnsPerHost > 0 {
-		s += fmt.Sprintf(", MaxConnsPerHost %d", c.MaxConnsPerHost)
-	}
-	if c.UnreadBody {
-		s += ", body left unread"
-	}
-	return s
-}
 
 // httpClient is a run's net/http client: one http.Transport shared by every
 // worker, as in a program, so it is the connection pool.
@@ -118,8 +26,8 @@ type httpClient struct {
 }
 
 func newHTTPClient(r *run) *httpClient {
-	u, _ := r.cfg.httpURL() // checked by Validate
-	h := &httpClient{url: u.String(), method: r.cfg.method()}
+	u, _ := r.cfg.URL() // checked by Validate
+	h := &httpClient{url: u.String(), method: r.cfg.RequestMethod()}
 	h.body = r.cfg.Payload > 0 && h.method != http.MethodGet && h.method != http.MethodHead
 	tr := &http.Transport{
 		// Never a proxy from the environment: the load goes to the target.

@@ -7,9 +7,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// platformSockopts says the client socket options are implemented here.
-const platformSockopts = true
-
 // dialControl returns the Dialer.Control that applies c's pre-connect
 // socket options, or nil when there are none (so the common dial path pays
 // nothing for them).

@@ -9,29 +9,6 @@ import (
 	"time"
 )
 
-// maxDatagram is the largest UDP payload (65,535 minus the IPv4 and UDP
-// headers).
-const maxDatagram = 65507
-
-func (c *Config) validateUDP() error {
-	notUDP := func(flag, why string) error {
-		return fmt.Errorf("%s: does not apply to --protocol udp (%s)", flag, why)
-	}
-	switch {
-	case c.Hold && c.Mode != ModeNew:
-		return fmt.Errorf("hold: only applies to --mode new, got mode %q", c.Mode)
-	case c.Linger >= 0:
-		return notUDP("linger", "UDP has no close handshake")
-	case c.AwaitServerClose:
-		return notUDP("await-close", "UDP has no close handshake")
-	case c.ReuseAddr:
-		return notUDP("reuseaddr", "it would let sockets share ports")
-	case c.BindNoPort:
-		return notUDP("bind-no-port", "a TCP option")
-	}
-	return c.onlyFor(ProtocolUDP)
-}
-
 // preflightUDP sends one datagram and waits for its echo: a connected UDP
 // socket learns of a closed port only from the ICMP error that answers it.
 func (r *run) preflightUDP(ctx context.Context) error {

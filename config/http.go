@@ -1,0 +1,100 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// URL is Target as the URL to request; a bare HOST:PORT means
+// http://HOST:PORT/.
+func (c *Load) URL() (*url.URL, error) {
+	if c.Target == "" {
+		return nil, errors.New("target: required (http://HOST:PORT/PATH or HOST:PORT)")
+	}
+	t := c.Target
+	if !strings.Contains(t, "://") {
+		t = "http://" + t
+	}
+	u, err := url.Parse(t)
+	if err != nil {
+		return nil, fmt.Errorf("target: %q is not a URL: %v", c.Target, err)
+	}
+	if u.Scheme != "http" {
+		return nil, fmt.Errorf("target: %q: only http:// URLs are supported", c.Target)
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("target: %q has no host", c.Target)
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	return u, nil
+}
+
+// HostPort is the address a URL's requests connect to.
+func HostPort(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "80"
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
+
+// tokenRE matches an HTTP method (a token, RFC 9110 section 5.6.2).
+var tokenRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+func (c *Load) validateHTTP() error {
+	switch {
+	case c.Mode == ModePool:
+		return errors.New("mode: pool does not apply to --protocol http: the http.Transport is the pool " +
+			"(--mode keepalive with --max-idle-per-host, --max-conns-per-host)")
+	case c.RequestsPerConn > 0:
+		return errors.New("requests-per-conn: does not apply to --protocol http")
+	case c.AwaitServerClose:
+		return errors.New("await-close: does not apply to --protocol http (the server's Connection: close decides who closes)")
+	case c.Method != "" && !tokenRE.MatchString(c.Method):
+		return fmt.Errorf("method: %q is not an HTTP method", c.Method)
+	case c.MaxIdlePerHost < 0:
+		return fmt.Errorf("max-idle-per-host: must be >= 0 (0 = Go's default, %d), got %d", http.DefaultMaxIdleConnsPerHost, c.MaxIdlePerHost)
+	case c.MaxIdlePerHost > 0 && c.Mode == ModeNew:
+		return errors.New("max-idle-per-host: does not apply with keep-alive off (--mode new, --disable-keepalives)")
+	case c.MaxConnsPerHost < 0:
+		return fmt.Errorf("max-conns-per-host: must be >= 0 (0 = no limit), got %d", c.MaxConnsPerHost)
+	}
+	return c.onlyFor(ProtocolHTTP)
+}
+
+// RequestMethod is the request method: Method, or POST with a body and GET
+// without.
+func (c *Load) RequestMethod() string {
+	switch {
+	case c.Method != "":
+		return c.Method
+	case c.Payload > 0:
+		return http.MethodPost
+	}
+	return http.MethodGet
+}
+
+func (c *Load) httpStrategy() string {
+	s := "http " + c.RequestMethod()
+	if c.Mode == ModeNew {
+		s += ", keep-alive off (Connection: close)"
+	} else if c.MaxIdlePerHost == 0 {
+		s += fmt.Sprintf(", keep-alive, MaxIdleConnsPerHost %d (Go's default)", http.DefaultMaxIdleConnsPerHost)
+	} else {
+		s += fmt.Sprintf(", keep-alive, MaxIdleConnsPerHost %d", c.MaxIdlePerHost)
+	}
+	if c.MaxConnsPerHost > 0 {
+		s += fmt.Sprintf(", MaxConnsPerHost %d", c.MaxConnsPerHost)
+	}
+	if c.UnreadBody {
+		s += ", body left unread"
+	}
+	return s
+}

@@ -1,0 +1,309 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// Mode is the connection strategy.
+type Mode string
+
+// The connection strategies.
+const (
+	// ModeNew opens a new connection for every request: the pattern that
+	// exhausts ephemeral ports when the client closes first.
+	ModeNew Mode = "new"
+	// ModePool shares PoolSize connections among all workers; a broken one
+	// is replaced.
+	ModePool Mode = "pool"
+	// ModeKeepAlive gives every worker its own connection, renewed after
+	// RequestsPerConn requests (0: never).
+	ModeKeepAlive Mode = "keepalive"
+)
+
+// Protocol is what one request is.
+type Protocol string
+
+// The protocols.
+const (
+	// ProtocolTCP writes Payload bytes and reads their echo (the default).
+	ProtocolTCP Protocol = "tcp"
+	// ProtocolHTTP sends an HTTP/1.1 request through a net/http client;
+	// its http.Transport is the connection pool (see Config.Mode).
+	ProtocolHTTP Protocol = "http"
+	// ProtocolUDP sends one datagram of Payload bytes on a connected UDP
+	// socket and reads the echoed datagram.
+	ProtocolUDP Protocol = "udp"
+)
+
+// Load is a load run's configuration: every knob of portlab load, as a flag,
+// a scenario key and the result's record. Start from DefaultLoad.
+type Load struct {
+	// Protocol is tcp (the default when empty), http or udp.
+	Protocol Protocol `json:"protocol,omitempty"`
+	// Target is HOST:PORT; under ProtocolHTTP also a URL,
+	// http://HOST:PORT/PATH (HOST:PORT alone means path /). TCP takes a
+	// comma-separated list too: connections then go to each in turn, and
+	// since a local port is unique per 4-tuple, each destination has the
+	// whole ephemeral range.
+	Target          string        `json:"target"`
+	Mode            Mode          `json:"mode"`
+	PoolSize        int           `json:"pool_size,omitempty"`
+	RequestsPerConn int           `json:"requests_per_conn,omitempty"`
+	Concurrency     int           `json:"concurrency"`
+	Rate            float64       `json:"rate,omitempty"` // requests/s; 0 = closed loop
+	Duration        time.Duration `json:"duration_ns"`
+	Requests        int64         `json:"requests,omitempty"` // 0 = bounded by Duration only
+	Payload         int           `json:"payload"`
+	ConnectTimeout  time.Duration `json:"connect_timeout_ns"`
+	Timeout         time.Duration `json:"timeout_ns"`
+	ReuseAddr       bool          `json:"reuseaddr,omitempty"`
+	Linger          int           `json:"linger"` // SO_LINGER seconds; -1 = kernel default
+	BindNoPort      bool          `json:"bind_no_port,omitempty"`
+	SourceIPs       []string      `json:"source_ips,omitempty"`
+	// AwaitServerClose makes a ModeNew client read to the server's EOF
+	// before closing, as HTTP/1.0-style clients do, so a server that
+	// closes after answering really closes first and keeps the TIME_WAIT.
+	AwaitServerClose bool          `json:"await_server_close,omitempty"`
+	Interval         time.Duration `json:"interval_ns"`
+	// SustainExhaustion keeps a run in the host's own network namespace
+	// going after its first EADDRNOTAVAIL. Off, such a run stops there so
+	// the host's other programs are not starved of ports.
+	SustainExhaustion bool   `json:"sustain_exhaustion,omitempty"`
+	Label             string `json:"label,omitempty"`
+
+	// HTTP only. Under ProtocolHTTP, Mode keepalive is an http.Transport
+	// with keep-alive on, as programs use it; Mode new turns keep-alive off
+	// (Transport.DisableKeepAlives: a new connection per request, each sent
+	// with "Connection: close"); Mode pool does not apply.
+
+	// Method is the request method; empty means POST when Payload > 0,
+	// else GET. GET and HEAD send no body.
+	Method string `json:"method,omitempty"`
+	// MaxIdlePerHost is Transport.MaxIdleConnsPerHost: 0 keeps Go's
+	// default (http.DefaultMaxIdleConnsPerHost, 2), which at concurrency
+	// above 2 closes most connections after one request.
+	MaxIdlePerHost int `json:"max_idle_per_host,omitempty"`
+	// MaxConnsPerHost is Transport.MaxConnsPerHost: 0 means no limit.
+	MaxConnsPerHost int `json:"max_conns_per_host,omitempty"`
+	// UnreadBody closes each response body without reading it to EOF: the
+	// Transport then cannot reuse the connection and closes it.
+	UnreadBody bool `json:"unread_body,omitempty"`
+
+	// Hold (ProtocolUDP, Mode new) keeps every socket open until the run
+	// ends, as a program that leaks sockets does: a UDP socket frees its
+	// port at close (there is no TIME_WAIT), so only held sockets can
+	// exhaust the range.
+	Hold bool `json:"hold,omitempty"`
+
+	// Progress, when set, receives a live one-line status every second.
+	Progress io.Writer `json:"-"`
+}
+
+// DefaultLoad returns the defaults every run starts from.
+func DefaultLoad() Load {
+	return Load{
+		Protocol:       ProtocolTCP,
+		Mode:           ModeNew,
+		Concurrency:    16,
+		Duration:       10 * time.Second,
+		Payload:        32,
+		ConnectTimeout: 2 * time.Second,
+		Timeout:        5 * time.Second,
+		Linger:         -1,
+		Interval:       time.Second,
+	}
+}
+
+// MaxDuration bounds every run, whatever it is asked, so that no load loop
+// runs unattended for ever.
+const MaxDuration = 24 * time.Hour
+
+// Targets splits Target into its destinations.
+func (c *Load) Targets() []string {
+	if c.Protocol == ProtocolHTTP {
+		return []string{c.Target}
+	}
+	return strings.Split(c.Target, ",")
+}
+
+// Validate checks c, naming the offending field as its command-line flag.
+func (c *Load) Validate() error {
+	switch c.Protocol {
+	case "", ProtocolTCP, ProtocolHTTP, ProtocolUDP:
+	default:
+		return fmt.Errorf("protocol: must be tcp, http or udp, got %q", c.Protocol)
+	}
+	if c.Protocol == ProtocolHTTP {
+		if _, err := c.URL(); err != nil {
+			return err
+		}
+	} else if c.Target == "" {
+		return fmt.Errorf("target: required (HOST:PORT)")
+	} else {
+		targets := c.Targets()
+		if len(targets) > 1 && c.Protocol == ProtocolUDP {
+			return fmt.Errorf("target: one destination for --protocol udp, got %d", len(targets))
+		}
+		for _, t := range targets {
+			if _, err := netip.ParseAddrPort(t); err != nil {
+				if _, _, err := net.SplitHostPort(t); err != nil {
+					return fmt.Errorf("target: %q is not HOST:PORT: %v", t, err)
+				}
+			}
+		}
+	}
+	switch c.Mode {
+	case ModeNew, ModePool, ModeKeepAlive:
+	default:
+		return fmt.Errorf("mode: must be new, pool or keepalive, got %q", c.Mode)
+	}
+	if c.Concurrency < 1 || c.Concurrency > 100_000 {
+		return fmt.Errorf("concurrency: must be between 1 and 100000, got %d", c.Concurrency)
+	}
+	if c.PoolSize < 0 {
+		return fmt.Errorf("pool-size: must be >= 0 (0 = concurrency), got %d", c.PoolSize)
+	}
+	if c.PoolSize > 0 && c.Mode != ModePool {
+		return fmt.Errorf("pool-size: only applies to --mode pool, got mode %q", c.Mode)
+	}
+	if c.RequestsPerConn < 0 {
+		return fmt.Errorf("requests-per-conn: must be >= 0 (0 = unlimited), got %d", c.RequestsPerConn)
+	}
+	if c.RequestsPerConn > 0 && c.Mode != ModeKeepAlive {
+		return fmt.Errorf("requests-per-conn: only applies to --mode keepalive, got mode %q", c.Mode)
+	}
+	if c.Rate < 0 || c.Rate > 10_000_000 {
+		return fmt.Errorf("rate: must be between 0 (closed loop) and 10000000 requests/s, got %g", c.Rate)
+	}
+	if c.Duration <= 0 || c.Duration > MaxDuration {
+		return fmt.Errorf("duration: must be > 0 and <= %s, got %s", MaxDuration, c.Duration)
+	}
+	if c.Requests < 0 {
+		return fmt.Errorf("requests: must be >= 0 (0 = no count limit), got %d", c.Requests)
+	}
+	if lo, hi := c.payloadRange(); c.Payload < lo || c.Payload > hi {
+		return fmt.Errorf("payload: must be between %d and %d bytes for --protocol %s, got %d", lo, hi, c.protocol(), c.Payload)
+	}
+	if c.ConnectTimeout <= 0 {
+		return fmt.Errorf("connect-timeout: must be > 0, got %s", c.ConnectTimeout)
+	}
+	if c.Timeout <= 0 {
+		return fmt.Errorf("timeout: must be > 0, got %s", c.Timeout)
+	}
+	if c.Linger < -1 {
+		return fmt.Errorf("linger: must be -1 (kernel default), 0 (RST on close) or seconds > 0, got %d", c.Linger)
+	}
+	if c.AwaitServerClose && c.Mode != ModeNew {
+		return fmt.Errorf("await-close: only applies to --mode new, got mode %q", c.Mode)
+	}
+	if c.Interval < 10*time.Millisecond {
+		return fmt.Errorf("interval: must be >= 10ms, got %s", c.Interval)
+	}
+	if (c.ReuseAddr || c.BindNoPort) && !platformSockopts {
+		return fmt.Errorf("reuseaddr, bind-no-port: only implemented on Linux")
+	}
+	for _, s := range c.SourceIPs {
+		if _, err := netip.ParseAddr(s); err != nil {
+			return fmt.Errorf("source-ips: %q is not an IP address", s)
+		}
+	}
+	switch c.protocol() {
+	case ProtocolHTTP:
+		return c.validateHTTP()
+	case ProtocolUDP:
+		return c.validateUDP()
+	}
+	return c.onlyFor(ProtocolTCP)
+}
+
+func (c *Load) protocol() Protocol {
+	if c.Protocol == "" {
+		return ProtocolTCP
+	}
+	return c.Protocol
+}
+
+// payloadRange is the request sizes a protocol can carry: HTTP may send no
+// body, a datagram holds at most 65,507 bytes.
+func (c *Load) payloadRange() (lo, hi int) {
+	switch c.protocol() {
+	case ProtocolHTTP:
+		return 0, 64 << 20
+	case ProtocolUDP:
+		return 1, MaxDatagram
+	}
+	return 1, 64 << 20
+}
+
+// onlyFor refuses the protocol-specific settings that p does not use,
+// naming the flag.
+func (c *Load) onlyFor(p Protocol) error {
+	set := func(flag string, on bool, want Protocol) error {
+		if on && p != want {
+			return fmt.Errorf("%s: only applies to --protocol %s, got protocol %q", flag, want, p)
+		}
+		return nil
+	}
+	return errors.Join(
+		set("method", c.Method != "", ProtocolHTTP),
+		set("max-idle-per-host", c.MaxIdlePerHost != 0, ProtocolHTTP),
+		set("max-conns-per-host", c.MaxConnsPerHost != 0, ProtocolHTTP),
+		set("drain-body", c.UnreadBody, ProtocolHTTP),
+		set("hold", c.Hold, ProtocolUDP),
+	)
+}
+
+// Strategy describes the connection strategy and load shape in words.
+func (c *Load) Strategy() string {
+	var s string
+	switch {
+	case c.Protocol == ProtocolHTTP:
+		s = c.httpStrategy()
+	case c.Protocol == ProtocolUDP && c.Mode == ModeNew && c.Hold:
+		s = "udp: new socket per request, held open to the end"
+	case c.Mode == ModeNew:
+		s = "new connection per request"
+	case c.Mode == ModePool:
+		n := c.PoolSize
+		if n == 0 {
+			n = c.Concurrency
+		}
+		s = fmt.Sprintf("pool of %d", n)
+	case c.Mode == ModeKeepAlive:
+		if c.RequestsPerConn > 0 {
+			s = fmt.Sprintf("keep-alive, %d requests/conn", c.RequestsPerConn)
+		} else {
+			s = "keep-alive"
+		}
+	}
+	if c.Protocol == ProtocolUDP && !c.Hold {
+		s = "udp: " + s
+	}
+	if c.Rate > 0 {
+		s += fmt.Sprintf(", open loop %g/s (max %d in flight)", c.Rate, c.Concurrency)
+	} else {
+		s += fmt.Sprintf(", concurrency %d", c.Concurrency)
+	}
+	if c.Linger >= 0 {
+		s += fmt.Sprintf(", SO_LINGER %d", c.Linger)
+	}
+	if c.AwaitServerClose {
+		s += ", waits for the server to close"
+	}
+	if c.ReuseAddr {
+		s += ", SO_REUSEADDR"
+	}
+	if c.BindNoPort {
+		s += ", IP_BIND_ADDRESS_NO_PORT"
+	}
+	if len(c.SourceIPs) > 0 {
+		s += fmt.Sprintf(", %d source IPs", len(c.SourceIPs))
+	}
+	return s
+}
