@@ -1,6 +1,8 @@
 package report
 
 import (
+	"errors"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -159,5 +161,163 @@ func TestLookup(t *testing.T) {
 		if err != nil || v != tt.v || ok != tt.ok {
 			t.Errorf("Lookup(%s) = %v, %v, %v; want %v, %v", tt.path, v, ok, err, tt.v, tt.ok)
 		}
+	}
+}
+
+// TestFrontEndsShareGrammar: --fail-if's PATH OP VALUE and an expect
+// entry's path and comparison go through one parser, so they accept the
+// same comparisons and reject the same ones with the same words.
+func TestFrontEndsShareGrammar(t *testing.T) {
+	const path = "onset.EADDRNOTAVAIL.connections_before"
+	valid := []struct {
+		cmp   string
+		op    string
+		limit float64
+		of    string
+	}{
+		{">0", ">", 0, ""},
+		{">= 5", ">=", 5, ""},
+		{"<1e3", "<", 1000, ""},
+		{"<=0.5", "<=", 0.5, ""},
+		{"==10", "==", 10, ""},
+		{"!=-1", "!=", -1, ""},
+		{"\t>5 ", ">", 5, ""},
+		{"==2*3", "==", 6, ""},
+		{"> 0.9 * prediction", ">", 0.9, "onset_after_connections"},
+		{"<prediction.hold_s", "<", 1, "hold_s"},
+		{">=1.1*prediction.onset_after_connections", ">=", 1.1, "onset_after_connections"},
+	}
+	for _, tt := range valid {
+		f, ferr := ParseCondition(path + tt.cmp)
+		e, eerr := NewCondition(path, tt.cmp, nil)
+		if ferr != nil || eerr != nil {
+			t.Errorf("%q: --fail-if %v, expect %v; want both accepted", tt.cmp, ferr, eerr)
+			continue
+		}
+		for _, c := range []Condition{f, e} {
+			if c.Path != path || c.Op != tt.op || c.Limit != tt.limit || c.LimitOf != tt.of {
+				t.Errorf("%q = %+v, want %s %g of %q", tt.cmp, c, tt.op, tt.limit, tt.of)
+			}
+		}
+	}
+
+	malformed := []struct{ cmp, want string }{
+		{"=0", `unknown operator "=": want one of >= <= == != > <`},
+		{"=>0", `unknown operator "=>"`},
+		{"!0", `unknown operator "!"`},
+		{"<<5", `"<5" is not a number or prediction`},
+		{">many", `"many" is not a number or prediction`},
+		{">", `"" is not a number or prediction`},
+		{">NaN", `"NaN" is not a number`},
+		{">-Inf", `"-Inf" is not a number`},
+		{">x*prediction", `"x" is not a number`},
+		{">NaN*prediction", `"NaN" is not a number`},
+		{">prediction.nonsense", "prediction.nonsense is not a predicted figure"},
+		{">prediction.client_time_wait", "prediction.client_time_wait is not a predicted figure"},
+		{">1..2", `"1..2" is not a number or prediction`},
+	}
+	for _, tt := range malformed {
+		_, ferr := ParseCondition(path + tt.cmp)
+		_, eerr := NewCondition(path, tt.cmp, nil)
+		if ferr == nil || eerr == nil {
+			t.Errorf("%q: --fail-if %v, expect %v; want both rejected", tt.cmp, ferr, eerr)
+			continue
+		}
+		if !strings.Contains(eerr.Error(), tt.want) || ferr.Error() != fmt.Sprintf("%q: %v", path+tt.cmp, eerr) {
+			t.Errorf("%q: --fail-if %q, expect %q; want both to say %q", tt.cmp, ferr, eerr, tt.want)
+		}
+	}
+	// A bare prediction needs a path it pairs with, in both.
+	if _, err := ParseCondition("errors.EADDRNOTAVAIL>prediction"); err == nil || !strings.Contains(err.Error(), "no prediction pairs with errors.EADDRNOTAVAIL") {
+		t.Errorf("--fail-if with an unpaired prediction: %v", err)
+	}
+	if _, err := NewCondition("errors.EADDRNOTAVAIL", ">prediction", nil); err == nil || !strings.Contains(err.Error(), "no prediction pairs with errors.EADDRNOTAVAIL") {
+		t.Errorf("expect with an unpaired prediction: %v", err)
+	}
+}
+
+func TestNewCondition(t *testing.T) {
+	c, err := NewCondition("onset.EADDRNOTAVAIL.connections_before", "0.9*prediction .. 1100", nil)
+	if err != nil || c.Op != ".." || c.Limit != 0.9 || c.LimitOf != "onset_after_connections" || c.Upper != 1100 || c.UpperOf != "" {
+		t.Errorf("range: %+v, %v", c, err)
+	}
+	invalid := []struct{ path, cmp, want string }{
+		{"nowhere.x", ">0", `unknown result path: a result has no "nowhere"`},
+		{"errors.X", "maybe", `condition "maybe": want OP VALUE (OP one of > >= < <= == !=) or LO..HI`},
+		{"errors.X", "", `condition "": want OP VALUE`},
+		{"errors.X", "1..", `"" is not a number or prediction`},
+		{"errors.X", "NaN..1", `"NaN" is not a number`},
+		{"totals.requests_ok", "0.9*prediction..1", "no prediction pairs with totals.requests_ok"},
+	}
+	for _, tt := range invalid {
+		if _, err := NewCondition(tt.path, tt.cmp, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("NewCondition(%q, %q) = %v, want an error containing %q", tt.path, tt.cmp, err, tt.want)
+		}
+	}
+}
+
+func TestConditionCheck(t *testing.T) {
+	r := sampleResult(t) // onset after 995 connections
+	r.Prediction = &Prediction{OnsetAfterConnections: 1000, HoldS: 60}
+	steady := map[string]Derived{
+		"steady.rate": {Read: func(*Result) (float64, error) { return 16, nil }, Prediction: "hold_s"},
+		"steady.none": {Read: func(*Result) (float64, error) { return 0, errors.New("too short") }},
+	}
+	tests := []struct {
+		path, cmp string
+		want      Expectation
+	}{
+		{"errors.EADDRNOTAVAIL", ">0", Expectation{Value: 5, Pass: true}},
+		{"errors.ECONNRESET", "==0", Expectation{Value: 0, Pass: true}},
+		{"onset.EADDRNOTAVAIL.connections_before", "0.9*prediction..1.1*prediction", Expectation{Value: 995, Pass: true}},
+		{"onset.EADDRNOTAVAIL.connections_before", "0.999*prediction..1000", Expectation{Value: 995}},
+		{"onset.EADDRNOTAVAIL.connections_before", ">=prediction", Expectation{Value: 995}},
+		{"onset.ECONNRESET.at_s", ">0", Expectation{Why: "the run has no onset.ECONNRESET.at_s"}},
+		{"steady.rate", "<0.5*prediction", Expectation{Value: 16, Pass: true}},
+		{"steady.rate", ">20", Expectation{Value: 16}},
+		{"steady.none", ">0", Expectation{Why: "too short"}},
+	}
+	for _, tt := range tests {
+		c, err := NewCondition(tt.path, tt.cmp, steady)
+		if err != nil {
+			t.Errorf("NewCondition(%q, %q): %v", tt.path, tt.cmp, err)
+			continue
+		}
+		tt.want.Path, tt.want.Want = tt.path, tt.cmp
+		if got := c.Check(r, steady); got != tt.want {
+			t.Errorf("%s %s = %+v, want %+v", tt.path, tt.cmp, got, tt.want)
+		}
+	}
+	// Without a prediction, a bound on it cannot be checked: the value is
+	// read, the reason given.
+	r.Prediction = nil
+	c, _ := NewCondition("onset.EADDRNOTAVAIL.connections_before", ">prediction", nil)
+	want := Expectation{Path: c.Path, Want: ">prediction", Value: 995, Why: "the run has no prediction.onset_after_connections"}
+	if got := c.Check(r, nil); got != want {
+		t.Errorf("without a prediction: %+v, want %+v", got, want)
+	}
+}
+
+// TestFailIfPrediction: --fail-if takes the bounds expect entries take.
+func TestFailIfPrediction(t *testing.T) {
+	c, err := ParseCondition("onset.EADDRNOTAVAIL.connections_before < 0.999*prediction")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := sampleResult(t) // onset after 995 connections
+	r.Prediction = &Prediction{OnsetAfterConnections: 1000}
+	bare := sampleResult(t)
+	bare.Label = "host"
+	got := FailIf([]Condition{c}, r, bare)
+	want := []string{
+		`run "sample": onset.EADDRNOTAVAIL.connections_before<0.999*prediction violated (value 995)`,
+		`run "host": onset.EADDRNOTAVAIL.connections_before<0.999*prediction could not be evaluated: the run has no prediction.onset_after_connections`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("FailIf:\n got %q\nwant %q", got, want)
+	}
+	r.Prediction.OnsetAfterConnections = 990
+	if got := FailIf([]Condition{c}, r); len(got) != 0 {
+		t.Errorf("onset above 0.999 of the prediction gave %q", got)
 	}
 }

@@ -189,3 +189,72 @@ func unknownField(t reflect.Type, at, key string) error {
 	}
 	return fmt.Errorf("%s has no %q (it has %s)", at, key, fieldList(t))
 }
+
+// Derived is a figure a result implies without holding it under a key of
+// its own, such as a scenario's steady churn rate: a caller adds it, by
+// path, to what a condition can read.
+type Derived struct {
+	// Read returns the figure, or an error saying why r shows none.
+	Read func(r *Result) (float64, error)
+	// Prediction is the predicted figure a bare "prediction" means beside
+	// it; "" for none.
+	Prediction string
+}
+
+// noValue is the error of a path that a result does not fill, though
+// others may: the onset of a class that never happened.
+type noValue struct{ error }
+
+// read is the one path resolver of conditions: a derived figure, or the
+// number Lookup reads.
+func read(r *Result, path string, derived map[string]Derived) (float64, error) {
+	if d, ok := derived[path]; ok {
+		v, err := d.Read(r)
+		if err != nil {
+			return 0, noValue{err}
+		}
+		return v, nil
+	}
+	v, ok, err := Lookup(r, path)
+	switch {
+	case err != nil:
+		return 0, err
+	case !ok:
+		return 0, noValue{fmt.Errorf("the run has no %s", path)}
+	}
+	return v, nil
+}
+
+// knownPath says why path names no number in any result, if it does not.
+func knownPath(path string, derived map[string]Derived) error {
+	if _, ok := derived[path]; ok {
+		return nil
+	}
+	// An empty result has every path a result can have, without values.
+	_, _, err := Lookup(&Result{}, path)
+	return err
+}
+
+// predictionFor pairs a measured path with the predicted figure that a bare
+// "prediction" means beside it.
+var predictionFor = map[string]string{
+	"onset.EADDRNOTAVAIL.connections_before": "onset_after_connections",
+	"onset.EADDRNOTAVAIL.requests_ok_before": "onset_after_connections",
+	"onset.EADDRINUSE.connections_before":    "onset_after_connections",
+	"onset.EAGAIN.connections_before":        "onset_after_connections",
+	"throughput.connections_per_s":           "sustainable_connections_per_s",
+}
+
+func pairedPrediction(path string, derived map[string]Derived) string {
+	if d, ok := derived[path]; ok {
+		return d.Prediction
+	}
+	return predictionFor[path]
+}
+
+// isPredictedFigure reports whether field is a number of the prediction
+// (not a flag such as client_time_wait, nor a text).
+func isPredictedFigure(field string) bool {
+	f, ok := jsonField(reflect.TypeFor[Prediction](), field)
+	return ok && isNumber(f.Type.Kind())
+}

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"syscall"
 
+	"github.com/portlab/portlab/scenarios"
 	"github.com/spf13/pflag"
 )
 
@@ -37,10 +38,11 @@ func init() {
 		"ports":     {"inspect this host's ephemeral ports, read-only", cmdPorts},
 		"report":    {"compare results side by side, merge them, gate on --fail-if", cmdReport},
 		"scenarios": {"list the built-in scenarios, or show one as YAML", cmdScenarios},
-		"__sandbox": {"", cmdSandbox},
 		"version":   {"print the version", cmdVersion},
 		"lab":       {"check a LABS.md exercise: what is done, what is missing", cmdLab},
 	}
+	// Hidden (no summary): the sandbox re-executes portlab with it.
+	commands[scenarios.ChildArg] = command{"", cmdSandbox}
 }
 
 // run is the whole CLI: it owns the process's only signal handler.
@@ -70,8 +72,8 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 func usage(w io.Writer) {
 	fmt.Fprint(w, "portlab reproduces and measures ephemeral-port exhaustion (EADDRNOTAVAIL).\n\nUsage: portlab COMMAND [flags]\n\nCommands:\n")
 	names := make([]string, 0, len(commands))
-	for n := range commands {
-		if n[0] != '_' {
+	for n, c := range commands {
+		if c.summary != "" { // hidden commands have none
 			names = append(names, n)
 		}
 	}

@@ -32,7 +32,8 @@ func cmdReport(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		"--fail-if PATH OP NUMBER reads the result JSON's keys: totals.requests_ok, errors.CLASS\n"+
 		"(0 if it never happened), onset.CLASS.at_s, throughput.requests_per_s, elapsed_s,\n"+
 		"latency.{connect,round_trip,total}.{count,min_us,mean_us,p50_us,p90_us,p99_us,p999_us,max_us};\n"+
-		"OP is one of > >= < <= == !=.", stderr)
+		"OP is one of > >= < <= == !=. NUMBER may be FACTOR*prediction.FIELD, a figure of the\n"+
+		"run's own prediction, as in a scenario's expect entries.", stderr)
 	format := fs.String("format", "text", "text, markdown, json or html (one self-contained page with charts)")
 	out := fs.StringP("out", "o", "", "write the report to this file (atomically) instead of stdout")
 	baseline := fs.String("baseline", "", "the run to compare against: an input's file or label, or another result file (default: the first input)")
