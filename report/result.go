@@ -65,8 +65,9 @@ type mergedJSON struct {
 }
 
 // MarshalJSON writes the load's knobs as config.Load's JSON, or a merge's
-// inputs under "merged".
-func (c *RunConfig) MarshalJSON() ([]byte, error) {
+// inputs under "merged". (A value receiver: a RunConfig is then a
+// json.Marshaler, which result paths such as --fail-if's treat as opaque.)
+func (c RunConfig) MarshalJSON() ([]byte, error) {
 	if c.Merged != nil {
 		return json.Marshal(mergedJSON{c.Interval.Nanoseconds(), c.Merged})
 	}
