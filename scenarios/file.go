@@ -19,7 +19,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/portlab/portlab/config"
-	"github.com/portlab/portlab/echo"
 	"github.com/portlab/portlab/internal/topology"
 	"github.com/portlab/portlab/loadgen"
 )
@@ -259,7 +258,7 @@ func buildRun(at string, fs *fileScenario, fr *fileRun) (Run, error) {
 	if r.Sysctls, err = sandbox(at+".sandbox", fr.Sandbox); err != nil {
 		return r, err
 	}
-	if r.Load, r.Server, r.Destinations, err = configs(at, fs, fr); err != nil {
+	if err = configs(at, fs, fr, &r); err != nil {
 		return r, err
 	}
 	if r.Link, err = link(at+".link", fr.Link); err != nil {
@@ -330,14 +329,14 @@ func sortedKeys(m map[string]bool) []string {
 
 // configs decodes a run's load and server: the lab's defaults, the
 // scenario's sections over them, the run's over those; then validates both.
-func configs(at string, fs *fileScenario, fr *fileRun) (loadgen.Config, echo.Config, int, error) {
+func configs(at string, fs *fileScenario, fr *fileRun, r *Run) error {
 	load := fileLoad{Load: labLoad(nil)}
 	load.Target = "" // unless a section sets it, the load goes where the server listens
 	if err := decodeLayers(&load, &fs.Defaults, &fr.Load); err != nil {
-		return load.Load, echo.Config{}, 0, err
+		return err
 	}
 	if load.Label != "" {
-		return load.Load, echo.Config{}, 0, fieldErr(at+".load.label", "a run is labelled by its name")
+		return fieldErr(at+".load.label", "a run is labelled by its name")
 	}
 	load.Label = fr.Name
 	srv := labServer(nil)
@@ -347,24 +346,25 @@ func configs(at string, fs *fileScenario, fr *fileRun) (loadgen.Config, echo.Con
 		srv.Payload = load.Payload
 	}
 	if err := decodeLayers(&srv, &fs.Server, &fr.Server); err != nil {
-		return load.Load, srv, 0, err
+		return err
 	}
 	if load.Target == "" {
 		load.Target = srv.Listen
 	}
 	if err := destinationsOf(at, &load, srv.Listen); err != nil {
-		return load.Load, srv, 0, err
+		return err
 	}
 	if load.Duration > maxRunDuration {
-		return load.Load, srv, 0, fieldErr(at+".load.duration", "a sandbox run lasts at most %s, got %s", maxRunDuration, load.Duration)
+		return fieldErr(at+".load.duration", "a sandbox run lasts at most %s, got %s", maxRunDuration, load.Duration)
 	}
 	if err := load.Validate(); err != nil {
-		return load.Load, srv, 0, fieldOf(at+".load.", err)
+		return fieldOf(at+".load.", err)
 	}
 	if err := srv.Validate(); err != nil {
-		return load.Load, srv, 0, fieldOf(at+".server.", err)
+		return fieldOf(at+".server.", err)
 	}
-	return load.Load, srv, load.Destinations, nil
+	r.Load, r.Server, r.Destinations = load.Load, srv, load.Destinations
+	return nil
 }
 
 // destinationsOf checks a load's destinations and spreads a TCP load over
