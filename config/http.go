@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -14,7 +13,7 @@ import (
 // http://HOST:PORT/.
 func (c *Load) URL() (*url.URL, error) {
 	if c.Target == "" {
-		return nil, errors.New("target: required (http://HOST:PORT/PATH or HOST:PORT)")
+		return nil, Errorf("target", "required (http://HOST:PORT/PATH or HOST:PORT)")
 	}
 	t := c.Target
 	if !strings.Contains(t, "://") {
@@ -22,13 +21,13 @@ func (c *Load) URL() (*url.URL, error) {
 	}
 	u, err := url.Parse(t)
 	if err != nil {
-		return nil, fmt.Errorf("target: %q is not a URL: %v", c.Target, err)
+		return nil, Errorf("target", "%q is not a URL: %v", c.Target, err)
 	}
 	if u.Scheme != "http" {
-		return nil, fmt.Errorf("target: %q: only http:// URLs are supported", c.Target)
+		return nil, Errorf("target", "%q: only http:// URLs are supported", c.Target)
 	}
 	if u.Hostname() == "" {
-		return nil, fmt.Errorf("target: %q has no host", c.Target)
+		return nil, Errorf("target", "%q has no host", c.Target)
 	}
 	if u.Path == "" {
 		u.Path = "/"
@@ -51,20 +50,20 @@ var tokenRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 func (c *Load) validateHTTP() error {
 	switch {
 	case c.Mode == ModePool:
-		return errors.New("mode: pool does not apply to --protocol http: the http.Transport is the pool " +
+		return Errorf("mode", "pool does not apply to --protocol http: the http.Transport is the pool "+
 			"(--mode keepalive with --max-idle-per-host, --max-conns-per-host)")
 	case c.RequestsPerConn > 0:
-		return errors.New("requests-per-conn: does not apply to --protocol http")
-	case c.AwaitServerClose:
-		return errors.New("await-close: does not apply to --protocol http (the server's Connection: close decides who closes)")
+		return Errorf("requests_per_conn", "does not apply to --protocol http")
+	case c.AwaitClose:
+		return Errorf("await_close", "does not apply to --protocol http (the server's Connection: close decides who closes)")
 	case c.Method != "" && !tokenRE.MatchString(c.Method):
-		return fmt.Errorf("method: %q is not an HTTP method", c.Method)
+		return Errorf("method", "%q is not an HTTP method", c.Method)
 	case c.MaxIdlePerHost < 0:
-		return fmt.Errorf("max-idle-per-host: must be >= 0 (0 = Go's default, %d), got %d", http.DefaultMaxIdleConnsPerHost, c.MaxIdlePerHost)
+		return Errorf("max_idle_per_host", "must be >= 0 (0 = Go's default, %d), got %d", http.DefaultMaxIdleConnsPerHost, c.MaxIdlePerHost)
 	case c.MaxIdlePerHost > 0 && c.Mode == ModeNew:
-		return errors.New("max-idle-per-host: does not apply with keep-alive off (--mode new, --disable-keepalives)")
+		return Errorf("max_idle_per_host", "does not apply with keep-alive off (--mode new)")
 	case c.MaxConnsPerHost < 0:
-		return fmt.Errorf("max-conns-per-host: must be >= 0 (0 = no limit), got %d", c.MaxConnsPerHost)
+		return Errorf("max_conns_per_host", "must be >= 0 (0 = no limit), got %d", c.MaxConnsPerHost)
 	}
 	return c.onlyFor(ProtocolHTTP)
 }

@@ -45,37 +45,38 @@ const (
 // a scenario key and the result's record. Start from DefaultLoad.
 type Load struct {
 	// Protocol is tcp (the default when empty), http or udp.
-	Protocol Protocol `json:"protocol,omitempty"`
+	Protocol Protocol `json:"protocol,omitempty" yaml:"protocol"`
 	// Target is HOST:PORT; under ProtocolHTTP also a URL,
 	// http://HOST:PORT/PATH (HOST:PORT alone means path /). TCP takes a
 	// comma-separated list too: connections then go to each in turn, and
 	// since a local port is unique per 4-tuple, each destination has the
 	// whole ephemeral range.
-	Target          string        `json:"target"`
-	Mode            Mode          `json:"mode"`
-	PoolSize        int           `json:"pool_size,omitempty"`
-	RequestsPerConn int           `json:"requests_per_conn,omitempty"`
-	Concurrency     int           `json:"concurrency"`
-	Rate            float64       `json:"rate,omitempty"` // requests/s; 0 = closed loop
-	Duration        time.Duration `json:"duration_ns"`
-	Requests        int64         `json:"requests,omitempty"` // 0 = bounded by Duration only
-	Payload         int           `json:"payload"`
-	ConnectTimeout  time.Duration `json:"connect_timeout_ns"`
-	Timeout         time.Duration `json:"timeout_ns"`
-	ReuseAddr       bool          `json:"reuseaddr,omitempty"`
-	Linger          int           `json:"linger"` // SO_LINGER seconds; -1 = kernel default
-	BindNoPort      bool          `json:"bind_no_port,omitempty"`
-	SourceIPs       []string      `json:"source_ips,omitempty"`
-	// AwaitServerClose makes a ModeNew client read to the server's EOF
+	Target          string        `json:"target" yaml:"target"`
+	Mode            Mode          `json:"mode" yaml:"mode"`
+	PoolSize        int           `json:"pool_size,omitempty" yaml:"pool_size"`
+	RequestsPerConn int           `json:"requests_per_conn,omitempty" yaml:"requests_per_conn"`
+	Concurrency     int           `json:"concurrency" yaml:"concurrency"`
+	Rate            float64       `json:"rate,omitempty" yaml:"rate"` // requests/s; 0 = closed loop
+	Duration        time.Duration `json:"duration_ns" yaml:"duration"`
+	Requests        int64         `json:"requests,omitempty" yaml:"requests"` // 0 = bounded by Duration only
+	Payload         int           `json:"payload" yaml:"payload"`
+	ConnectTimeout  time.Duration `json:"connect_timeout_ns" yaml:"connect_timeout"`
+	Timeout         time.Duration `json:"timeout_ns" yaml:"timeout"`
+	ReuseAddr       bool          `json:"reuseaddr,omitempty" yaml:"reuseaddr"`
+	Linger          int           `json:"linger" yaml:"linger"` // SO_LINGER seconds; -1 = kernel default
+	BindNoPort      bool          `json:"bind_no_port,omitempty" yaml:"bind_no_port"`
+	SourceIPs       []string      `json:"source_ips,omitempty" yaml:"source_ips"`
+	// AwaitClose makes a ModeNew client read to the server's EOF
 	// before closing, as HTTP/1.0-style clients do, so a server that
 	// closes after answering really closes first and keeps the TIME_WAIT.
-	AwaitServerClose bool          `json:"await_server_close,omitempty"`
-	Interval         time.Duration `json:"interval_ns"`
+	// (Results keep the JSON key of its first name.)
+	AwaitClose bool          `json:"await_server_close,omitempty" yaml:"await_close"`
+	Interval   time.Duration `json:"interval_ns" yaml:"interval"`
 	// SustainExhaustion keeps a run in the host's own network namespace
 	// going after its first EADDRNOTAVAIL. Off, such a run stops there so
 	// the host's other programs are not starved of ports.
-	SustainExhaustion bool   `json:"sustain_exhaustion,omitempty"`
-	Label             string `json:"label,omitempty"`
+	SustainExhaustion bool   `json:"sustain_exhaustion,omitempty" yaml:"sustain_exhaustion"`
+	Label             string `json:"label,omitempty" yaml:"label"`
 
 	// HTTP only. Under ProtocolHTTP, Mode keepalive is an http.Transport
 	// with keep-alive on, as programs use it; Mode new turns keep-alive off
@@ -84,22 +85,22 @@ type Load struct {
 
 	// Method is the request method; empty means POST when Payload > 0,
 	// else GET. GET and HEAD send no body.
-	Method string `json:"method,omitempty"`
+	Method string `json:"method,omitempty" yaml:"method"`
 	// MaxIdlePerHost is Transport.MaxIdleConnsPerHost: 0 keeps Go's
 	// default (http.DefaultMaxIdleConnsPerHost, 2), which at concurrency
 	// above 2 closes most connections after one request.
-	MaxIdlePerHost int `json:"max_idle_per_host,omitempty"`
+	MaxIdlePerHost int `json:"max_idle_per_host,omitempty" yaml:"max_idle_per_host"`
 	// MaxConnsPerHost is Transport.MaxConnsPerHost: 0 means no limit.
-	MaxConnsPerHost int `json:"max_conns_per_host,omitempty"`
+	MaxConnsPerHost int `json:"max_conns_per_host,omitempty" yaml:"max_conns_per_host"`
 	// UnreadBody closes each response body without reading it to EOF: the
 	// Transport then cannot reuse the connection and closes it.
-	UnreadBody bool `json:"unread_body,omitempty"`
+	UnreadBody bool `json:"unread_body,omitempty" yaml:"unread_body"`
 
 	// Hold (ProtocolUDP, Mode new) keeps every socket open until the run
 	// ends, as a program that leaks sockets does: a UDP socket frees its
 	// port at close (there is no TIME_WAIT), so only held sockets can
 	// exhaust the range.
-	Hold bool `json:"hold,omitempty"`
+	Hold bool `json:"hold,omitempty" yaml:"hold"`
 
 	// Progress, when set, receives a live one-line status every second.
 	Progress io.Writer `json:"-"`
@@ -132,86 +133,17 @@ func (c *Load) Targets() []string {
 	return strings.Split(c.Target, ",")
 }
 
-// Validate checks c, naming the offending field as its command-line flag.
+// Validate checks c. Its errors are *FieldError, naming the offending
+// knob; several are joined.
 func (c *Load) Validate() error {
-	switch c.Protocol {
-	case "", ProtocolTCP, ProtocolHTTP, ProtocolUDP:
-	default:
-		return fmt.Errorf("protocol: must be tcp, http or udp, got %q", c.Protocol)
+	if err := c.validateTarget(); err != nil {
+		return err
 	}
-	if c.Protocol == ProtocolHTTP {
-		if _, err := c.URL(); err != nil {
-			return err
-		}
-	} else if c.Target == "" {
-		return fmt.Errorf("target: required (HOST:PORT)")
-	} else {
-		targets := c.Targets()
-		if len(targets) > 1 && c.Protocol == ProtocolUDP {
-			return fmt.Errorf("target: one destination for --protocol udp, got %d", len(targets))
-		}
-		for _, t := range targets {
-			if _, err := netip.ParseAddrPort(t); err != nil {
-				if _, _, err := net.SplitHostPort(t); err != nil {
-					return fmt.Errorf("target: %q is not HOST:PORT: %v", t, err)
-				}
-			}
-		}
+	if err := c.validateShape(); err != nil {
+		return err
 	}
-	switch c.Mode {
-	case ModeNew, ModePool, ModeKeepAlive:
-	default:
-		return fmt.Errorf("mode: must be new, pool or keepalive, got %q", c.Mode)
-	}
-	if c.Concurrency < 1 || c.Concurrency > 100_000 {
-		return fmt.Errorf("concurrency: must be between 1 and 100000, got %d", c.Concurrency)
-	}
-	if c.PoolSize < 0 {
-		return fmt.Errorf("pool-size: must be >= 0 (0 = concurrency), got %d", c.PoolSize)
-	}
-	if c.PoolSize > 0 && c.Mode != ModePool {
-		return fmt.Errorf("pool-size: only applies to --mode pool, got mode %q", c.Mode)
-	}
-	if c.RequestsPerConn < 0 {
-		return fmt.Errorf("requests-per-conn: must be >= 0 (0 = unlimited), got %d", c.RequestsPerConn)
-	}
-	if c.RequestsPerConn > 0 && c.Mode != ModeKeepAlive {
-		return fmt.Errorf("requests-per-conn: only applies to --mode keepalive, got mode %q", c.Mode)
-	}
-	if c.Rate < 0 || c.Rate > 10_000_000 {
-		return fmt.Errorf("rate: must be between 0 (closed loop) and 10000000 requests/s, got %g", c.Rate)
-	}
-	if c.Duration <= 0 || c.Duration > MaxDuration {
-		return fmt.Errorf("duration: must be > 0 and <= %s, got %s", MaxDuration, c.Duration)
-	}
-	if c.Requests < 0 {
-		return fmt.Errorf("requests: must be >= 0 (0 = no count limit), got %d", c.Requests)
-	}
-	if lo, hi := c.payloadRange(); c.Payload < lo || c.Payload > hi {
-		return fmt.Errorf("payload: must be between %d and %d bytes for --protocol %s, got %d", lo, hi, c.protocol(), c.Payload)
-	}
-	if c.ConnectTimeout <= 0 {
-		return fmt.Errorf("connect-timeout: must be > 0, got %s", c.ConnectTimeout)
-	}
-	if c.Timeout <= 0 {
-		return fmt.Errorf("timeout: must be > 0, got %s", c.Timeout)
-	}
-	if c.Linger < -1 {
-		return fmt.Errorf("linger: must be -1 (kernel default), 0 (RST on close) or seconds > 0, got %d", c.Linger)
-	}
-	if c.AwaitServerClose && c.Mode != ModeNew {
-		return fmt.Errorf("await-close: only applies to --mode new, got mode %q", c.Mode)
-	}
-	if c.Interval < 10*time.Millisecond {
-		return fmt.Errorf("interval: must be >= 10ms, got %s", c.Interval)
-	}
-	if (c.ReuseAddr || c.BindNoPort) && !platformSockopts {
-		return fmt.Errorf("reuseaddr, bind-no-port: only implemented on Linux")
-	}
-	for _, s := range c.SourceIPs {
-		if _, err := netip.ParseAddr(s); err != nil {
-			return fmt.Errorf("source-ips: %q is not an IP address", s)
-		}
+	if err := c.validateSocket(); err != nil {
+		return err
 	}
 	switch c.protocol() {
 	case ProtocolHTTP:
@@ -220,6 +152,90 @@ func (c *Load) Validate() error {
 		return c.validateUDP()
 	}
 	return c.onlyFor(ProtocolTCP)
+}
+
+func (c *Load) validateTarget() error {
+	switch c.Protocol {
+	case "", ProtocolTCP, ProtocolHTTP, ProtocolUDP:
+	default:
+		return Errorf("protocol", "must be tcp, http or udp, got %q", c.Protocol)
+	}
+	if c.Protocol == ProtocolHTTP {
+		_, err := c.URL()
+		return err
+	}
+	if c.Target == "" {
+		return Errorf("target", "required (HOST:PORT)")
+	}
+	targets := c.Targets()
+	if len(targets) > 1 && c.Protocol == ProtocolUDP {
+		return Errorf("target", "one destination for --protocol udp, got %d", len(targets))
+	}
+	for _, t := range targets {
+		if _, err := netip.ParseAddrPort(t); err != nil {
+			if _, _, err := net.SplitHostPort(t); err != nil {
+				return Errorf("target", "%q is not HOST:PORT: %v", t, err)
+			}
+		}
+	}
+	return nil
+}
+
+// validateShape checks the connection strategy and the load's size.
+func (c *Load) validateShape() error {
+	switch c.Mode {
+	case ModeNew, ModePool, ModeKeepAlive:
+	default:
+		return Errorf("mode", "must be new, pool or keepalive, got %q", c.Mode)
+	}
+	switch {
+	case c.Concurrency < 1 || c.Concurrency > 100_000:
+		return Errorf("concurrency", "must be between 1 and 100000, got %d", c.Concurrency)
+	case c.PoolSize < 0:
+		return Errorf("pool_size", "must be >= 0 (0 = concurrency), got %d", c.PoolSize)
+	case c.PoolSize > 0 && c.Mode != ModePool:
+		return Errorf("pool_size", "only applies to --mode pool, got mode %q", c.Mode)
+	case c.RequestsPerConn < 0:
+		return Errorf("requests_per_conn", "must be >= 0 (0 = unlimited), got %d", c.RequestsPerConn)
+	case c.RequestsPerConn > 0 && c.Mode != ModeKeepAlive:
+		return Errorf("requests_per_conn", "only applies to --mode keepalive, got mode %q", c.Mode)
+	case c.Rate < 0 || c.Rate > 10_000_000:
+		return Errorf("rate", "must be between 0 (closed loop) and 10000000 requests/s, got %g", c.Rate)
+	case c.Duration <= 0 || c.Duration > MaxDuration:
+		return Errorf("duration", "must be > 0 and <= %s, got %s", MaxDuration, c.Duration)
+	case c.Requests < 0:
+		return Errorf("requests", "must be >= 0 (0 = no count limit), got %d", c.Requests)
+	case c.Interval < 10*time.Millisecond:
+		return Errorf("interval", "must be >= 10ms, got %s", c.Interval)
+	}
+	if lo, hi := c.payloadRange(); c.Payload < lo || c.Payload > hi {
+		return Errorf("payload", "must be between %d and %d bytes for --protocol %s, got %d", lo, hi, c.protocol(), c.Payload)
+	}
+	return nil
+}
+
+// validateSocket checks the knobs of each connection's socket.
+func (c *Load) validateSocket() error {
+	switch {
+	case c.ConnectTimeout <= 0:
+		return Errorf("connect_timeout", "must be > 0, got %s", c.ConnectTimeout)
+	case c.Timeout <= 0:
+		return Errorf("timeout", "must be > 0, got %s", c.Timeout)
+	case c.Linger < -1:
+		return Errorf("linger", "must be -1 (kernel default), 0 (RST on close) or seconds > 0, got %d", c.Linger)
+	case c.AwaitClose && c.Mode != ModeNew:
+		return Errorf("await_close", "only applies to --mode new, got mode %q", c.Mode)
+	case c.ReuseAddr && !platformSockopts:
+		return Errorf("reuseaddr", "only implemented on Linux")
+	case c.BindNoPort && !platformSockopts:
+		return Errorf("bind_no_port", "only implemented on Linux")
+	}
+	for _, s := range c.SourceIPs {
+		if _, err := netip.ParseAddr(s); err != nil {
+			return Errorf("source_ips", "%q is not an IP address", s)
+		}
+	}
+	return nil
 }
 
 func (c *Load) protocol() Protocol {
@@ -241,20 +257,19 @@ func (c *Load) payloadRange() (lo, hi int) {
 	return 1, 64 << 20
 }
 
-// onlyFor refuses the protocol-specific settings that p does not use,
-// naming the flag.
+// onlyFor refuses the protocol-specific settings that p does not use.
 func (c *Load) onlyFor(p Protocol) error {
-	set := func(flag string, on bool, want Protocol) error {
+	set := func(field string, on bool, want Protocol) error {
 		if on && p != want {
-			return fmt.Errorf("%s: only applies to --protocol %s, got protocol %q", flag, want, p)
+			return Errorf(field, "only applies to --protocol %s, got protocol %q", want, p)
 		}
 		return nil
 	}
 	return errors.Join(
 		set("method", c.Method != "", ProtocolHTTP),
-		set("max-idle-per-host", c.MaxIdlePerHost != 0, ProtocolHTTP),
-		set("max-conns-per-host", c.MaxConnsPerHost != 0, ProtocolHTTP),
-		set("drain-body", c.UnreadBody, ProtocolHTTP),
+		set("max_idle_per_host", c.MaxIdlePerHost != 0, ProtocolHTTP),
+		set("max_conns_per_host", c.MaxConnsPerHost != 0, ProtocolHTTP),
+		set("unread_body", c.UnreadBody, ProtocolHTTP),
 		set("hold", c.Hold, ProtocolUDP),
 	)
 }
@@ -293,7 +308,7 @@ func (c *Load) Strategy() string {
 	if c.Linger >= 0 {
 		s += fmt.Sprintf(", SO_LINGER %d", c.Linger)
 	}
-	if c.AwaitServerClose {
+	if c.AwaitClose {
 		s += ", waits for the server to close"
 	}
 	if c.ReuseAddr {

@@ -2,9 +2,10 @@ package echo
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"time"
+
+	"github.com/portlab/portlab/config"
 )
 
 // ClosePolicy says which side of a connection closes first, and therefore
@@ -20,68 +21,72 @@ const (
 	CloseServer ClosePolicy = "server"
 )
 
-// Protocol is what a Server speaks.
-type Protocol string
+// Protocol is what a Server speaks: the load's protocols, one type.
+type Protocol = config.Protocol
 
+// The protocols a Server speaks.
 const (
 	// ProtocolTCP echoes the bytes of a TCP connection (the default).
-	ProtocolTCP Protocol = "tcp"
+	ProtocolTCP = config.ProtocolTCP
 	// ProtocolHTTP serves HTTP/1.1: a request with a body gets it back,
 	// GET and HEAD get a body of Payload bytes.
-	ProtocolHTTP Protocol = "http"
+	ProtocolHTTP = config.ProtocolHTTP
 	// ProtocolUDP echoes every datagram to its sender.
-	ProtocolUDP Protocol = "udp"
+	ProtocolUDP = config.ProtocolUDP
 )
 
-// Config configures a Server. Start from DefaultConfig: the zero Linger
-// means "reset on close", not "kernel default".
+// Config configures a Server: every knob of portlab echo, each field's YAML
+// key (a scenario's server section) being its flag's name. Start from
+// DefaultConfig: the zero Linger means "reset on close", not "kernel
+// default", and the zero KeepAlive turns HTTP keep-alive off.
 type Config struct {
 	// Protocol is ProtocolTCP (the default), ProtocolHTTP or ProtocolUDP.
-	Protocol Protocol
+	Protocol Protocol `yaml:"protocol"`
 	// Listen is the address to listen on; port 0 picks a free port.
-	Listen string
+	Listen string `yaml:"listen"`
 	// Close says which side closes first. Under ProtocolHTTP, CloseServer
 	// answers every request with "Connection: close" and then closes.
-	Close ClosePolicy
+	Close ClosePolicy `yaml:"close"`
 	// Payload is the request size in bytes under CloseServer: the server
 	// reads exactly Payload bytes, echoes them and closes. Under
 	// ProtocolHTTP it is the size of the body that answers GET.
-	Payload int
-	// DisableKeepAlives (ProtocolHTTP only) turns HTTP keep-alive off for
-	// the whole server, as http.Server.SetKeepAlivesEnabled(false) does:
-	// every response says "Connection: close" and the server closes first.
-	DisableKeepAlives bool
+	Payload int `yaml:"payload"`
+	// KeepAlive (on in DefaultConfig) allows HTTP keep-alive. Only
+	// ProtocolHTTP can turn it off, for the whole server, as
+	// http.Server.SetKeepAlivesEnabled(false) does: every response says
+	// "Connection: close" and the server closes first.
+	KeepAlive bool `yaml:"keepalive"`
 	// Linger is SO_LINGER in seconds for accepted connections: -1 keeps
 	// the kernel default, 0 makes close send RST (no TIME_WAIT at all).
-	Linger int
+	Linger int `yaml:"linger"`
 	// ReusePort sets SO_REUSEPORT on the listener, so several servers
 	// can share one port.
-	ReusePort bool
+	ReusePort bool `yaml:"reuseport"`
 	// Backlog is the listen backlog; 0 keeps the system default
 	// (net.core.somaxconn), and the kernel caps larger values at it.
-	Backlog int
+	Backlog int `yaml:"backlog"`
 	// MaxConns limits concurrently served connections; 0 means no limit.
 	// Connections above it are accepted and closed at once, and counted
 	// in Stats.Rejected rather than Stats.Accepted.
-	MaxConns int
+	MaxConns int `yaml:"max_conns"`
 	// Delay is slept before every echo write, to simulate a slow server.
 	// Echoes are written at most 32 KiB at a time, so larger requests
 	// are delayed once per 32 KiB. Under ProtocolHTTP the delay comes once
 	// per request, before the response; under ProtocolUDP before every
 	// echoed datagram.
-	Delay time.Duration
+	Delay time.Duration `yaml:"delay"`
 }
 
 // DefaultConfig returns the configuration the portlab CLI starts from.
 func DefaultConfig() Config {
-	c := Config{Linger: -1}
+	c := Config{Linger: -1, KeepAlive: true}
 	c.SetDefaults()
 	return c
 }
 
 // SetDefaults fills the zero-valued Protocol, Listen, Close and Payload
-// fields. It
-// leaves Linger alone because its zero value is meaningful (RST on close).
+// fields. It leaves Linger and KeepAlive alone because their zero values
+// are meaningful (RST on close; keep-alive off).
 func (c *Config) SetDefaults() {
 	if c.Protocol == "" {
 		c.Protocol = ProtocolTCP
@@ -97,41 +102,32 @@ func (c *Config) SetDefaults() {
 	}
 }
 
-// Validate reports every invalid field, each prefixed with the name of the
-// CLI flag that sets it.
+// Validate reports every invalid field, each a *config.FieldError naming
+// the knob.
 func (c Config) Validate() error {
 	var errs []error
+	check := func(bad bool, field, format string, args ...any) {
+		if bad {
+			errs = append(errs, config.Errorf(field, format, args...))
+		}
+	}
 	switch c.Protocol {
 	case "", ProtocolTCP, ProtocolHTTP:
 	case ProtocolUDP:
 		errs = append(errs, c.validateUDP()...)
 	default:
-		errs = append(errs, fmt.Errorf("protocol: must be tcp, http or udp, got %q", c.Protocol))
+		check(true, "protocol", "must be tcp, http or udp, got %q", c.Protocol)
 	}
-	if c.DisableKeepAlives && c.Protocol != ProtocolHTTP {
-		errs = append(errs, fmt.Errorf("keepalive: only --protocol http can turn keep-alive off, got protocol %q", c.Protocol))
-	}
+	check(!c.KeepAlive && c.Protocol != ProtocolHTTP, "keepalive", "only --protocol http can turn keep-alive off, got protocol %q", c.Protocol)
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
-		errs = append(errs, fmt.Errorf("listen: %w", err))
+		check(true, "listen", "%v", err)
 	}
-	if c.Close != CloseClient && c.Close != CloseServer {
-		errs = append(errs, fmt.Errorf("close: must be %s or %s, got %q", CloseClient, CloseServer, c.Close))
-	}
-	if c.Payload < 1 {
-		errs = append(errs, fmt.Errorf("payload: must be >= 1, got %d", c.Payload))
-	}
-	if c.Linger < -1 {
-		errs = append(errs, fmt.Errorf("linger: must be >= -1, got %d", c.Linger))
-	}
-	if c.Backlog < 0 {
-		errs = append(errs, fmt.Errorf("backlog: must be >= 0, got %d", c.Backlog))
-	}
-	if c.MaxConns < 0 {
-		errs = append(errs, fmt.Errorf("max-conns: must be >= 0, got %d", c.MaxConns))
-	}
-	if c.Delay < 0 {
-		errs = append(errs, fmt.Errorf("delay: must be >= 0, got %s", c.Delay))
-	}
+	check(c.Close != CloseClient && c.Close != CloseServer, "close", "must be %s or %s, got %q", CloseClient, CloseServer, c.Close)
+	check(c.Payload < 1, "payload", "must be >= 1, got %d", c.Payload)
+	check(c.Linger < -1, "linger", "must be >= -1, got %d", c.Linger)
+	check(c.Backlog < 0, "backlog", "must be >= 0, got %d", c.Backlog)
+	check(c.MaxConns < 0, "max_conns", "must be >= 0, got %d", c.MaxConns)
+	check(c.Delay < 0, "delay", "must be >= 0, got %s", c.Delay)
 	return errors.Join(errs...)
 }
 
@@ -139,20 +135,14 @@ func (c Config) Validate() error {
 // none to close, linger on or queue.
 func (c Config) validateUDP() []error {
 	var errs []error
-	notUDP := func(flag string) {
-		errs = append(errs, fmt.Errorf("%s: does not apply to --protocol udp (a UDP server has no connections)", flag))
+	notUDP := func(on bool, field string) {
+		if on {
+			errs = append(errs, config.Errorf(field, "does not apply to --protocol udp (a UDP server has no connections)"))
+		}
 	}
-	if c.Close == CloseServer {
-		notUDP("close")
-	}
-	if c.Linger >= 0 {
-		notUDP("linger")
-	}
-	if c.Backlog != 0 {
-		notUDP("backlog")
-	}
-	if c.MaxConns != 0 {
-		notUDP("max-conns")
-	}
+	notUDP(c.Close == CloseServer, "close")
+	notUDP(c.Linger >= 0, "linger")
+	notUDP(c.Backlog != 0, "backlog")
+	notUDP(c.MaxConns != 0, "max_conns")
 	return errs
 }

@@ -1,10 +1,12 @@
 package echo_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/portlab/portlab/config"
 	"github.com/portlab/portlab/echo"
 )
 
@@ -28,11 +30,11 @@ func TestValidate(t *testing.T) {
 		{"http", func(c *echo.Config) {
 			c.Protocol = echo.ProtocolHTTP
 			c.Close = echo.CloseServer
-			c.DisableKeepAlives = true
+			c.KeepAlive = false
 		}, ""},
 		{"udp", func(c *echo.Config) { c.Protocol = echo.ProtocolUDP; c.ReusePort = true; c.Delay = time.Second }, ""},
 		{"protocol", func(c *echo.Config) { c.Protocol = "sctp" }, `protocol: must be tcp, http or udp, got "sctp"`},
-		{"keepalive", func(c *echo.Config) { c.DisableKeepAlives = true }, "keepalive: only --protocol http"},
+		{"keepalive", func(c *echo.Config) { c.KeepAlive = false }, "keepalive: only --protocol http"},
 		{"udp close", func(c *echo.Config) { c.Protocol = echo.ProtocolUDP; c.Close = echo.CloseServer }, "close: does not apply to --protocol udp"},
 		{"udp linger", func(c *echo.Config) { c.Protocol = echo.ProtocolUDP; c.Linger = 0 }, "linger: does not apply to --protocol udp"},
 		{"udp backlog", func(c *echo.Config) { c.Protocol = echo.ProtocolUDP; c.Backlog = 8 }, "backlog: does not apply to --protocol udp"},
@@ -65,14 +67,36 @@ func TestValidateReportsEveryField(t *testing.T) {
 	}
 }
 
+// Every error names its knob as a typed field, so a scenario file can
+// report its own key without parsing the message.
+func TestValidateFieldErrors(t *testing.T) {
+	tests := []struct {
+		mutate func(*echo.Config)
+		field  string
+	}{
+		{func(c *echo.Config) { c.MaxConns = -1 }, "max_conns"},
+		{func(c *echo.Config) { c.KeepAlive = false }, "keepalive"},
+		{func(c *echo.Config) { c.Protocol, c.Backlog = echo.ProtocolUDP, 4 }, "backlog"},
+	}
+	for _, tt := range tests {
+		cfg := echo.DefaultConfig()
+		tt.mutate(&cfg)
+		var fe *config.FieldError
+		if err := cfg.Validate(); !errors.As(err, &fe) || fe.Field != tt.field {
+			t.Errorf("Validate() = %v, want a *config.FieldError for %q", err, tt.field)
+		}
+	}
+}
+
 func TestDefaults(t *testing.T) {
-	want := echo.Config{Protocol: echo.ProtocolTCP, Listen: "127.0.0.1:7777", Close: echo.CloseClient, Payload: 32, Linger: -1}
+	want := echo.Config{Protocol: echo.ProtocolTCP, Listen: "127.0.0.1:7777", Close: echo.CloseClient, Payload: 32, Linger: -1, KeepAlive: true}
 	if got := echo.DefaultConfig(); got != want {
 		t.Errorf("DefaultConfig() = %+v, want %+v", got, want)
 	}
 	var got echo.Config
 	got.SetDefaults()
-	want.Linger = 0 // zero Linger is a real setting (RST), so it is kept
+	// zero Linger (RST) and KeepAlive (off) are real settings, so they are kept
+	want.Linger, want.KeepAlive = 0, false
 	if got != want {
 		t.Errorf("SetDefaults on zero Config = %+v, want %+v", got, want)
 	}

@@ -9,7 +9,7 @@
 // [Config.Payload] bytes and closes, so TIME_WAIT lands on the server.
 //
 // Under [ProtocolHTTP] the same knob is the "Connection: close" response
-// header ([CloseServer]) or [Config.DisableKeepAlives]; under [ProtocolUDP]
+// header ([CloseServer]) or [Config.KeepAlive] off; under [ProtocolUDP]
 // there is no connection, so nothing to close and no TIME_WAIT.
 //
 // The API follows net/http/httptest: [NewServer] returns a started server,

@@ -312,7 +312,7 @@ func TestStart(t *testing.T) {
 	}
 
 	taken := srv.Addr().String()
-	if s, err := echo.NewServer(echo.Config{Listen: taken, Linger: -1}); err == nil {
+	if s, err := echo.NewServer(echo.Config{Listen: taken, Linger: -1, KeepAlive: true}); err == nil {
 		_ = s.Close()
 		t.Errorf("NewServer on taken address %s succeeded", taken)
 	}

@@ -35,7 +35,7 @@ func (s *Server) startHTTP(ln *net.TCPListener) {
 		// requests all the time; they are not worth a log line each.
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
-	if s.cfg.DisableKeepAlives {
+	if !s.cfg.KeepAlive {
 		hs.SetKeepAlivesEnabled(false)
 	}
 	s.hs = hs

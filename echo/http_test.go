@@ -133,7 +133,7 @@ func TestHTTPWhoCloses(t *testing.T) {
 	}{
 		{"default keeps the connection", nil, false},
 		{"close server", func(c *echo.Config) { c.Close = echo.CloseServer }, true},
-		{"keep-alive disabled", func(c *echo.Config) { c.DisableKeepAlives = true }, true},
+		{"keep-alive disabled", func(c *echo.Config) { c.KeepAlive = false }, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

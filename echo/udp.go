@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"net"
 	"runtime"
-)
 
-// maxDatagram is the largest UDP payload (65,535 minus the IPv4 and UDP
-// headers).
-const maxDatagram = 65507
+	"github.com/portlab/portlab/config"
+)
 
 // startUDP listens on a UDP socket and echoes from several goroutines at
 // once, so one slow write (or Delay) does not stall every client. Start
@@ -32,7 +30,7 @@ func (s *Server) startUDP() error {
 // serveUDP echoes each datagram to its sender until the socket is closed.
 func (s *Server) serveUDP(pc *net.UDPConn) {
 	defer s.wg.Done()
-	buf := make([]byte, maxDatagram)
+	buf := make([]byte, config.MaxDatagram)
 	for {
 		n, from, err := pc.ReadFromUDPAddrPort(buf)
 		if err != nil {

@@ -343,7 +343,7 @@ func (r *run) result(env report.Environment, elapsed time.Duration) (*report.Res
 		Strategy:      r.cfg.Strategy(),
 		StartedAt:     r.start.UTC(),
 		ElapsedS:      elapsed.Seconds(),
-		Config:        r.cfg,
+		Config:        &report.RunConfig{Load: r.cfg},
 		Environment:   env,
 		Errors:        map[string]int64{},
 		Onset:         map[string]report.Onset{},

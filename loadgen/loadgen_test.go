@@ -118,7 +118,7 @@ func checkConsistent(t *testing.T, res *report.Result) {
 	if errs != res.Totals.RequestsFailed {
 		t.Errorf("errors sum %d != requests_failed %d", errs, res.Totals.RequestsFailed)
 	}
-	if want := res.Totals.RequestsOK * int64(res.Config.(Config).Payload); res.Totals.BytesReceived < want {
+	if want := res.Totals.RequestsOK * int64(res.Config.Payload); res.Totals.BytesReceived < want {
 		t.Errorf("bytes_received = %d, want >= %d", res.Totals.BytesReceived, want)
 	}
 	h, err := res.Latency.Total.Decode()

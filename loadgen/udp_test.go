@@ -164,7 +164,7 @@ func TestValidateProtocols(t *testing.T) {
 		{"http requests-per-conn", func(c *Config) {
 			c.Protocol, c.Mode, c.RequestsPerConn = ProtocolHTTP, ModeKeepAlive, 5
 		}, "requests-per-conn:"},
-		{"http await-close", func(c *Config) { c.Protocol, c.AwaitServerClose = ProtocolHTTP, true }, "await-close:"},
+		{"http await-close", func(c *Config) { c.Protocol, c.AwaitClose = ProtocolHTTP, true }, "await-close:"},
 		{"http bad method", func(c *Config) { c.Protocol, c.Method = ProtocolHTTP, "GE T" }, "method:"},
 		{"http negative idle", func(c *Config) { c.Protocol, c.Mode, c.MaxIdlePerHost = ProtocolHTTP, ModeKeepAlive, -1 }, "max-idle-per-host:"},
 		{"http idle without keep-alive", func(c *Config) { c.Protocol, c.MaxIdlePerHost = ProtocolHTTP, 4 }, "max-idle-per-host:"},
@@ -178,7 +178,7 @@ func TestValidateProtocols(t *testing.T) {
 		{"udp reuseaddr", func(c *Config) { c.Protocol, c.ReuseAddr = ProtocolUDP, true }, "reuseaddr:"},
 		{"udp method", func(c *Config) { c.Protocol, c.Method = ProtocolUDP, "GET" }, "method:"},
 		{"tcp zero payload", func(c *Config) { c.Payload = 0 }, "payload:"},
-		{"tcp drain-body", func(c *Config) { c.UnreadBody = true }, "drain-body:"},
+		{"tcp unread-body", func(c *Config) { c.UnreadBody = true }, "unread-body:"},
 		{"tcp max-idle", func(c *Config) { c.MaxIdlePerHost = 2 }, "max-idle-per-host:"},
 		{"tcp hold", func(c *Config) { c.Hold = true }, "hold:"},
 	}

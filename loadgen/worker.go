@@ -174,7 +174,7 @@ func (w *worker) request(ctx context.Context, intended time.Time) {
 		w.bytesReceived += int64(n)
 	}
 	end := time.Now()
-	if err == nil && r.cfg.AwaitServerClose {
+	if err == nil && r.cfg.AwaitClose {
 		err = awaitEOF(c, w.buf)
 	}
 	if err != nil {

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
@@ -59,7 +58,7 @@ func Merge(rs ...*Result) (*Result, error) {
 	if m.Label == "" {
 		m.Label = "merged"
 	}
-	var configs []any
+	var configs []*RunConfig
 	for _, r := range rs {
 		m.Interrupted = m.Interrupted || r.Interrupted
 		m.Totals.RequestsOK += r.Totals.RequestsOK
@@ -89,7 +88,8 @@ func Merge(rs ...*Result) (*Result, error) {
 	}
 	every := intervalOf(rs[0])
 	m.Timeline = mergeTimelines(rs, start, end, every)
-	m.Config = map[string]any{"interval_ns": every.Nanoseconds(), "merged": configs}
+	m.Config = &RunConfig{Merged: configs}
+	m.Config.Interval = every
 	m.Notes = mergeNotes(rs, start)
 	return m, nil
 }
@@ -195,11 +195,8 @@ func sameBounds(a, b *hdrhistogram.Histogram) bool {
 // intervalOf returns a result's timeline interval: from its config where it
 // has one (the engine's interval_ns), else the first interval's end.
 func intervalOf(r *Result) time.Duration {
-	var cfg struct {
-		IntervalNS int64 `json:"interval_ns"`
-	}
-	if b, err := json.Marshal(r.Config); err == nil && json.Unmarshal(b, &cfg) == nil && cfg.IntervalNS > 0 {
-		return time.Duration(cfg.IntervalNS)
+	if r.Config != nil && r.Config.Interval > 0 {
+		return r.Config.Interval
 	}
 	if len(r.Timeline) > 0 && r.Timeline[0].TS > 0 {
 		return seconds(r.Timeline[0].TS)

@@ -50,7 +50,8 @@ func TestMergeAlignsByWallClock(t *testing.T) {
 	}
 	a := sampleResult(t)
 	a.Label, a.StartedAt, a.ElapsedS = "a", t0, 3
-	a.Config = map[string]any{"interval_ns": 1e9}
+	a.Config = &RunConfig{}
+	a.Config.Interval = time.Second
 	a.Timeline = []Interval{iv(1, 100, 10, nil), iv(2, 100, 20, nil), iv(3, 100, 30, nil)}
 	a.Onset = map[string]Onset{"EADDRNOTAVAIL": {AtS: 1.2, RequestsOKBefore: 120}}
 	b := sampleResult(t)
@@ -97,8 +98,8 @@ func TestMergeAlignsByWallClock(t *testing.T) {
 			t.Errorf("interval %d: got %+v, want %+v", i, g, w)
 		}
 	}
-	if got := m.Config.(map[string]any)["interval_ns"]; got != int64(time.Second) {
-		t.Errorf("merged interval_ns %v, want 1e9", got)
+	if got := m.Config.Interval; got != time.Second {
+		t.Errorf("merged interval %v, want 1s", got)
 	}
 	if a.Timeline[0].RequestsOK != 100 || len(a.Errors) != 1 {
 		t.Error("Merge modified its input")

@@ -1,7 +1,11 @@
 package report
 
 import (
+	"bytes"
+	"encoding/json"
 	"time"
+
+	"github.com/portlab/portlab/config"
 )
 
 // SchemaVersion is the version of the result JSON this package writes.
@@ -21,7 +25,7 @@ type Result struct {
 	ElapsedS    float64     `json:"elapsed_s"`
 	Interrupted bool        `json:"interrupted"`
 	StopReason  StopReason  `json:"stop_reason"`
-	Config      any         `json:"config"`
+	Config      *RunConfig  `json:"config"`
 	Environment Environment `json:"environment"`
 	Totals      Totals      `json:"totals"`
 	// Errors counts failed requests per class; empty, never nil, when none.
@@ -44,6 +48,53 @@ type Result struct {
 	// Notes are plain-language remarks the engine wants a reader to see,
 	// such as why a run stopped early.
 	Notes []string `json:"notes,omitempty"`
+}
+
+// RunConfig is what a result was measured with: the load's knobs or, for
+// a merge of several clients' results, each input's (Merged) and the
+// merged timeline's Interval.
+type RunConfig struct {
+	config.Load
+	Merged []*RunConfig
+}
+
+// mergedJSON is a merge's configuration as results store it.
+type mergedJSON struct {
+	IntervalNS int64        `json:"interval_ns"`
+	Merged     []*RunConfig `json:"merged"`
+}
+
+// MarshalJSON writes the load's knobs as config.Load's JSON, or a merge's
+// inputs under "merged". (A value receiver: a RunConfig is then a
+// json.Marshaler, which result paths such as --fail-if's treat as opaque.)
+func (c RunConfig) MarshalJSON() ([]byte, error) {
+	if c.Merged != nil {
+		return json.Marshal(mergedJSON{c.Interval.Nanoseconds(), c.Merged})
+	}
+	return json.Marshal(&c.Load)
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote. A load's knobs are decoded
+// over config.DefaultLoad, so a key an older portlab did not write keeps
+// its default meaning.
+func (c *RunConfig) UnmarshalJSON(b []byte) error {
+	var probe struct {
+		Merged json.RawMessage `json:"merged"`
+	}
+	if err := json.Unmarshal(b, &probe); err != nil {
+		return err
+	}
+	if len(probe.Merged) > 0 && !bytes.Equal(probe.Merged, []byte("null")) {
+		var m mergedJSON
+		if err := json.Unmarshal(b, &m); err != nil {
+			return err
+		}
+		*c = RunConfig{Merged: m.Merged}
+		c.Interval = time.Duration(m.IntervalNS)
+		return nil
+	}
+	*c = RunConfig{Load: config.DefaultLoad()}
+	return json.Unmarshal(b, &c.Load)
 }
 
 // Tool names the program that wrote a result.

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -16,22 +18,24 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/config"
 	"github.com/portlab/portlab/internal/topology"
 	"github.com/portlab/portlab/loadgen"
 )
 
 // The scenario file format. Every field is optional unless Validate says
 // otherwise; a run's server, load and sandbox settings override the
-// scenario's.
+// scenario's. Server sections decode into an echo.Config and load sections
+// (defaults, a run's load) into a fileLoad: the knobs' YAML keys are their
+// tags there, the flags' names with "_" for "-".
 type fileScenario struct {
 	Name        string            `yaml:"name"`
 	Description string            `yaml:"description"`
 	Sandbox     map[string]string `yaml:"sandbox"`
 	Addresses   []string          `yaml:"addresses"`
 	Link        *fileLink         `yaml:"link"`
-	Server      fileServer        `yaml:"server"`
-	Defaults    fileLoad          `yaml:"defaults"`
+	Server      yaml.Node         `yaml:"server"`
+	Defaults    yaml.Node         `yaml:"defaults"`
 	Runs        []fileRun         `yaml:"runs"`
 }
 
@@ -45,50 +49,20 @@ type fileRun struct {
 	Name        string            `yaml:"name"`
 	Lesson      string            `yaml:"lesson"`
 	Sandbox     map[string]string `yaml:"sandbox"`
-	Server      fileServer        `yaml:"server"`
-	Load        fileLoad          `yaml:"load"`
+	Server      yaml.Node         `yaml:"server"`
+	Load        yaml.Node         `yaml:"load"`
 	ListenProbe string            `yaml:"listen_probe"`
 	Topology    string            `yaml:"topology"`
 	Link        *fileLink         `yaml:"link"`
 	Expect      map[string]string `yaml:"expect"`
 }
 
-type fileServer struct {
-	Protocol  *string        `yaml:"protocol"`
-	KeepAlive *bool          `yaml:"keepalive"`
-	Listen    *string        `yaml:"listen"`
-	Close     *string        `yaml:"close"`
-	Linger    *int           `yaml:"linger"`
-	Delay     *time.Duration `yaml:"delay"`
-	Backlog   *int           `yaml:"backlog"`
-	MaxConns  *int           `yaml:"max_conns"`
-}
-
+// fileLoad is a load section: the load's knobs and the one key only a
+// scenario has.
 type fileLoad struct {
-	Protocol        *string        `yaml:"protocol"`
-	Method          *string        `yaml:"method"`
-	MaxIdlePerHost  *int           `yaml:"max_idle_per_host"`
-	MaxConnsPerHost *int           `yaml:"max_conns_per_host"`
-	UnreadBody      *bool          `yaml:"unread_body"`
-	Hold            *bool          `yaml:"hold"`
-	Destinations    *int           `yaml:"destinations"`
-	Target          *string        `yaml:"target"`
-	Mode            *string        `yaml:"mode"`
-	Concurrency     *int           `yaml:"concurrency"`
-	PoolSize        *int           `yaml:"pool_size"`
-	RequestsPerConn *int           `yaml:"requests_per_conn"`
-	Rate            *float64       `yaml:"rate"`
-	Duration        *time.Duration `yaml:"duration"`
-	Requests        *int64         `yaml:"requests"`
-	Payload         *int           `yaml:"payload"`
-	ConnectTimeout  *time.Duration `yaml:"connect_timeout"`
-	Timeout         *time.Duration `yaml:"timeout"`
-	ReuseAddr       *bool          `yaml:"reuseaddr"`
-	Linger          *int           `yaml:"linger"`
-	BindNoPort      *bool          `yaml:"bind_no_port"`
-	SourceIPs       []string       `yaml:"source_ips"`
-	AwaitClose      *bool          `yaml:"await_close"`
-	Interval        *time.Duration `yaml:"interval"`
+	config.Load `yaml:",inline"`
+	// Destinations is how many echo servers the load spreads over.
+	Destinations int `yaml:"destinations"`
 }
 
 // sandboxSysctls are the sysctl names a scenario may set, short (under
@@ -135,8 +109,12 @@ func Parse(file string, data []byte) (*Scenario, error) {
 	sc, err := build(&fs)
 	if err != nil {
 		var fe *fieldError
-		if errors.As(err, &fe) {
+		var de *decodeError
+		switch {
+		case errors.As(err, &fe):
 			return nil, fmt.Errorf("%w: %s:%d: %s: %s", ErrInvalid, file, lineOf(lines, fe.path), fe.path, fe.problem)
+		case errors.As(err, &de):
+			return nil, yamlError(file, de.err)
 		}
 		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, file, err)
 	}
@@ -246,7 +224,8 @@ func build(fs *fileScenario) (*Scenario, error) {
 		return nil, err
 	}
 	seen := map[string]bool{}
-	for i, fr := range fs.Runs {
+	for i := range fs.Runs {
+		fr := &fs.Runs[i]
 		at := fmt.Sprintf("runs[%d]", i)
 		if fr.Name == "" {
 			return nil, fieldErr(at+".name", "required")
@@ -258,68 +237,57 @@ func build(fs *fileScenario) (*Scenario, error) {
 			return nil, fieldErr(at+".name", "%q is used by another run", fr.Name)
 		}
 		seen[fr.Name] = true
-		r := Run{Name: fr.Name, Lesson: fr.Lesson}
-		if r.Sysctls, err = sandbox(at+".sandbox", fr.Sandbox); err != nil {
-			return nil, err
-		}
-		if r.Load, err = loadConfig(at, fs.Defaults, fr.Load); err != nil {
-			return nil, err
-		}
-		r.Load.Label = fr.Name
-		if r.Server, err = serverConfig(at, fs.Server, fr.Server, r.Load); err != nil {
-			return nil, err
-		}
-		if fs.Defaults.Target == nil && fr.Load.Target == nil {
-			r.Load.Target = r.Server.Listen // the load goes where the server listens
-		}
-		for _, d := range []*int{fs.Defaults.Destinations, fr.Load.Destinations} {
-			if d != nil {
-				r.Destinations = *d
-			}
-		}
-		if r.Destinations < 0 || r.Destinations > 64 {
-			return nil, fieldErr(at+".load.destinations", "must be 1..64 servers, got %d", r.Destinations)
-		}
-		if r.Destinations > 1 {
-			if r.Load.Protocol != "" && r.Load.Protocol != loadgen.ProtocolTCP {
-				return nil, fieldErr(at+".load.destinations", "several destinations are for TCP only")
-			}
-			if r.Load.Target, err = destinations(r.Server.Listen, r.Destinations); err != nil {
-				return nil, fieldErr(at+".server.listen", "%v", err)
-			}
-		}
-		if r.Link, err = link(at+".link", fr.Link); err != nil {
+		r, err := buildRun(at, fs, fr)
+		if err != nil {
 			return nil, err
 		}
 		if r.Link == nil {
 			r.Link = sc.Link
 		}
-		if fr.Topology != "" {
-			if r.Topology, err = ParseTopology(fr.Topology); err != nil {
-				return nil, fieldErr(at+".topology", "must be loopback or two-hosts, got %q", fr.Topology)
-			}
-		}
-		if fr.ListenProbe != "" {
-			if _, err := netip.ParseAddrPort(fr.ListenProbe); err != nil {
-				return nil, fieldErr(at+".listen_probe", "%q is not IP:PORT", fr.ListenProbe)
-			}
-			r.ListenProbe = fr.ListenProbe
-		}
-		keys := make([]string, 0, len(fr.Expect))
-		for k := range fr.Expect {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			e, err := ParseExpectation(k, fr.Expect[k])
-			if err != nil {
-				return nil, fieldErr(at+".expect."+k, "%v", err)
-			}
-			r.Expect = append(r.Expect, e)
-		}
 		sc.Runs = append(sc.Runs, r)
 	}
 	return sc, nil
+}
+
+// buildRun turns one run of the file into a Run: its load and server are
+// the lab's defaults with the scenario's sections decoded over them, then
+// the run's.
+func buildRun(at string, fs *fileScenario, fr *fileRun) (Run, error) {
+	r := Run{Name: fr.Name, Lesson: fr.Lesson}
+	var err error
+	if r.Sysctls, err = sandbox(at+".sandbox", fr.Sandbox); err != nil {
+		return r, err
+	}
+	if err = configs(at, fs, fr, &r); err != nil {
+		return r, err
+	}
+	if r.Link, err = link(at+".link", fr.Link); err != nil {
+		return r, err
+	}
+	if fr.Topology != "" {
+		if r.Topology, err = ParseTopology(fr.Topology); err != nil {
+			return r, fieldErr(at+".topology", "must be loopback or two-hosts, got %q", fr.Topology)
+		}
+	}
+	if fr.ListenProbe != "" {
+		if _, err := netip.ParseAddrPort(fr.ListenProbe); err != nil {
+			return r, fieldErr(at+".listen_probe", "%q is not IP:PORT", fr.ListenProbe)
+		}
+		r.ListenProbe = fr.ListenProbe
+	}
+	keys := make([]string, 0, len(fr.Expect))
+	for k := range fr.Expect {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		e, err := ParseExpectation(k, fr.Expect[k])
+		if err != nil {
+			return r, fieldErr(at+".expect."+k, "%v", err)
+		}
+		r.Expect = append(r.Expect, e)
+	}
+	return r, nil
 }
 
 var validName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
@@ -359,88 +327,120 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
-// loadConfig layers the run's load settings over the scenario's defaults
-// over the lab's, and validates the result.
-func loadConfig(at string, defaults, run fileLoad) (loadgen.Config, error) {
-	c := labLoad(nil)
-	for _, l := range []fileLoad{defaults, run} {
-		if l.Protocol != nil {
-			c.Protocol = loadgen.Protocol(*l.Protocol)
-		}
-		set(&c.Method, l.Method)
-		set(&c.MaxIdlePerHost, l.MaxIdlePerHost)
-		set(&c.MaxConnsPerHost, l.MaxConnsPerHost)
-		set(&c.UnreadBody, l.UnreadBody)
-		set(&c.Hold, l.Hold)
-		set(&c.Target, l.Target)
-		if l.Mode != nil {
-			c.Mode = loadgen.Mode(*l.Mode)
-		}
-		set(&c.Concurrency, l.Concurrency)
-		set(&c.PoolSize, l.PoolSize)
-		set(&c.RequestsPerConn, l.RequestsPerConn)
-		set(&c.Rate, l.Rate)
-		set(&c.Duration, l.Duration)
-		set(&c.Requests, l.Requests)
-		set(&c.Payload, l.Payload)
-		set(&c.ConnectTimeout, l.ConnectTimeout)
-		set(&c.Timeout, l.Timeout)
-		set(&c.ReuseAddr, l.ReuseAddr)
-		set(&c.Linger, l.Linger)
-		set(&c.BindNoPort, l.BindNoPort)
-		set(&c.AwaitServerClose, l.AwaitClose)
-		set(&c.Interval, l.Interval)
-		if l.SourceIPs != nil {
-			c.SourceIPs = l.SourceIPs
-		}
+// configs decodes a run's load and server: the lab's defaults, the
+// scenario's sections over them, the run's over those; then validates both.
+func configs(at string, fs *fileScenario, fr *fileRun, r *Run) error {
+	load := fileLoad{Load: labLoad(nil)}
+	load.Target = "" // unless a section sets it, the load goes where the server listens
+	if err := decodeLayers(&load, &fs.Defaults, &fr.Load); err != nil {
+		return err
 	}
-	if c.Duration > maxRunDuration {
-		return c, fieldErr(at+".load.duration", "a sandbox run lasts at most %s, got %s", maxRunDuration, c.Duration)
+	if load.Label != "" {
+		return fieldErr(at+".load.label", "a run is labelled by its name")
 	}
-	if err := c.Validate(); err != nil {
-		field, problem, _ := strings.Cut(err.Error(), ": ")
-		return c, fieldErr(at+".load."+strings.ReplaceAll(field, "-", "_"), "%s", problem)
+	load.Label = fr.Name
+	srv := labServer(nil)
+	// The server reads one request of the client's size before closing
+	// (and answers an HTTP GET, which sends none, with its default size).
+	if load.Payload > 0 {
+		srv.Payload = load.Payload
 	}
-	return c, nil
+	if err := decodeLayers(&srv, &fs.Server, &fr.Server); err != nil {
+		return err
+	}
+	if load.Target == "" {
+		load.Target = srv.Listen
+	}
+	if err := destinationsOf(at, &load, srv.Listen); err != nil {
+		return err
+	}
+	if load.Duration > maxRunDuration {
+		return fieldErr(at+".load.duration", "a sandbox run lasts at most %s, got %s", maxRunDuration, load.Duration)
+	}
+	if err := load.Validate(); err != nil {
+		return fieldOf(at+".load.", err)
+	}
+	if err := srv.Validate(); err != nil {
+		return fieldOf(at+".server.", err)
+	}
+	r.Load, r.Server, r.Destinations = load.Load, srv, load.Destinations
+	return nil
+}
+
+// destinationsOf checks a load's destinations and spreads a TCP load over
+// that many servers.
+func destinationsOf(at string, load *fileLoad, listen string) error {
+	n := load.Destinations
+	if n < 0 || n > 64 {
+		return fieldErr(at+".load.destinations", "must be 1..64 servers, got %d", n)
+	}
+	if n <= 1 {
+		return nil
+	}
+	if load.Protocol != "" && load.Protocol != loadgen.ProtocolTCP {
+		return fieldErr(at+".load.destinations", "several destinations are for TCP only")
+	}
+	var err error
+	if load.Target, err = destinations(listen, n); err != nil {
+		return fieldErr(at+".server.listen", "%v", err)
+	}
+	return nil
+}
+
+// fieldOf names a config's *config.FieldError by its key under prefix.
+func fieldOf(prefix string, err error) error {
+	var fe *config.FieldError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	return fieldErr(prefix+fe.Field, "%s", fe.Problem)
 }
 
 // maxRunDuration bounds a sandbox run: the lab is for seconds, not hours.
 const maxRunDuration = 5 * time.Minute
 
-func serverConfig(at string, defaults, run fileServer, load loadgen.Config) (echo.Config, error) {
-	c := labServer(nil)
-	// The server reads one request of the client's size before closing
-	// (and answers an HTTP GET, which sends none, with its default size).
-	if load.Payload > 0 {
-		c.Payload = load.Payload
-	}
-	for _, s := range []fileServer{defaults, run} {
-		if s.Protocol != nil {
-			c.Protocol = echo.Protocol(*s.Protocol)
+// decodeError is a section that does not decode; its message carries the
+// line, as yaml.v3's do.
+type decodeError struct{ err error }
+
+func (e *decodeError) Error() string { return e.err.Error() }
+
+// decodeLayers decodes each section over dst in turn: yaml.v3 sets only the
+// keys a section has. yaml.v3 has no strict mode for a node, so unknown
+// keys are refused here, in its words, as for the rest of the file.
+func decodeLayers(dst any, sections ...*yaml.Node) error {
+	known := yamlKeys(reflect.TypeOf(dst).Elem())
+	for _, n := range sections {
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i < len(n.Content); i += 2 {
+				if k := n.Content[i]; !known[k.Value] {
+					return &decodeError{fmt.Errorf("line %d: field %s not found", k.Line, k.Value)}
+				}
+			}
 		}
-		if s.KeepAlive != nil {
-			c.DisableKeepAlives = !*s.KeepAlive
+		if err := n.Decode(dst); err != nil {
+			return &decodeError{err}
 		}
-		set(&c.Listen, s.Listen)
-		if s.Close != nil {
-			c.Close = echo.ClosePolicy(*s.Close)
-		}
-		set(&c.Linger, s.Linger)
-		set(&c.Delay, s.Delay)
-		set(&c.Backlog, s.Backlog)
-		set(&c.MaxConns, s.MaxConns)
 	}
-	if err := c.Validate(); err != nil {
-		field, problem, _ := strings.Cut(err.Error(), ": ")
-		return c, fieldErr(at+".server."+strings.ReplaceAll(field, "-", "_"), "%s", problem)
-	}
-	return c, nil
+	return nil
 }
 
-func set[T any](dst *T, src *T) {
-	if src != nil {
-		*dst = *src
+// yamlKeys lists the keys yaml.v3 decodes into a struct type.
+func yamlKeys(t reflect.Type) map[string]bool {
+	keys := map[string]bool{}
+	for f := range t.Fields() {
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch {
+		case !f.IsExported() || name == "-":
+		case opts == "inline":
+			maps.Copy(keys, yamlKeys(f.Type))
+		case name == "":
+			keys[strings.ToLower(f.Name)] = true
+		default:
+			keys[name] = true
+		}
 	}
+	return keys
 }
 
 // destinations lists n consecutive ports from listen's: the echo servers

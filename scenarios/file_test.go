@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Each testdata/invalid-*.yaml ends with a "# want: " line: the error
@@ -100,5 +101,33 @@ runs:
 	}
 	if len(over.Expect) != 1 || base.Load.Label != "base" {
 		t.Errorf("expect %v label %q", over.Expect, base.Load.Label)
+	}
+}
+
+// Sections decode over the layers below them: only the keys they have
+// change, and a target set by the scenario is kept over the server's
+// listen address.
+func TestParseDecodesOverLayers(t *testing.T) {
+	sc, err := Parse("over.yaml", []byte(`
+server: {protocol: http, keepalive: false, listen: "127.0.0.1:9000"}
+defaults: {protocol: http, mode: keepalive, target: "http://127.0.0.1:9000/x", max_idle_per_host: 8}
+runs:
+  - name: a
+  - name: b
+    server: {keepalive: true}
+    load: {unread_body: true, destinations: 1}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := sc.Runs[0], sc.Runs[1]
+	if a.Server.KeepAlive || !b.Server.KeepAlive || b.Server.Listen != "127.0.0.1:9000" || b.Server.Linger != -1 {
+		t.Errorf("servers %+v, %+v", a.Server, b.Server)
+	}
+	if a.Load.Target != "http://127.0.0.1:9000/x" || b.Load.MaxIdlePerHost != 8 || a.Load.UnreadBody || !b.Load.UnreadBody {
+		t.Errorf("loads %+v, %+v", a.Load, b.Load)
+	}
+	if b.Load.Concurrency != 16 || b.Load.Duration != 2*time.Second || b.Destinations != 1 {
+		t.Errorf("run b lost the lab's defaults: %+v", b.Load)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/portlab/portlab/loadgen"
 	"github.com/portlab/portlab/report"
 )
 
@@ -136,7 +137,7 @@ func Diagnose(lab *Lab) []string {
 		out = append(out, httpCause(cause)...)
 	}
 	for _, r := range lab.Results {
-		if o, ok := r.Onset["EAGAIN"]; ok && protocolOf(r) == "udp" {
+		if o, ok := r.Onset["EAGAIN"]; ok && protocolOf(r) == loadgen.ProtocolUDP {
 			out = append(out,
 				fmt.Sprintf("Cause (%s): a UDP connect() failed with EAGAIN (\"resource temporarily unavailable\") %.3f s into the run, after %d sockets:",
 					r.Label, o.AtS, o.ConnectionsBefore),
@@ -233,41 +234,31 @@ func why(s string) string {
 	return "; " + s
 }
 
-// configOf reads a field of a result's config: the engine's config struct
-// as JSON, which is a map once the result has been read back.
-func configOf(r *report.Result, key string) any {
-	m, ok := r.Config.(map[string]any)
-	if !ok {
-		return nil
+// protocolOf is the protocol a result's load spoke.
+func protocolOf(r *report.Result) loadgen.Protocol {
+	if r.Config == nil || r.Config.Protocol == "" {
+		return loadgen.ProtocolTCP
 	}
-	return m[key]
-}
-
-func protocolOf(r *report.Result) string {
-	p, _ := configOf(r, "protocol").(string)
-	if p == "" {
-		return "tcp"
-	}
-	return p
+	return r.Config.Protocol
 }
 
 // httpCause names the HTTP client setting behind an exhaustion.
 func httpCause(r *report.Result) []string {
-	if protocolOf(r) != "http" {
+	if protocolOf(r) != loadgen.ProtocolHTTP {
 		return nil
 	}
-	if unread, _ := configOf(r, "unread_body").(bool); unread {
+	c := r.Config
+	if c.UnreadBody {
 		return []string{"  The HTTP client closed each response body unread: the Transport cannot reuse such a connection,",
 			"  so every request opened a new one. Read the body to EOF (io.Copy(io.Discard, resp.Body)) before Close."}
 	}
-	idle, _ := configOf(r, "max_idle_per_host").(float64)
-	conc, _ := configOf(r, "concurrency").(float64)
+	idle := c.MaxIdlePerHost
 	if idle == 0 {
 		idle = http.DefaultMaxIdleConnsPerHost
 	}
-	if idle < conc {
+	if idle < c.Concurrency {
 		return []string{
-			fmt.Sprintf("  The HTTP client's Transport keeps only MaxIdleConnsPerHost = %.0f idle connections per host for %.0f concurrent", idle, conc),
+			fmt.Sprintf("  The HTTP client's Transport keeps only MaxIdleConnsPerHost = %d idle connections per host for %d concurrent", idle, c.Concurrency),
 			"  requests: every other connection is closed after one request. Set MaxIdleConnsPerHost to the concurrency."}
 	}
 	return nil

@@ -79,7 +79,7 @@ func Predict(ps PortSettings, srv echo.Config, load loadgen.Config) report.Predi
 	switch {
 	case load.Linger == 0:
 		why = append(why, "SO_LINGER 0: close() sends RST, so no TIME_WAIT is left on the client")
-	case srv.Close == echo.CloseServer && (load.AwaitServerClose || load.Protocol == loadgen.ProtocolHTTP):
+	case srv.Close == echo.CloseServer && (load.AwaitClose || load.Protocol == loadgen.ProtocolHTTP):
 		why = append(why, "the server closes first, so TIME_WAIT stays on the server's side (its listening port is no ephemeral port)")
 	case load.Protocol == loadgen.ProtocolHTTP && load.Mode == loadgen.ModeNew:
 		why = append(why, "HTTP without keep-alive: every response carries Connection: close and the server closes first, so TIME_WAIT stays mostly on the server's side")

@@ -39,7 +39,7 @@ func TestPredict(t *testing.T) {
 		{"keep-alive without limit", lab, srv, load(func(c *loadgen.Config) { c.Mode = loadgen.ModeKeepAlive }), 1000, 0, 60, 1000.0 / 60, true},
 		{"keep-alive with limit still churns", lab, srv, load(func(c *loadgen.Config) { c.Mode, c.RequestsPerConn = loadgen.ModeKeepAlive, 10 }), 1000, 1000, 60, 1000.0 / 60, true},
 		{"SO_LINGER 0 leaves no TIME_WAIT", lab, srv, load(func(c *loadgen.Config) { c.Linger = 0 }), 1000, 0, 0, 0, false},
-		{"server closes first", lab, serverCloses, load(func(c *loadgen.Config) { c.AwaitServerClose = true }), 1000, 0, 0, 0, false},
+		{"server closes first", lab, serverCloses, load(func(c *loadgen.Config) { c.AwaitClose = true }), 1000, 0, 0, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -175,7 +175,7 @@ func keepAliveUnlimited(s *state) Criterion {
 // without EADDRNOTAVAIL.
 func (s *state) serverFirst() []run {
 	return s.filter(func(r run) bool {
-		return r.tcp() && r.cfg.Mode == loadgen.ModeNew && r.cfg.AwaitServerClose && r.cfg.Linger != 0 &&
+		return r.tcp() && r.cfg.Mode == loadgen.ModeNew && r.cfg.AwaitClose && r.cfg.Linger != 0 &&
 			r.res.Totals.RequestsOK > 0 && r.errors() == 0
 	})
 }

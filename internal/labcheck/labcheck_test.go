@@ -334,7 +334,7 @@ func TestExercise7(t *testing.T) {
 	serverFirst := func(requests int64) func(t *testing.T, dir string) {
 		return func(t *testing.T, dir string) {
 			target := server(t, srvA, func(c *echo.Config) { c.Close = echo.CloseServer })
-			load(t, dir, "ex7.json", target, func(c *loadgen.Config) { c.AwaitServerClose, c.Requests = true, requests })
+			load(t, dir, "ex7.json", target, func(c *loadgen.Config) { c.AwaitClose, c.Requests = true, requests })
 		}
 	}
 	runCases(t, 7, []checkCase{{

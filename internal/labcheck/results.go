@@ -1,7 +1,6 @@
 package labcheck
 
 import (
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/netip"
@@ -57,10 +56,7 @@ func newState(dir string) (*state, error) {
 	return s, nil
 }
 
-// readRun reads one result. Its config is free-form in report.Result (a
-// loadgen.Config when the engine wrote it, a map once read back), so it is
-// decoded here over loadgen's defaults: a key an older portlab did not
-// write keeps its default meaning.
+// readRun reads one result with its load configuration.
 func readRun(path string) (run, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -70,21 +66,13 @@ func readRun(path string) (run, error) {
 	if err != nil {
 		return run{}, err
 	}
-	if m, ok := res.Config.(map[string]any); ok && m["merged"] != nil {
-		return run{}, fmt.Errorf("a merge of several clients' results: check each client's own file")
-	}
 	if res.Config == nil {
 		return run{}, fmt.Errorf("no load configuration")
 	}
-	cfg := loadgen.DefaultConfig()
-	b, err = json.Marshal(res.Config)
-	if err == nil {
-		err = json.Unmarshal(b, &cfg)
+	if res.Config.Merged != nil {
+		return run{}, fmt.Errorf("a merge of several clients' results: check each client's own file")
 	}
-	if err != nil {
-		return run{}, fmt.Errorf("config: %v", err)
-	}
-	return run{file: filepath.Base(path), res: res, cfg: cfg}, nil
+	return run{file: filepath.Base(path), res: res, cfg: res.Config.Load}, nil
 }
 
 // inspect reads this machine's ports and sockets, once per check.
@@ -135,7 +123,7 @@ func (r run) tcp() bool {
 // left out: each pair has a range of its own, so their onset is a multiple.
 func (r run) churns() bool {
 	return r.tcp() && r.cfg.Mode == loadgen.ModeNew && r.cfg.Linger != 0 &&
-		!r.cfg.AwaitServerClose && len(r.cfg.SourceIPs) == 0 && len(r.cfg.Targets()) == 1
+		!r.cfg.AwaitClose && len(r.cfg.SourceIPs) == 0 && len(r.cfg.Targets()) == 1
 }
 
 func (r run) errors() int64 { return r.res.Errors[eaddrnotavail] }
