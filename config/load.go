@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"strings"
@@ -101,9 +100,6 @@ type Load struct {
 	// port at close (there is no TIME_WAIT), so only held sockets can
 	// exhaust the range.
 	Hold bool `json:"hold,omitempty" yaml:"hold"`
-
-	// Progress, when set, receives a live one-line status every second.
-	Progress io.Writer `json:"-"`
 }
 
 // DefaultLoad returns the defaults every run starts from.

@@ -7,32 +7,27 @@ import (
 	"time"
 )
 
-// benchWorker returns a worker wired to a loopback echo server, outside
-// Run, so a benchmark times the per-request path alone.
+// benchWorker returns a worker of a Runner made by New against a loopback
+// echo server, its run begun but with no worker loop running, so a
+// benchmark times the per-request path alone.
 func benchWorker(b *testing.B, mutate func(*Config)) (*worker, context.Context) {
 	srv := startEcho(b, nil)
 	cfg := testConfig(srv.Addr().String())
-	cfg.Duration = time.Hour
+	cfg.Duration, cfg.Concurrency = time.Hour, 1
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	if err := cfg.Validate(); err != nil {
+	r, err := New(context.Background(), cfg)
+	if err != nil {
 		b.Fatal(err)
 	}
-	r := &run{cfg: cfg}
-	if err := r.resolve(context.Background()); err != nil {
-		b.Fatal(err)
-	}
-	r.dialer = net.Dialer{Timeout: cfg.ConnectTimeout, Control: dialControl(&cfg)}
-	r.start = time.Now()
-	r.deadline = r.start.Add(cfg.Duration)
-	r.intervals = newTimeline(r.start, cfg.Interval)
-	ctx, cancel := context.WithCancelCause(context.Background())
-	r.cancel = cancel
-	b.Cleanup(func() { cancel(nil) })
-	w := newWorker(r, 0)
-	r.workers = []*worker{w}
-	b.Cleanup(w.finish)
+	ctx, end := r.begin(context.Background())
+	w := r.workers[0]
+	b.Cleanup(func() {
+		w.finish()
+		end()
+		r.proto.close()
+	})
 	return w, ctx
 }
 

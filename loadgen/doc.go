@@ -17,7 +17,19 @@
 // and its echo; a socket frees its port when closed, so only Config.Hold
 // makes UDP run out of ports (on Linux connect() then fails with EAGAIN).
 //
-// Run is synchronous and cancellable. Each worker owns its histograms and
+// New sets a run up (validates, resolves the targets, sends one preflight
+// request) and Runner.Run sends the load; Run does both. They are
+// synchronous and cancellable. What the caller knows beyond the Config (the
+// namespace it runs in, the tool version, where to show progress) comes as
+// Options.
+//
+// One engine serves every protocol: a worker's loop, the pacer (next), the
+// connection strategies (conn.go) and the stop (Runner.stopper) are the
+// same for all; a protocol (protocol.go) only dials and exchanges one
+// request, or, like HTTP, keeps its own connections. Each protocol's file
+// registers itself in protocols.
+//
+// Each worker owns its histograms and
 // counters; they are merged once the workers have stopped, so the
 // per-request path takes no lock and, beyond what package net itself
 // allocates per connection, allocates nothing.

@@ -1,12 +1,13 @@
 package loadgen
 
 import (
+	"os"
 	"runtime"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/ports"
 	"github.com/portlab/portlab/report"
 )
@@ -23,11 +24,18 @@ func readEnvironment() report.Environment {
 		env.IPLocalPortRange = [2]int{lp.Lo, lp.Hi}
 		env.IPLocalReservedPorts = lp.ReservedRaw
 	}
-	if s, err := netns.ReadSysctl("net.ipv4.tcp_tw_reuse"); err == nil {
-		env.TCPTwReuse, _ = strconv.Atoi(s)
-	}
-	if s, err := netns.ReadSysctl("net.ipv4.tcp_fin_timeout"); err == nil {
-		env.TCPFinTimeout, _ = strconv.Atoi(s)
-	}
+	env.TCPTwReuse = sysctlInt("net/ipv4/tcp_tw_reuse")
+	env.TCPFinTimeout = sysctlInt("net/ipv4/tcp_fin_timeout")
 	return env
+}
+
+// sysctlInt reads an integer sysctl of the current network namespace
+// (path under /proc/sys); 0 when it cannot be read.
+func sysctlInt(path string) int {
+	b, err := os.ReadFile("/proc/sys/" + path)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return n
 }

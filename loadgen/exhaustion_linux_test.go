@@ -27,7 +27,7 @@ func exhaustionConfig(t *testing.T, mode Mode) Config {
 
 func TestRealExhaustionInNamespace(t *testing.T) {
 	netnstest.Run(t, smallRange, func(t *testing.T) {
-		res, err := Run(context.Background(), exhaustionConfig(t, ModeNew))
+		res, err := Run(context.Background(), exhaustionConfig(t, ModeNew), WithHostNetns(false))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,7 +61,7 @@ func TestRealExhaustionInNamespace(t *testing.T) {
 
 func TestPoolDoesNotExhaustInNamespace(t *testing.T) {
 	netnstest.Run(t, smallRange, func(t *testing.T) {
-		res, err := Run(context.Background(), exhaustionConfig(t, ModePool))
+		res, err := Run(context.Background(), exhaustionConfig(t, ModePool), WithHostNetns(false))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,9 +79,7 @@ func TestPoolDoesNotExhaustInNamespace(t *testing.T) {
 
 func TestHostNamespaceStopsAtOnset(t *testing.T) {
 	netnstest.Run(t, smallRange, func(t *testing.T) {
-		inHostNetns = func() bool { return true }
-		defer func() { inHostNetns = func() bool { return false } }()
-		res, err := Run(context.Background(), exhaustionConfig(t, ModeNew))
+		res, err := Run(context.Background(), exhaustionConfig(t, ModeNew), WithHostNetns(true))
 		if err != nil {
 			t.Fatal(err)
 		}

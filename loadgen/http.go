@@ -12,27 +12,37 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/portlab/portlab/config"
 )
 
-// httpClient is a run's net/http client: one http.Transport shared by every
-// worker, as in a program, so it is the connection pool.
-type httpClient struct {
-	*http.Client
+func init() { protocols[ProtocolHTTP] = newHTTP }
+
+// httpProtocol sends HTTP/1.1 requests through one net/http client shared
+// by every worker, as in a program: its http.Transport is the connection
+// pool, so the engine keeps no connections for it.
+type httpProtocol struct {
+	r      *Runner
+	client *http.Client
 	url    string
 	method string
 	body   bool // the method carries Payload bytes
 
-	dials atomic.Int64 // dials so far, to take source addresses in turn
+	dials   atomic.Int64 // dials so far, to take source addresses in turn
+	workers []httpWorker // by worker id
 }
 
-func newHTTPClient(r *run) *httpClient {
+func newHTTP(ctx context.Context, r *Runner) (protocol, error) {
 	u, _ := r.cfg.URL() // checked by Validate
-	h := &httpClient{url: u.String(), method: r.cfg.RequestMethod()}
+	if err := r.resolve(ctx, "tcp", []string{config.HostPort(u)}); err != nil {
+		return nil, err
+	}
+	h := &httpProtocol{r: r, url: u.String(), method: r.cfg.RequestMethod(), workers: make([]httpWorker, r.cfg.Concurrency)}
 	h.body = r.cfg.Payload > 0 && h.method != http.MethodGet && h.method != http.MethodHead
 	tr := &http.Transport{
 		// Never a proxy from the environment: the load goes to the target.
 		Proxy:       nil,
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return h.dial(ctx, r) },
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return h.dial(ctx) },
 		// The rest as in http.DefaultTransport, so the pool behaves as in
 		// the programs this reproduces.
 		MaxIdleConns:          max(100, r.cfg.MaxIdlePerHost),
@@ -42,18 +52,24 @@ func newHTTPClient(r *run) *httpClient {
 		ExpectContinueTimeout: time.Second,
 		DisableKeepAlives:     r.cfg.Mode == ModeNew,
 	}
-	h.Client = &http.Client{
+	h.client = &http.Client{
 		Transport: tr,
 		// No Client.Timeout, which costs a goroutine per request: each
 		// request's context carries the timeout. A redirect is an answer
 		// to count, not a new target to load.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	return h
+	return h, nil
 }
 
+func (h *httpProtocol) preflight(ctx context.Context) error { return h.r.preflightTCP(ctx) }
+
+func (h *httpProtocol) close() { h.client.CloseIdleConnections() }
+
+func (h *httpProtocol) targetName() string { return h.url }
+
 // dial is the Transport's DialContext. It dials the resolved target
-// through run.dialOnce, so source addresses, socket options and the
+// through Runner.dialTCP, so source addresses, socket options and the
 // EADDRNOTAVAIL of connect() are the TCP path's.
 //
 // Every socket dialed counts as opened, for the worker whose request made
@@ -63,33 +79,26 @@ func newHTTPClient(r *run) *httpClient {
 // one idle, marked reused before anyone used it, or closes it at once when
 // MaxIdleConnsPerHost are idle already; either way it took a port (a
 // quarter of the ports, measured with the default transport at concurrency
-// 32). For the
-// same reason the connect time is taken here rather than from httptrace's
-// ConnectStart/ConnectDone.
-func (h *httpClient) dial(ctx context.Context, r *run) (net.Conn, error) {
+// 32). For the same reason the connect time is taken here rather than from
+// httptrace's ConnectStart/ConnectDone.
+func (h *httpProtocol) dial(ctx context.Context) (net.Conn, error) {
 	start := time.Now()
-	c, err := r.dialOnce(ctx, int(h.dials.Add(1)-1))
+	c, err := h.r.dialTCP(ctx, int(h.dials.Add(1)-1))
 	if err != nil {
 		return nil, err
 	}
 	done := time.Now()
-	if r.cfg.Linger >= 0 {
-		c.SetLinger(r.cfg.Linger)
-	}
 	if hw, ok := ctx.Value(httpWorkerKey{}).(*httpWorker); ok {
 		hw.queueDial(done, done.Sub(start))
 	}
 	return c, nil
 }
 
-func (h *httpClient) close() { h.CloseIdleConnections() }
-
 type httpWorkerKey struct{}
 
 // httpWorker is a worker's state under ProtocolHTTP.
 type httpWorker struct {
-	*worker
-	h      *httpClient
+	w      *worker
 	ctx    context.Context // the run's context with this worker's trace
 	connAt time.Time       // when the current request got its connection
 
@@ -104,15 +113,6 @@ type httpWorker struct {
 type dialed struct {
 	at      time.Time
 	connect time.Duration
-}
-
-// loopHTTP runs HTTP requests until the run stops.
-func (w *worker) loopHTTP(ctx context.Context) {
-	hw := &httpWorker{worker: w, h: w.r.http}
-	hw.ctx = httptrace.WithClientTrace(context.WithValue(ctx, httpWorkerKey{}, hw),
-		&httptrace.ClientTrace{GotConn: hw.gotConn})
-	defer hw.recordDials()
-	w.each(ctx, hw.request)
 }
 
 // queueDial queues a dial for the worker to record; any goroutine may call it.
@@ -131,7 +131,7 @@ func (hw *httpWorker) recordDials() {
 	hw.mu.Lock()
 	hw.hasPending.Store(false)
 	for _, d := range hw.pending {
-		hw.opened(d.at, d.connect)
+		hw.w.opened(d.at, d.connect)
 	}
 	hw.pending = hw.pending[:0]
 	hw.mu.Unlock()
@@ -141,59 +141,52 @@ func (hw *httpWorker) recordDials() {
 // starts once the request has a connection.
 func (hw *httpWorker) gotConn(httptrace.GotConnInfo) { hw.connAt = time.Now() }
 
+func (h *httpProtocol) finish(w *worker) { h.workers[w.id].recordDials() }
+
 // errStatus is a response that is not 2xx.
 type errStatus int
 
 func (e errStatus) Error() string { return fmt.Sprintf("HTTP status %d", int(e)) }
 
-func (hw *httpWorker) request(ctx context.Context, intended time.Time) {
-	start := time.Now()
-	if intended.IsZero() {
-		intended = start
+func (h *httpProtocol) do(ctx context.Context, w *worker) (time.Time, error) {
+	hw := &h.workers[w.id]
+	if hw.ctx == nil { // the worker's first request: its context, once
+		hw.w = w
+		hw.ctx = httptrace.WithClientTrace(context.WithValue(ctx, httpWorkerKey{}, hw),
+			&httptrace.ClientTrace{GotConn: hw.gotConn})
 	}
 	hw.connAt = time.Time{}
 	var body io.Reader
-	if hw.h.body {
-		body = bytes.NewReader(hw.payload)
+	if h.body {
+		body = bytes.NewReader(w.payload)
 	}
-	reqCtx, cancel := context.WithTimeout(hw.ctx, hw.r.cfg.Timeout)
+	reqCtx, cancel := context.WithTimeout(hw.ctx, h.r.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(reqCtx, hw.h.method, hw.h.url, body)
+	req, err := http.NewRequestWithContext(reqCtx, h.method, h.url, body)
 	if err != nil {
-		hw.fail(ctx, err, time.Now())
-		return
+		return time.Time{}, err
 	}
-	resp, err := hw.h.Do(req)
+	resp, err := h.client.Do(req)
 	hw.recordDials()
 	if err != nil {
-		hw.fail(ctx, err, time.Now())
-		return
+		return time.Time{}, err
 	}
-	if hw.h.body {
-		hw.bytesSent += int64(len(hw.payload))
+	if h.body {
+		w.bytesSent += int64(len(w.payload))
 	}
-	n, err := hw.readBody(resp)
-	hw.bytesReceived += n
-	end := time.Now()
+	n, err := h.readBody(resp)
+	w.bytesReceived += n
 	if err == nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {
 		err = errStatus(resp.StatusCode)
 	}
-	if err != nil {
-		hw.fail(ctx, err, end)
-		return
-	}
-	t1 := hw.connAt
-	if t1.IsZero() {
-		t1 = start
-	}
-	hw.succeed(intended, t1, end)
+	return hw.connAt, err
 }
 
 // readBody reads the body to EOF and closes it, which lets the Transport
 // reuse the connection; with UnreadBody it only closes it, which makes the
 // Transport close the connection instead.
-func (hw *httpWorker) readBody(resp *http.Response) (int64, error) {
-	if hw.r.cfg.UnreadBody {
+func (h *httpProtocol) readBody(resp *http.Response) (int64, error) {
+	if h.r.cfg.UnreadBody {
 		return 0, resp.Body.Close()
 	}
 	n, err := io.Copy(io.Discard, resp.Body)

@@ -10,15 +10,11 @@ import (
 	"github.com/portlab/portlab/report"
 )
 
-// stopAtOnset makes a run in a test's namespace behave as in the host's: it
-// stops at its first port-exhaustion error, so an exhaustion test ends as
-// soon as it has shown what it must (and the host's safety stop is tested
-// on the way).
-func stopAtOnset(t *testing.T) {
-	saved := inHostNetns
-	inHostNetns = func() bool { return true }
-	t.Cleanup(func() { inHostNetns = saved })
-}
+// stopAtOnset makes a run in a test's namespace behave as in the host's
+// when on: it stops at its first port-exhaustion error, so an exhaustion
+// test ends as soon as it has shown what it must (and the host's safety
+// stop is tested on the way).
+func stopAtOnset(on bool) Option { return WithHostNetns(on) }
 
 // TestHTTPExhaustionInNamespace reproduces the common HTTP cases in 1,000
 // ports with tcp_tw_reuse off: Go's default Transport at concurrency 32
@@ -44,10 +40,7 @@ func TestHTTPExhaustionInNamespace(t *testing.T) {
 				// bound is for a machine busy with much else.
 				cfg.Concurrency, cfg.Duration = 32, time.Minute
 				tt.mutate(&cfg)
-				if tt.exhausts {
-					stopAtOnset(t)
-				}
-				res, err := Run(context.Background(), cfg)
+				res, err := Run(context.Background(), cfg, stopAtOnset(tt.exhausts))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -6,10 +6,10 @@ import (
 	"time"
 )
 
-// progress prints a live status line to cfg.Progress every second.
-func (r *run) progress(ctx context.Context) <-chan struct{} {
+// progress prints a live status line to WithProgress's writer every second.
+func (r *Runner) progress(ctx context.Context) <-chan struct{} {
 	done := make(chan struct{})
-	if r.cfg.Progress == nil {
+	if r.opts.progress == nil {
 		close(done)
 		return done
 	}
@@ -22,7 +22,7 @@ func (r *run) progress(ctx context.Context) <-chan struct{} {
 		for {
 			select {
 			case <-ctx.Done():
-				fmt.Fprint(r.cfg.Progress, "\r\033[K")
+				fmt.Fprint(r.opts.progress, "\r\033[K")
 				return
 			case now := <-tick.C:
 				var ok, failed, conns int64
@@ -37,7 +37,7 @@ func (r *run) progress(ctx context.Context) <-chan struct{} {
 				if n := r.intervals.timeWaitNow.Load(); n >= 0 {
 					tw = fmt.Sprint(n)
 				}
-				fmt.Fprintf(r.cfg.Progress, "\r\033[K%5.1fs  %d ok  %.0f/s  %d errors  %d conns  TIME_WAIT %s",
+				fmt.Fprintf(r.opts.progress, "\r\033[K%5.1fs  %d ok  %.0f/s  %d errors  %d conns  TIME_WAIT %s",
 					now.Sub(r.start).Seconds(), ok, rate, failed, conns, tw)
 			}
 		}

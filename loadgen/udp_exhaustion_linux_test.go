@@ -70,10 +70,7 @@ func TestUDPExhaustionInNamespace(t *testing.T) {
 				srv := startEcho(t, func(c *echo.Config) { c.Protocol, c.Listen = echo.ProtocolUDP, "127.0.0.1:7777" })
 				cfg := udpConfig(srv.Addr().String())
 				cfg.Hold, cfg.Concurrency, cfg.Requests, cfg.Duration = tt.hold, 16, 5000, time.Minute
-				if tt.hold {
-					stopAtOnset(t)
-				}
-				res, err := Run(context.Background(), cfg)
+				res, err := Run(context.Background(), cfg, stopAtOnset(tt.hold))
 				if err != nil {
 					t.Fatal(err)
 				}

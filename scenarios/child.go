@@ -46,8 +46,9 @@ const (
 
 // ChildMain runs one sandbox run: it reads the spec from stdin, sets the
 // namespace up, serves and loads, and writes the result JSON to stdout. It
-// refuses to run outside a namespace started by Execute.
-func ChildMain(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) int {
+// refuses to run outside a namespace started by Execute. opts go to the
+// load run (the tool version, say).
+func ChildMain(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, opts ...loadgen.Option) int {
 	if !netns.Inside() || netns.IsHost() {
 		fmt.Fprintln(stderr, "portlab: "+ChildArg+" only runs inside the sandbox that portlab run creates")
 		return childFailed
@@ -57,7 +58,7 @@ func ChildMain(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "portlab sandbox: read spec: %v\n", err)
 		return childFailed
 	}
-	res, err := runChild(ctx, spec)
+	res, err := runChild(ctx, spec, opts)
 	if res == nil {
 		fmt.Fprintf(stderr, "portlab sandbox: %v\n", err)
 		return childFailed
@@ -72,7 +73,7 @@ func ChildMain(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer) i
 	return 0
 }
 
-func runChild(ctx context.Context, spec childSpec) (*report.Result, error) {
+func runChild(ctx context.Context, spec childSpec, opts []loadgen.Option) (*report.Result, error) {
 	if err := netns.Setup(spec.Sysctls); err != nil {
 		return nil, err
 	}
@@ -99,7 +100,7 @@ func runChild(ctx context.Context, spec childSpec) (*report.Result, error) {
 	}
 
 	pred := Predict(readSandbox(), spec.Server, spec.Load)
-	res, err := loadgen.Run(ctx, spec.Load)
+	res, err := loadgen.Run(ctx, spec.Load, append(opts, loadgen.WithHostNetns(false))...)
 	if res == nil {
 		return nil, err
 	}

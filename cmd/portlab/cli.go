@@ -129,6 +129,6 @@ func cmdVersion(_ context.Context, args []string, stdout, stderr io.Writer) int 
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
-	fmt.Fprintf(stdout, "portlab %s\n", version())
+	fmt.Fprintf(stdout, "portlab %s\n", version)
 	return exitOK
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/portlab/portlab/config"
+	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/loadgen"
 	"github.com/portlab/portlab/report"
 )
@@ -90,11 +91,15 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageError(stderr, "load", err)
 	}
+	opts := []loadgen.Option{
+		loadgen.WithVersion(version),
+		loadgen.WithHostNetns(!netns.Inside() && netns.IsHost()),
+	}
 	if !c.quiet && isTerminal(stderr) {
-		cfg.Progress = stderr
+		opts = append(opts, loadgen.WithProgress(stderr))
 	}
 
-	res, err := loadgen.Run(ctx, cfg)
+	res, err := loadgen.Run(ctx, cfg, opts...)
 	if res == nil {
 		fmt.Fprintf(stderr, "portlab load: %v\n", err)
 		return exitFailure

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/portlab/portlab/loadgen"
 	"github.com/portlab/portlab/report"
 	"github.com/portlab/portlab/scenarios"
 )
@@ -130,7 +131,7 @@ func writeLab(dir string, lab *scenarios.Lab, text []byte) error {
 
 // cmdSandbox is the child side of portlab run, inside its namespace.
 func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return scenarios.ChildMain(ctx, os.Stdin, stdout, stderr)
+	return scenarios.ChildMain(ctx, os.Stdin, stdout, stderr, loadgen.WithVersion(version))
 }
 
 // loadScenario takes a built-in name or a path to a scenario file.

@@ -121,7 +121,7 @@ func load(t *testing.T, dir, name, target string, edit func(*loadgen.Config)) *r
 	cfg.Target = target
 	cfg.Interval = 100 * time.Millisecond
 	edit(&cfg)
-	res, err := loadgen.Run(t.Context(), cfg)
+	res, err := loadgen.Run(t.Context(), cfg, loadgen.WithHostNetns(!netns.Inside() && netns.IsHost()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,28 @@
+package loadgen
+
+import "io"
+
+// Option sets what a run needs from its caller beyond its Config: facts
+// about where it runs and where it reports, not knobs of the load.
+type Option func(*options)
+
+type options struct {
+	progress io.Writer
+	version  string
+	host     bool
+}
+
+func defaultOptions() options { return options{host: true} }
+
+// WithProgress prints a live one-line status to w every second.
+func WithProgress(w io.Writer) Option { return func(o *options) { o.progress = w } }
+
+// WithVersion is the tool version the result records (tool.version).
+func WithVersion(v string) Option { return func(o *options) { o.version = v } }
+
+// WithHostNetns says whether the run shares the host's network namespace,
+// and so its ports with every other program. A host run stops at its first
+// port-exhaustion error unless Config.SustainExhaustion; the result records
+// the namespace as "host" or "sandbox". Without this option a run assumes
+// the host, the safe side.
+func WithHostNetns(host bool) Option { return func(o *options) { o.host = host } }
