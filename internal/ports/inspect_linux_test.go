@@ -1,21 +1,18 @@
 package ports
 
 import (
-	"github.com/portlab/portlab/internal/netns"
-
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"math/rand/v2"
 	"net"
-	"net/netip"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/portlab/portlab/internal/netns"
+	"github.com/portlab/portlab/internal/testsupport"
 )
 
 func TestMain(m *testing.M) {
@@ -27,55 +24,9 @@ func TestMain(m *testing.M) {
 // does.
 func server(t *testing.T) net.Listener {
 	t.Helper()
-	// A random address of 127.0.0.0/8 (all loopback on Linux), so TIME_WAIT
-	// left toward an earlier listener on the same port is not counted.
-	ip := netip.AddrFrom4([4]byte{127, byte(1 + rand.IntN(254)), byte(rand.IntN(256)), byte(1 + rand.IntN(254))})
-	ln, err := net.Listen("tcp", netip.AddrPortFrom(ip, 0).String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				io.Copy(io.Discard, c)
-			})
-		}
-	})
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	ln := testsupport.ListenLoopback(t)
+	testsupport.Drain(t, ln)
 	return ln
-}
-
-func dialN(t *testing.T, addr string, n int) {
-	t.Helper()
-	conns, err := dial(addr, n)
-	t.Cleanup(func() { closeAll(conns) })
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func dial(addr string, n int) ([]net.Conn, error) {
-	var conns []net.Conn
-	for range n {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			return conns, err
-		}
-		conns = append(conns, c)
-	}
-	return conns, nil
-}
-
-func closeAll(conns []net.Conn) {
-	for _, c := range conns {
-		c.Close()
-	}
 }
 
 func findDest(r *Report, remote string) *Destination {
@@ -90,7 +41,7 @@ func findDest(r *Report, remote string) *Destination {
 func TestInspectMatchesProc(t *testing.T) {
 	const n = 20
 	ln := server(t)
-	dialN(t, ln.Addr().String(), n)
+	testsupport.Dial(t, ln.Addr().String(), n)
 
 	r, err := Inspect()
 	if err != nil {
@@ -134,7 +85,7 @@ func TestInspectMatchesProc(t *testing.T) {
 
 func TestReportJSONKeys(t *testing.T) {
 	ln := server(t)
-	dialN(t, ln.Addr().String(), 1)
+	testsupport.Dial(t, ln.Addr().String(), 1)
 	r, err := Watch(context.Background(), 10*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
@@ -176,11 +127,11 @@ func TestWatchGrowth(t *testing.T) {
 	)
 	time.AfterFunc(300*time.Millisecond, func() {
 		defer close(done)
-		conns, dialErr = dial(ln.Addr().String(), n)
+		conns, dialErr = testsupport.Connect(ln.Addr().String(), n)
 	})
 	r, err := Watch(context.Background(), time.Second)
 	<-done
-	t.Cleanup(func() { closeAll(conns) })
+	t.Cleanup(func() { testsupport.CloseAll(conns) })
 	if err != nil || dialErr != nil {
 		t.Fatal(err, dialErr)
 	}

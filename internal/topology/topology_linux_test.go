@@ -15,7 +15,7 @@ import (
 	"github.com/portlab/portlab/echo"
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/netns/netnstest"
-	"github.com/portlab/portlab/internal/testbin"
+	"github.com/portlab/portlab/internal/testsupport"
 	"github.com/portlab/portlab/internal/topology"
 )
 
@@ -140,7 +140,7 @@ func TestStopAfterInterrupt(t *testing.T) {
 		if err := syscall.Kill(srv.Pid(), syscall.SIGINT); err != nil {
 			t.Fatal(err)
 		}
-		for deadline := time.Now().Add(5 * time.Second); testbin.Alive(srv.Pid()); time.Sleep(10 * time.Millisecond) {
+		for deadline := time.Now().Add(5 * time.Second); testsupport.Alive(srv.Pid()); time.Sleep(10 * time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Fatal("the server host still runs 5 s after SIGINT")
 			}

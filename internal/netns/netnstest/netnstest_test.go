@@ -10,6 +10,7 @@ import (
 
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/netns/netnstest"
+	"github.com/portlab/portlab/internal/testsupport"
 )
 
 func ExampleRun() {
@@ -46,15 +47,7 @@ const envHelper = "PORTLAB_NETNSTEST_HELPER"
 // TestRunReportsChild runs TestHelper in a separate process, in each of its
 // modes, and checks how Run reported the child there.
 func TestRunReportsChild(t *testing.T) {
-	if netns.Inside() {
-		t.Skip("starts its own namespaces from the host")
-	}
-	if err := netns.Available(); err != nil {
-		if os.Getenv(netnstest.EnvRequire) == "1" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
+	testsupport.FromHost(t)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

@@ -1,8 +1,11 @@
-package testbin
+package testsupport
 
 import (
+	"bufio"
 	"fmt"
 	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -40,4 +43,37 @@ func DiesWith(tb testing.TB, parent *os.Process, pid int, what string) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// ChildDiesWithParent starts parent, which must start a child and then
+// print a line ending in the child's pid (PrintPid) and wait, and checks
+// with DiesWith that the child dies when parent is killed.
+func ChildDiesWithParent(tb testing.TB, parent *exec.Cmd, what string) {
+	tb.Helper()
+	stdout, err := parent.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := parent.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	defer parent.Wait()
+	defer parent.Process.Kill()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	f := strings.Fields(line)
+	if err != nil || len(f) == 0 {
+		tb.Fatalf("read the %s's pid: %v (got %q)", what, err, line)
+	}
+	pid, err := strconv.Atoi(f[len(f)-1])
+	if err != nil {
+		tb.Fatalf("read the %s's pid: %v (got %q)", what, err, line)
+	}
+	DiesWith(tb, parent.Process, pid, what)
+}
+
+// PrintPid is the parent's side of ChildDiesWithParent: it reports the
+// child's pid and then waits to be killed.
+func PrintPid(what string, pid int) {
+	fmt.Printf("%s %d\n", what, pid)
+	time.Sleep(time.Minute)
 }
