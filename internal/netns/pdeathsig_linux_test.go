@@ -3,7 +3,6 @@ package netns_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -17,14 +16,7 @@ const envPdeathsig = "PORTLAB_NETNS_TEST_PDEATHSIG"
 // with Command, and checks the child (and with it the namespace) goes too.
 func TestChildDiesWithParent(t *testing.T) {
 	testsupport.FromHost(t)
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	parent := exec.CommandContext(ctx, exe, "-test.run=^TestPdeathsigHelper$")
-	parent.Env = append(os.Environ(), envPdeathsig+"=parent")
+	parent := testsupport.HelperCommand(t, "TestPdeathsigHelper", envPdeathsig+"=parent")
 	testsupport.ChildDiesWithParent(t, parent, "child")
 }
 

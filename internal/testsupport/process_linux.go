@@ -2,9 +2,11 @@ package testsupport
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -45,9 +47,9 @@ func DiesWith(tb testing.TB, parent *os.Process, pid int, what string) {
 	}
 }
 
-// ChildDiesWithParent starts parent, which must start a child and then
-// print a line ending in the child's pid (PrintPid) and wait, and checks
-// with DiesWith that the child dies when parent is killed.
+// ChildDiesWithParent starts parent, which must start a child, report it
+// with PrintPid(what, pid) and wait, and checks with DiesWith that the
+// child dies when parent is killed.
 func ChildDiesWithParent(tb testing.TB, parent *exec.Cmd, what string) {
 	tb.Helper()
 	stdout, err := parent.StdoutPipe()
@@ -59,21 +61,40 @@ func ChildDiesWithParent(tb testing.TB, parent *exec.Cmd, what string) {
 	}
 	defer parent.Wait()
 	defer parent.Process.Kill()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	f := strings.Fields(line)
-	if err != nil || len(f) == 0 {
-		tb.Fatalf("read the %s's pid: %v (got %q)", what, err, line)
+	// Lines before it (go test -v's "=== RUN") are not ours.
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), what+" pid "); ok {
+			pid, err := strconv.Atoi(rest)
+			if err != nil {
+				tb.Fatalf("read the %s's pid: %v", what, err)
+			}
+			DiesWith(tb, parent.Process, pid, what)
+			return
+		}
 	}
-	pid, err := strconv.Atoi(f[len(f)-1])
-	if err != nil {
-		tb.Fatalf("read the %s's pid: %v (got %q)", what, err, line)
-	}
-	DiesWith(tb, parent.Process, pid, what)
+	tb.Fatalf("the parent ended without printing the %s's pid (%v)", what, sc.Err())
 }
 
-// PrintPid is the parent's side of ChildDiesWithParent: it reports the
-// child's pid and then waits to be killed.
+// PrintPid is the parent's side of ChildDiesWithParent: it reports the pid
+// of its child what, and then waits to be killed.
 func PrintPid(what string, pid int) {
-	fmt.Printf("%s %d\n", what, pid)
+	fmt.Printf("%s pid %d\n", what, pid)
 	time.Sleep(time.Minute)
+}
+
+// HelperCommand returns a command that runs the test named test of this
+// test binary in a new process, verbosely, with env (NAME=VALUE) added to
+// this process's environment. It is killed after a minute or when tb ends.
+func HelperCommand(tb testing.TB, test string, env ...string) *exec.Cmd {
+	tb.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	tb.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, exe, "-test.run=^"+regexp.QuoteMeta(test)+"$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), env...)
+	return cmd
 }

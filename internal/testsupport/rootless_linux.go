@@ -1,14 +1,12 @@
 package testsupport
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/portlab/portlab/internal/netns"
 )
@@ -40,18 +38,11 @@ func RunRootless(t *testing.T, helper string) {
 	if netns.Inside() {
 		t.Skip("starts its own namespaces from the host")
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, exe, "-test.run=^"+regexp.QuoteMeta(helper)+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), envRootless+"="+helper)
+	cmd := HelperCommand(t, helper, envRootless+"="+helper)
 	uid := os.Geteuid()
 	if uid == 0 {
 		uid = Nobody
-		cmd.Path = CopyForAnyUser(t, exe)
+		cmd.Path = CopyForAnyUser(t, cmd.Path)
 		cmd.Dir = filepath.Dir(cmd.Path)
 		AsNobody(cmd)
 	}

@@ -68,5 +68,5 @@ func TestPdeathsigHelper(t *testing.T) {
 		t.Skip("helper process for TestServerHostDiesWithClientHost")
 	}
 	srv := startServerHost(t, topology.Spec{}, echo.CloseClient)
-	testsupport.PrintPid("server", srv.Pid())
+	testsupport.PrintPid("server host", srv.Pid())
 }

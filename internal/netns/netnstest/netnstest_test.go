@@ -1,12 +1,9 @@
 package netnstest_test
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/netns/netnstest"
@@ -48,10 +45,6 @@ const envHelper = "PORTLAB_NETNSTEST_HELPER"
 // modes, and checks how Run reported the child there.
 func TestRunReportsChild(t *testing.T) {
 	testsupport.FromHost(t)
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range []struct {
 		mode     string
 		wantFail bool
@@ -64,10 +57,7 @@ func TestRunReportsChild(t *testing.T) {
 		{"twice", true, "Run called twice"},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, exe, "-test.run=^TestHelper$", "-test.v", "-test.count=1")
-			cmd.Env = append(os.Environ(), envHelper+"="+tc.mode)
+			cmd := testsupport.HelperCommand(t, "TestHelper", envHelper+"="+tc.mode)
 			out, err := cmd.CombinedOutput()
 			if failed := err != nil; failed != tc.wantFail {
 				t.Errorf("helper failed: %v, want %v (err %v)", failed, tc.wantFail, err)
