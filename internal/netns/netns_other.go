@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+
+	"github.com/portlab/portlab/internal/sysctl"
 )
 
 var errUnsupported = fmt.Errorf("netns: network namespaces need Linux: %w", errors.ErrUnsupported)
@@ -29,7 +31,10 @@ func Command(ctx context.Context, args ...string) *exec.Cmd {
 func Setup(sysctls map[string]string) error { return errUnsupported }
 
 // ReadSysctl reads a Linux sysctl.
-func ReadSysctl(name string) (string, error) { return "", errUnsupported }
+//
+// Deprecated: use sysctl.Read, the one reader of /proc/sys; ReadSysctl
+// remains until its last callers move.
+func ReadSysctl(name string) (string, error) { return sysctl.Read(name) }
 
 // IsHost reports whether the caller is in the host's network namespace;
 // without namespaces it always is.

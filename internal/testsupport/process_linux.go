@@ -2,11 +2,9 @@ package testsupport
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -81,20 +79,4 @@ func ChildDiesWithParent(tb testing.TB, parent *exec.Cmd, what string) {
 func PrintPid(what string, pid int) {
 	fmt.Printf("%s pid %d\n", what, pid)
 	time.Sleep(time.Minute)
-}
-
-// HelperCommand returns a command that runs the test named test of this
-// test binary in a new process, verbosely, with env (NAME=VALUE) added to
-// this process's environment. It is killed after a minute or when tb ends.
-func HelperCommand(tb testing.TB, test string, env ...string) *exec.Cmd {
-	tb.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	tb.Cleanup(cancel)
-	cmd := exec.CommandContext(ctx, exe, "-test.run=^"+regexp.QuoteMeta(test)+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), env...)
-	return cmd
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/portlab/portlab/echo"
 	"github.com/portlab/portlab/internal/netns"
+	"github.com/portlab/portlab/internal/sysctl"
 	"github.com/portlab/portlab/internal/topology"
 )
 
@@ -53,7 +54,7 @@ func serverHostMain(args []string) int {
 		}
 		for _, a := range args[1:] {
 			name, want, _ := strings.Cut(a, "=")
-			if got, err := netns.ReadSysctl(name); err != nil || got != want {
+			if got, err := sysctl.Read(name); err != nil || got != want {
 				return nil, fmt.Errorf("in the server host, %s = %q (%v), want %q", name, got, err, want)
 			}
 		}
