@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/portlab/portlab/internal/testsupport"
@@ -32,8 +33,13 @@ func TestRunRootless(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "lab", "exhaustion-new-conn.json")); err != nil {
-		t.Error(err)
+	// The owner of what it wrote proves the run really was nobody's.
+	fi, err := os.Stat(filepath.Join(dir, "lab", "exhaustion-new-conn.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uid := fi.Sys().(*syscall.Stat_t).Uid; uid != testsupport.Nobody {
+		t.Errorf("the result file belongs to uid %d, want %d", uid, testsupport.Nobody)
 	}
 }
 
