@@ -6,6 +6,9 @@ import (
 	"testing"
 )
 
+// TestSysProcAttr: root makes a network namespace directly; anyone else
+// needs a user namespace first, with one-line id maps and setgroups denied,
+// or the kernel refuses the maps.
 func TestSysProcAttr(t *testing.T) {
 	for _, tc := range []struct {
 		name       string

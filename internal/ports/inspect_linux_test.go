@@ -9,16 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
-	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/testsupport"
 )
 
-func TestMain(m *testing.M) {
-	netns.Init()
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { testsupport.Main(m) }
 
 // server listens on loopback and closes each connection after its client
 // does.

@@ -13,6 +13,8 @@ import (
 	"github.com/portlab/portlab/internal/testsupport"
 )
 
+// TestLevel checks the thresholds of a destination's port usage: warn from
+// 60%, crit from 80%.
 func TestLevel(t *testing.T) {
 	for _, tt := range []struct {
 		pct  float64

@@ -7,17 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
-	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/netns/netnstest"
 	"github.com/portlab/portlab/internal/testsupport"
 )
 
-func TestMain(m *testing.M) {
-	netns.Init()
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { testsupport.Main(m) }
 
 func findDest(s *Sample, remote netip.AddrPort) *Destination {
 	for i := range s.Destinations {

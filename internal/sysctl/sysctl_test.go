@@ -11,6 +11,8 @@ import (
 	"github.com/portlab/portlab/internal/sysctl"
 )
 
+// TestPath: a name maps below /proc/sys, and nothing that could climb out
+// of it (a slash, a leading or trailing dot) is accepted.
 func TestPath(t *testing.T) {
 	for _, tc := range []struct{ name, want string }{
 		{name: "net.ipv4.ip_local_port_range", want: "/proc/sys/net/ipv4/ip_local_port_range"},
