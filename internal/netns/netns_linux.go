@@ -85,12 +85,6 @@ func Setup(sysctls map[string]string) error {
 	return nil
 }
 
-// ReadSysctl reads a sysctl by its dotted name.
-//
-// Deprecated: use sysctl.Read, the one reader of /proc/sys; ReadSysctl
-// remains until its last callers move.
-func ReadSysctl(name string) (string, error) { return sysctl.Read(name) }
-
 // IsHost reports whether this process is in the host's network namespace:
 // the initial one, or failing a way to tell, the one PID 1 is in (in a
 // container, the container's own).

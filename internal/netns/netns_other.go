@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
-
-	"github.com/portlab/portlab/internal/sysctl"
 )
 
 var errUnsupported = fmt.Errorf("netns: network namespaces need Linux: %w", errors.ErrUnsupported)
@@ -29,12 +27,6 @@ func Command(ctx context.Context, args ...string) *exec.Cmd {
 // Setup brings lo up and writes sysctls inside a namespace started by
 // Command. Network namespaces exist only on Linux.
 func Setup(sysctls map[string]string) error { return errUnsupported }
-
-// ReadSysctl reads a Linux sysctl.
-//
-// Deprecated: use sysctl.Read, the one reader of /proc/sys; ReadSysctl
-// remains until its last callers move.
-func ReadSysctl(name string) (string, error) { return sysctl.Read(name) }
 
 // IsHost reports whether the caller is in the host's network namespace;
 // without namespaces it always is.
