@@ -23,8 +23,9 @@ func Require(tb testing.TB, env string, err error) {
 	}
 	if os.Getenv(env) == "1" {
 		tb.Fatalf("%s=1, but: %v", env, err)
+	} else {
+		tb.Skipf("skipped (set %s=1 to fail instead): %v", env, err)
 	}
-	tb.Skipf("skipped (set %s=1 to fail instead): %v", env, err)
 }
 
 // FromHost skips a test that starts its own namespaces when it runs inside
