@@ -48,16 +48,7 @@ func TestSetupInNamespace(t *testing.T) {
 		if !netns.Inside() {
 			t.Error("Inside() = false inside the namespace, want true")
 		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatalf("listen on lo: %v", err)
-		}
-		defer ln.Close()
-		c, err := net.DialTimeout("tcp", ln.Addr().String(), 5*time.Second)
-		if err != nil {
-			t.Fatalf("dial on lo: %v", err)
-		}
-		defer c.Close()
+		c := testsupport.Dial(t, testsupport.DrainServer(t), 1)[0]
 		if port := c.LocalAddr().(*net.TCPAddr).Port; port < 40000 || port > 40999 {
 			t.Errorf("client port %d, want one from the namespace's range 40000-40999", port)
 		}
@@ -167,15 +158,6 @@ func TestRootlessHelper(t *testing.T) {
 		if got, err := sysctl.Read(portRange); err != nil || got != "40000 40999" {
 			t.Errorf("sysctl.Read(%q) = %q, %v; want \"40000 40999\"", portRange, got, err)
 		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Close()
+		testsupport.Dial(t, testsupport.DrainServer(t), 1)
 	})
 }

@@ -14,15 +14,6 @@ import (
 
 func TestMain(m *testing.M) { testsupport.Main(m) }
 
-// server listens on loopback and closes each connection after its client
-// does.
-func server(t *testing.T) net.Listener {
-	t.Helper()
-	ln := testsupport.ListenLoopback(t)
-	testsupport.Drain(t, ln)
-	return ln
-}
-
 func findDest(r *Report, remote string) *Destination {
 	for i := range r.Destinations {
 		if r.Destinations[i].Remote == remote {
@@ -34,8 +25,8 @@ func findDest(r *Report, remote string) *Destination {
 
 func TestInspectMatchesProc(t *testing.T) {
 	const n = 20
-	ln := server(t)
-	testsupport.Dial(t, ln.Addr().String(), n)
+	addr := testsupport.DrainServer(t)
+	testsupport.Dial(t, addr, n)
 
 	r, err := Inspect()
 	if err != nil {
@@ -65,9 +56,9 @@ func TestInspectMatchesProc(t *testing.T) {
 		t.Errorf("OS = %q, Unsupported = %q; want linux and nothing unsupported", r.OS, r.Unsupported)
 	}
 	// connect() picks local ports from the range, so every client counts.
-	d := findDest(r, ln.Addr().String())
+	d := findDest(r, addr)
 	if d == nil {
-		t.Fatalf("no destination %s in %+v", ln.Addr(), r.Destinations)
+		t.Fatalf("no destination %s in %+v", addr, r.Destinations)
 	}
 	if d.PortsUsed != n || d.States["ESTABLISHED"] != n || d.Level != "ok" {
 		t.Errorf("destination = %+v, want %d ports used, %d ESTABLISHED, level ok", d, n, n)
@@ -78,8 +69,8 @@ func TestInspectMatchesProc(t *testing.T) {
 }
 
 func TestReportJSONKeys(t *testing.T) {
-	ln := server(t)
-	testsupport.Dial(t, ln.Addr().String(), 1)
+	addr := testsupport.DrainServer(t)
+	testsupport.Dial(t, addr, 1)
 	r, err := Watch(context.Background(), 10*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +103,7 @@ func TestReportJSONKeys(t *testing.T) {
 
 func TestWatchGrowth(t *testing.T) {
 	const n = 20
-	ln := server(t)
+	addr := testsupport.DrainServer(t)
 	// Connect well after the first sample and well before the second.
 	var (
 		conns   []net.Conn
@@ -121,7 +112,7 @@ func TestWatchGrowth(t *testing.T) {
 	)
 	time.AfterFunc(300*time.Millisecond, func() {
 		defer close(done)
-		conns, dialErr = testsupport.Connect(ln.Addr().String(), n)
+		conns, dialErr = testsupport.Connect(addr, n)
 	})
 	r, err := Watch(context.Background(), time.Second)
 	<-done
@@ -129,9 +120,9 @@ func TestWatchGrowth(t *testing.T) {
 	if err != nil || dialErr != nil {
 		t.Fatal(err, dialErr)
 	}
-	d := findDest(r, ln.Addr().String())
+	d := findDest(r, addr)
 	if d == nil {
-		t.Fatalf("no destination %s in %+v", ln.Addr(), r.Destinations)
+		t.Fatalf("no destination %s in %+v", addr, r.Destinations)
 	}
 	if d.GrowthPerS == nil || *d.GrowthPerS < n/2 || *d.GrowthPerS > n*2 || d.ExhaustionInS == nil {
 		t.Errorf("GrowthPerS = %v, ExhaustionInS = %v; want about %d/s and a time", fmtPtr(d.GrowthPerS), fmtPtr(d.ExhaustionInS), n)
