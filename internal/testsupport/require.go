@@ -4,8 +4,6 @@ import (
 	"os"
 	"testing"
 
-	"go.uber.org/goleak"
-
 	"github.com/portlab/portlab/internal/netns"
 )
 
@@ -37,14 +35,4 @@ func FromHost(tb testing.TB) {
 		tb.Skip("starts its own namespaces from the host")
 	}
 	Require(tb, EnvRequireNetns, netns.Available())
-}
-
-// Main is TestMain for a package whose tests use netnstest or otherwise
-// re-run the test binary in a namespace: netns.Init must answer the probe
-// netns.Available starts before any test runs. After the tests it fails
-// the run if any goroutine outlives them: a server or worker a test left
-// running would skew the socket counts of the next.
-func Main(m *testing.M) {
-	netns.Init()
-	goleak.VerifyTestMain(m)
 }
