@@ -1,6 +1,7 @@
 package testsupport
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,10 +52,7 @@ func RunRootless(t *testing.T, helper string) {
 		t.Fatalf("%s as uid %d: %v\n%s", helper, uid, err, out)
 	}
 	if verdict(helper, "SKIP").Match(out) {
-		if os.Getenv(EnvRequireNetns) == "1" {
-			t.Fatalf("%s=1, but %s as uid %d skipped:\n%s", EnvRequireNetns, helper, uid, out)
-		}
-		t.Skipf("%s as uid %d skipped:\n%s", helper, uid, out)
+		Require(t, EnvRequireNetns, fmt.Errorf("%s as uid %d skipped:\n%s", helper, uid, out))
 	}
 	if !verdict(helper, "PASS").Match(out) {
 		t.Fatalf("%s as uid %d did not pass:\n%s", helper, uid, out)
