@@ -3,12 +3,7 @@ package loadgen
 import (
 	"testing"
 
-	"go.uber.org/goleak"
-
-	"github.com/portlab/portlab/internal/netns"
+	"github.com/portlab/portlab/internal/testsupport"
 )
 
-func TestMain(m *testing.M) {
-	netns.Init()
-	goleak.VerifyTestMain(m)
-}
+func TestMain(m *testing.M) { testsupport.Main(m) }

@@ -3,16 +3,14 @@ package report
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/portlab/portlab/internal/testsupport"
+)
 
 // synthetic builds a result with real histograms: latencies spread from
 // 0.2 to 2 times typicalUS, every fiftieth ten times slower.
@@ -70,22 +68,7 @@ func lab(t *testing.T) []*Result {
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
+	testsupport.Golden(t, filepath.Join("testdata", name), got)
 }
 
 func TestComparisonGolden(t *testing.T) {

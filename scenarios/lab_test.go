@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/sockstate"
+	"github.com/portlab/portlab/internal/testsupport"
 	"github.com/portlab/portlab/report"
 )
 
@@ -18,12 +18,7 @@ import (
 // namespaces cannot be created.
 func requireSandbox(t *testing.T) {
 	t.Helper()
-	if err := netns.Available(); err != nil {
-		if os.Getenv("PORTLAB_REQUIRE_NETNS") == "1" {
-			t.Fatalf("PORTLAB_REQUIRE_NETNS=1 but: %v", err)
-		}
-		t.Skipf("no sandbox here: %v", err)
-	}
+	testsupport.Require(t, testsupport.EnvRequireNetns, netns.Available())
 }
 
 // hostPortState is what the lab must leave alone on the host.

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/portlab/portlab/internal/netns"
-	"github.com/portlab/portlab/internal/testbin"
+	"github.com/portlab/portlab/internal/testsupport"
 	"github.com/portlab/portlab/internal/topology"
 )
 
@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 		ctx, _ := signal.NotifyContext(context.Background(), os.Interrupt)
 		os.Exit(ChildMain(ctx, os.Stdin, os.Stdout, os.Stderr))
 	}
-	exe, cleanup, err := testbin.Portlab()
+	exe, cleanup, err := testsupport.Portlab()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "scenarios test: the sandbox child is the test binary:", err)
 	} else {

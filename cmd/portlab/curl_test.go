@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/portlab/portlab/internal/testsupport"
 )
 
 // TestCurlEchoHTTP has the real curl POST to `portlab echo --protocol http`
@@ -18,12 +20,7 @@ import (
 // first, with a client that is not Go's.
 func TestCurlEchoHTTP(t *testing.T) {
 	curl, err := exec.LookPath("curl")
-	if err != nil {
-		if os.Getenv("PORTLAB_REQUIRE_NETNS") == "1" {
-			t.Fatalf("curl is required here (PORTLAB_REQUIRE_NETNS=1): %v", err)
-		}
-		t.Skipf("skipped: no curl: %v", err)
-	}
+	testsupport.Require(t, testsupport.EnvRequireNetns, err)
 	url := startCLIEcho(t, "--protocol", "http", "--listen", "127.0.0.1:0")
 	dir := t.TempDir()
 	tests := []struct {

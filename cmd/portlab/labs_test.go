@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/portlab/portlab/internal/netns"
-	"github.com/portlab/portlab/internal/netns/netnstest"
+	"github.com/portlab/portlab/internal/testsupport"
 )
 
 // labsDoc is LABS.md, from this package's directory.
@@ -83,12 +83,7 @@ func TestLabsDoc(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs nine scenarios (about 90 s)")
 	}
-	if err := netns.Available(); err != nil {
-		if os.Getenv(netnstest.EnvRequire) == "1" {
-			t.Fatalf("%s=1, but the scenarios of LABS.md cannot run: %v", netnstest.EnvRequire, err)
-		}
-		t.Skipf("the scenarios of LABS.md need network namespaces (set %s=1 to fail instead): %v", netnstest.EnvRequire, err)
-	}
+	testsupport.Require(t, testsupport.EnvRequireNetns, netns.Available())
 	var sh []codeBlock
 	for _, b := range readBlocks(t, labsDoc) {
 		if b.info == "sh" {

@@ -14,7 +14,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/portlab/portlab/internal/netns"
-	"github.com/portlab/portlab/internal/testbin"
+	"github.com/portlab/portlab/internal/testsupport"
 	"github.com/portlab/portlab/scenarios"
 )
 
@@ -22,7 +22,7 @@ import (
 // portlab processes, which run the sandbox child from it.
 const envSandboxExe = "PORTLAB_TEST_SANDBOX_EXE"
 
-// portlabExe is portlab built without the race detector (see testbin).
+// portlabExe is portlab built without the race detector (see testsupport.Portlab).
 var portlabExe string
 
 // cleanupAfter runs cleanup once the tests have run: testscript.Main exits
@@ -41,7 +41,7 @@ func TestMain(tm *testing.M) {
 	var m testscript.TestingM = tm
 	netns.Init()
 	if os.Getenv(envSandboxExe) == "" && len(os.Args) > 0 && filepath.Base(os.Args[0]) != "portlab" {
-		exe, cleanup, err := testbin.Portlab()
+		exe, cleanup, err := testsupport.Portlab()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "cmd/portlab test:", err)
 			os.Exit(1)

@@ -2,11 +2,15 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/portlab/portlab/internal/testsupport"
 )
 
 // TestRunRootless runs the default lab as an ordinary user (nobody), as a
@@ -16,24 +20,10 @@ func TestRunRootless(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("not root: the other tests already run portlab run unprivileged")
 	}
-	setpriv, err := exec.LookPath("setpriv")
-	if err != nil {
-		if os.Getenv("PORTLAB_REQUIRE_NETNS") == "1" {
-			t.Fatal("setpriv (util-linux) is needed to test the rootless sandbox")
-		}
-		t.Skip("no setpriv")
-	}
 	// nobody must be able to reach the binary and write the output.
-	dir, err := os.MkdirTemp("", "portlab-rootless-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	bin := portlabExe
-	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", bin, "run", "--out", filepath.Join(dir, "lab"))
+	dir := testsupport.DirForAnyUser(t, 0o777)
+	cmd := exec.Command(portlabExe, "run", "--out", filepath.Join(dir, "lab"))
+	testsupport.AsNobody(cmd)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("portlab run as nobody: %v\n%s", err, out)
@@ -43,8 +33,13 @@ func TestRunRootless(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "lab", "exhaustion-new-conn.json")); err != nil {
-		t.Error(err)
+	// The owner of what it wrote proves the run really was nobody's.
+	fi, err := os.Stat(filepath.Join(dir, "lab", "exhaustion-new-conn.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uid := fi.Sys().(*syscall.Stat_t).Uid; uid != testsupport.Nobody {
+		t.Errorf("the result file belongs to uid %d, want %d", uid, testsupport.Nobody)
 	}
 }
 
@@ -53,18 +48,13 @@ func TestRunRootless(t *testing.T) {
 // say why and what to do instead, and exit 1.
 func TestRunWithoutNamespaces(t *testing.T) {
 	unshare, err := exec.LookPath("unshare")
-	if err != nil {
-		t.Skip("no unshare (util-linux)")
-	}
+	testsupport.Require(t, testsupport.EnvRequireNetns, err)
 	script := `echo 0 > /proc/sys/user/max_net_namespaces && exec "$0" run`
 	cmd := exec.Command(unshare, "--user", "--map-root-user", "sh", "-c", script, portlabExe)
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) {
-		if os.Getenv("PORTLAB_REQUIRE_NETNS") == "1" {
-			t.Fatalf("could not set up a namespace-less environment: %v\n%s", err, out)
-		}
-		t.Skipf("could not set up a namespace-less environment: %v\n%s", err, out)
+		testsupport.Require(t, testsupport.EnvRequireNetns, fmt.Errorf("could not set up a namespace-less environment: %v\n%s", err, out))
 	}
 	if ee.ExitCode() != exitFailure {
 		t.Errorf("exit %d, want %d\n%s", ee.ExitCode(), exitFailure, out)

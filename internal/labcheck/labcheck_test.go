@@ -13,14 +13,12 @@ import (
 	"github.com/portlab/portlab/internal/labcheck"
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/netns/netnstest"
+	"github.com/portlab/portlab/internal/testsupport"
 	"github.com/portlab/portlab/loadgen"
 	"github.com/portlab/portlab/report"
 )
 
-func TestMain(m *testing.M) {
-	netns.Init()
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { testsupport.Main(m) }
 
 // checkCase is one state of the machine and the results directory, and
 // what exercise n's check must say of it.

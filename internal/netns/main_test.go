@@ -1,13 +1,9 @@
 package netns_test
 
 import (
-	"os"
 	"testing"
 
-	"github.com/portlab/portlab/internal/netns"
+	"github.com/portlab/portlab/internal/testsupport"
 )
 
-func TestMain(m *testing.M) {
-	netns.Init()
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { testsupport.Main(m) }

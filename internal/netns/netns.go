@@ -1,6 +1,10 @@
 package netns
 
-import "os"
+import (
+	"os"
+
+	"github.com/portlab/portlab/internal/sysctl"
+)
 
 const (
 	// EnvInside is set to "1" in the environment of every process started by
@@ -25,3 +29,9 @@ const (
 func Inside() bool {
 	return os.Getenv(EnvInside) == "1"
 }
+
+// ReadSysctl reads a sysctl by its dotted name.
+//
+// Deprecated: use sysctl.Read, the one reader of /proc/sys; ReadSysctl
+// remains only until its last callers move.
+func ReadSysctl(name string) (string, error) { return sysctl.Read(name) }

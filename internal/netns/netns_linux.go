@@ -2,16 +2,16 @@ package netns
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"os"
 	"os/exec"
 	"slices"
-	"strings"
 	"syscall"
 
 	"github.com/vishvananda/netlink"
+
+	"github.com/portlab/portlab/internal/sysctl"
 )
 
 // Command returns a command that runs the current executable with args in a
@@ -78,53 +78,11 @@ func Setup(sysctls map[string]string) error {
 		return fmt.Errorf("netns: bring lo up: %w", err)
 	}
 	for _, name := range slices.Sorted(maps.Keys(sysctls)) {
-		if err := writeSysctl(name, sysctls[name]); err != nil {
-			return err
+		if err := sysctl.Write(name, sysctls[name]); err != nil {
+			return fmt.Errorf("netns: %w", err)
 		}
 	}
 	return nil
-}
-
-func writeSysctl(name, value string) error {
-	path, err := sysctlPath(name)
-	if err != nil {
-		return fmt.Errorf("netns: set sysctl %s=%q: %w", name, value, err)
-	}
-	// O_WRONLY without O_CREATE or O_TRUNC: a misspelt name must fail, not
-	// try to create a file.
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if err != nil {
-		return fmt.Errorf("netns: set sysctl %s=%q: %w", name, value, err)
-	}
-	_, werr := f.WriteString(value)
-	cerr := f.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		return fmt.Errorf("netns: set sysctl %s=%q: %w", name, value, err)
-	}
-	return nil
-}
-
-// ReadSysctl reads a sysctl by its dotted name, e.g.
-// "net.ipv4.ip_local_port_range". The value comes back trimmed, with each run
-// of whitespace (the kernel separates fields with tabs) turned into one
-// space: "32768 60999".
-func ReadSysctl(name string) (string, error) {
-	path, err := sysctlPath(name)
-	if err != nil {
-		return "", fmt.Errorf("netns: read sysctl %s: %w", name, err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", fmt.Errorf("netns: read sysctl %s: %w", name, err)
-	}
-	return strings.Join(strings.Fields(string(b)), " "), nil
-}
-
-func sysctlPath(name string) (string, error) {
-	if name == "" || strings.ContainsAny(name, "/\x00") || strings.HasPrefix(name, ".") || strings.HasSuffix(name, ".") {
-		return "", fmt.Errorf("invalid sysctl name %q: want a dotted name like net.ipv4.ip_local_port_range", name)
-	}
-	return "/proc/sys/" + strings.ReplaceAll(name, ".", "/"), nil
 }
 
 // IsHost reports whether this process is in the host's network namespace:
@@ -190,7 +148,7 @@ func Init() {
 
 func probe() error {
 	const name = "net.ipv4.ip_local_port_range"
-	cur, err := ReadSysctl(name)
+	cur, err := sysctl.Read(name)
 	if err != nil {
 		return err
 	}

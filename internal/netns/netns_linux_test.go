@@ -1,30 +1,25 @@
 package netns_test
 
 import (
-	"context"
 	"errors"
-	"io"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/netns/netnstest"
-	"github.com/portlab/portlab/internal/testbin"
+	"github.com/portlab/portlab/internal/sysctl"
+	"github.com/portlab/portlab/internal/testsupport"
 )
 
 const portRange = "net.ipv4.ip_local_port_range"
 
 func hostRange(t *testing.T) string {
 	t.Helper()
-	v, err := netns.ReadSysctl(portRange)
+	v, err := sysctl.Read(portRange)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,12 +34,12 @@ func TestSetupInNamespace(t *testing.T) {
 	before := hostRange(t) // in the child: the new namespace's default
 	netnstest.Run(t, sysctls, func(t *testing.T) {
 		for name, want := range sysctls {
-			got, err := netns.ReadSysctl(name)
+			got, err := sysctl.Read(name)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got != want {
-				t.Errorf("ReadSysctl(%q) = %q, want %q", name, got, want)
+				t.Errorf("sysctl.Read(%q) = %q, want %q", name, got, want)
 			}
 		}
 		if netns.IsHost() {
@@ -53,16 +48,7 @@ func TestSetupInNamespace(t *testing.T) {
 		if !netns.Inside() {
 			t.Error("Inside() = false inside the namespace, want true")
 		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatalf("listen on lo: %v", err)
-		}
-		defer ln.Close()
-		c, err := net.DialTimeout("tcp", ln.Addr().String(), 5*time.Second)
-		if err != nil {
-			t.Fatalf("dial on lo: %v", err)
-		}
-		defer c.Close()
+		c := testsupport.Dial(t, testsupport.DrainServer(t), 1)[0]
 		if port := c.LocalAddr().(*net.TCPAddr).Port; port < 40000 || port > 40999 {
 			t.Errorf("client port %d, want one from the namespace's range 40000-40999", port)
 		}
@@ -83,7 +69,7 @@ func TestConnectExhaustsPortRange(t *testing.T) {
 		portRange:               "40000 40999",
 		"net.ipv4.tcp_tw_reuse": "0",
 	}, func(t *testing.T) {
-		addr := drainServer(t)
+		addr := testsupport.DrainServer(t)
 		const maxTries, maxTime = 5000, 10 * time.Second
 		deadline := time.Now().Add(maxTime)
 		connects := 0
@@ -110,35 +96,6 @@ func TestConnectExhaustsPortRange(t *testing.T) {
 			t.Errorf("%d successful connects, want 900..1050 (about the 1,000-port range)", connects)
 		}
 	})
-}
-
-// drainServer listens on loopback, and for each connection reads to EOF and
-// closes; it returns the address and stops, waiting for every connection,
-// at the end of the test.
-func drainServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				_, _ = io.Copy(io.Discard, c)
-			})
-		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	return ln.Addr().String()
 }
 
 func TestSetupRefusesOnHost(t *testing.T) {
@@ -184,85 +141,23 @@ func kernelTellsHost() bool {
 	return syscall.Stat("/proc/1/ns/net", &st) == nil
 }
 
-func TestReadSysctlRejectsBadNames(t *testing.T) {
-	for _, name := range []string{"", "net/ipv4/ip_local_port_range", ".net.ipv4", "net.ipv4.", "net.ipv4.no_such_sysctl"} {
-		if v, err := netns.ReadSysctl(name); err == nil {
-			t.Errorf("ReadSysctl(%q) = %q, nil; want an error", name, v)
-		}
-	}
-}
-
-const envRootless = "PORTLAB_NETNS_TEST_ROOTLESS"
-
 // TestRootless runs TestRootlessHelper as an ordinary user (nobody, when this
 // test runs as root) to check the CLONE_NEWUSER path end to end: Available,
 // then a namespace in which ip_local_port_range is writable.
 func TestRootless(t *testing.T) {
-	if netns.Inside() {
-		t.Skip("starts its own namespaces from the host")
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, exe, "-test.run=^TestRootlessHelper$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), envRootless+"=1")
-	if os.Geteuid() == 0 {
-		// go test builds the binary in a 0700 directory: give nobody a copy
-		// it can execute.
-		cmd.Path = testbin.CopyForAnyUser(t, exe)
-		cmd.Dir = filepath.Dir(cmd.Path)
-		cmd.SysProcAttr = &syscall.SysProcAttr{
-			Credential: &syscall.Credential{Uid: 65534, Gid: 65534},
-			Pdeathsig:  syscall.SIGKILL,
-		}
-	}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("helper as uid %d: %v\n%s", uidOf(cmd), err, out)
-	}
-	if regexp.MustCompile(`(?m)^--- SKIP: TestRootlessHelper `).Match(out) {
-		t.Skipf("helper as uid %d skipped:\n%s", uidOf(cmd), out)
-	}
-	if !regexp.MustCompile(`(?m)^--- PASS: TestRootlessHelper `).Match(out) {
-		t.Fatalf("helper as uid %d did not pass:\n%s", uidOf(cmd), out)
-	}
-	t.Logf("helper as uid %d:\n%s", uidOf(cmd), out)
-}
-
-func uidOf(cmd *exec.Cmd) int {
-	if cmd.SysProcAttr != nil && cmd.SysProcAttr.Credential != nil {
-		return int(cmd.SysProcAttr.Credential.Uid)
-	}
-	return os.Geteuid()
+	testsupport.RunRootless(t, "TestRootlessHelper")
 }
 
 // TestRootlessHelper is run by TestRootless, as an ordinary user.
 func TestRootlessHelper(t *testing.T) {
-	if os.Getenv(envRootless) != "1" {
-		t.Skip("helper process for TestRootless")
-	}
-	if !netns.Inside() && os.Geteuid() == 0 {
-		t.Fatal("helper runs as root, want an ordinary user")
-	}
+	testsupport.RootlessHelper(t)
 	netnstest.Run(t, map[string]string{portRange: "40000 40999"}, func(t *testing.T) {
 		if got := os.Geteuid(); got != 0 {
 			t.Errorf("euid in the namespace = %d, want 0 (the caller mapped to root)", got)
 		}
-		if got, err := netns.ReadSysctl(portRange); err != nil || got != "40000 40999" {
-			t.Errorf("ReadSysctl(%q) = %q, %v; want \"40000 40999\"", portRange, got, err)
+		if got, err := sysctl.Read(portRange); err != nil || got != "40000 40999" {
+			t.Errorf("sysctl.Read(%q) = %q, %v; want \"40000 40999\"", portRange, got, err)
 		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Close()
+		testsupport.Dial(t, testsupport.DrainServer(t), 1)
 	})
 }

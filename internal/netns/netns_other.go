@@ -28,9 +28,6 @@ func Command(ctx context.Context, args ...string) *exec.Cmd {
 // Command. Network namespaces exist only on Linux.
 func Setup(sysctls map[string]string) error { return errUnsupported }
 
-// ReadSysctl reads a Linux sysctl.
-func ReadSysctl(name string) (string, error) { return "", errUnsupported }
-
 // IsHost reports whether the caller is in the host's network namespace;
 // without namespaces it always is.
 func IsHost() bool { return true }

@@ -1,18 +1,13 @@
 package netns_test
 
 import (
-	"bufio"
 	"context"
-	"fmt"
 	"os"
-	"os/exec"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/portlab/portlab/internal/netns"
-	"github.com/portlab/portlab/internal/testbin"
+	"github.com/portlab/portlab/internal/testsupport"
 )
 
 const envPdeathsig = "PORTLAB_NETNS_TEST_PDEATHSIG"
@@ -20,41 +15,9 @@ const envPdeathsig = "PORTLAB_NETNS_TEST_PDEATHSIG"
 // TestChildDiesWithParent kills a process that started a namespace child
 // with Command, and checks the child (and with it the namespace) goes too.
 func TestChildDiesWithParent(t *testing.T) {
-	if netns.Inside() {
-		t.Skip("starts its own namespaces from the host")
-	}
-	if err := netns.Available(); err != nil {
-		if os.Getenv("PORTLAB_REQUIRE_NETNS") == "1" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	parent := exec.CommandContext(ctx, exe, "-test.run=^TestPdeathsigHelper$")
-	parent.Env = append(os.Environ(), envPdeathsig+"=parent")
-	stdout, err := parent.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := parent.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer parent.Wait()
-	defer parent.Process.Kill()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("read the child's pid: %v (got %q)", err, line)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "child ")))
-	if err != nil {
-		t.Fatalf("read the child's pid: %v (got %q)", err, line)
-	}
-	testbin.DiesWith(t, parent.Process, pid, "child")
+	testsupport.FromHost(t)
+	parent := testsupport.HelperCommand(t, "TestPdeathsigHelper", envPdeathsig+"=parent")
+	testsupport.ChildDiesWithParent(t, parent, "child")
 }
 
 // TestPdeathsigHelper is run by TestChildDiesWithParent: as the parent it
@@ -68,8 +31,7 @@ func TestPdeathsigHelper(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		fmt.Printf("child %d\n", cmd.Process.Pid)
-		time.Sleep(time.Minute)
+		testsupport.PrintPid("child", cmd.Process.Pid)
 	case "child":
 		time.Sleep(time.Minute)
 	default:

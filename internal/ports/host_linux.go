@@ -1,17 +1,10 @@
 package ports
 
-import (
-	"fmt"
-	"os"
-	"strconv"
-	"strings"
-)
+import "github.com/portlab/portlab/internal/sysctl"
 
 // sockstate supports Linux, so this is never reported; it keeps inspect
 // platform-neutral.
 const statesUnsupported = "socket states: netlink sock_diag unavailable"
-
-const procIPv4 = "/proc/sys/net/ipv4/"
 
 // readHost reads the namespace's sysctls; /proc/sys/net is per network
 // namespace, like the sockets sockstate dumps.
@@ -22,20 +15,17 @@ func readHost(r *Report) ([][2]int, error) {
 	}
 	reserved := lp.Reserved
 	setRange(r, lp.Lo, lp.Hi, reserved)
-	r.TCPTwReuse = readInt(r, "tcp_tw_reuse")
-	r.TCPFinTimeout = readInt(r, "tcp_fin_timeout")
+	r.TCPTwReuse = readInt(r, "net.ipv4.tcp_tw_reuse")
+	r.TCPFinTimeout = readInt(r, "net.ipv4.tcp_fin_timeout")
 	return reserved, nil
 }
 
 // readInt reads an integer sysctl, noting in r.Unsupported why it could not.
 func readInt(r *Report, name string) *int {
-	b, err := os.ReadFile(procIPv4 + name)
-	if err == nil {
-		var n int
-		if n, err = strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-			return &n
-		}
+	n, err := sysctl.ReadInt(name)
+	if err != nil {
+		r.Unsupported = append(r.Unsupported, err.Error())
+		return nil
 	}
-	r.Unsupported = append(r.Unsupported, fmt.Sprintf("%s: %v", name, err))
-	return nil
+	return &n
 }

@@ -1,82 +1,18 @@
 package ports
 
 import (
-	"github.com/portlab/portlab/internal/netns"
-
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"math/rand/v2"
 	"net"
-	"net/netip"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"github.com/portlab/portlab/internal/testsupport"
 )
 
-func TestMain(m *testing.M) {
-	netns.Init()
-	goleak.VerifyTestMain(m)
-}
-
-// server listens on loopback and closes each connection after its client
-// does.
-func server(t *testing.T) net.Listener {
-	t.Helper()
-	// A random address of 127.0.0.0/8 (all loopback on Linux), so TIME_WAIT
-	// left toward an earlier listener on the same port is not counted.
-	ip := netip.AddrFrom4([4]byte{127, byte(1 + rand.IntN(254)), byte(rand.IntN(256)), byte(1 + rand.IntN(254))})
-	ln, err := net.Listen("tcp", netip.AddrPortFrom(ip, 0).String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				io.Copy(io.Discard, c)
-			})
-		}
-	})
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-	return ln
-}
-
-func dialN(t *testing.T, addr string, n int) {
-	t.Helper()
-	conns, err := dial(addr, n)
-	t.Cleanup(func() { closeAll(conns) })
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-func dial(addr string, n int) ([]net.Conn, error) {
-	var conns []net.Conn
-	for range n {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			return conns, err
-		}
-		conns = append(conns, c)
-	}
-	return conns, nil
-}
-
-func closeAll(conns []net.Conn) {
-	for _, c := range conns {
-		c.Close()
-	}
-}
+func TestMain(m *testing.M) { testsupport.Main(m) }
 
 func findDest(r *Report, remote string) *Destination {
 	for i := range r.Destinations {
@@ -89,8 +25,8 @@ func findDest(r *Report, remote string) *Destination {
 
 func TestInspectMatchesProc(t *testing.T) {
 	const n = 20
-	ln := server(t)
-	dialN(t, ln.Addr().String(), n)
+	addr := testsupport.DrainServer(t)
+	testsupport.Dial(t, addr, n)
 
 	r, err := Inspect()
 	if err != nil {
@@ -120,9 +56,9 @@ func TestInspectMatchesProc(t *testing.T) {
 		t.Errorf("OS = %q, Unsupported = %q; want linux and nothing unsupported", r.OS, r.Unsupported)
 	}
 	// connect() picks local ports from the range, so every client counts.
-	d := findDest(r, ln.Addr().String())
+	d := findDest(r, addr)
 	if d == nil {
-		t.Fatalf("no destination %s in %+v", ln.Addr(), r.Destinations)
+		t.Fatalf("no destination %s in %+v", addr, r.Destinations)
 	}
 	if d.PortsUsed != n || d.States["ESTABLISHED"] != n || d.Level != "ok" {
 		t.Errorf("destination = %+v, want %d ports used, %d ESTABLISHED, level ok", d, n, n)
@@ -133,8 +69,8 @@ func TestInspectMatchesProc(t *testing.T) {
 }
 
 func TestReportJSONKeys(t *testing.T) {
-	ln := server(t)
-	dialN(t, ln.Addr().String(), 1)
+	addr := testsupport.DrainServer(t)
+	testsupport.Dial(t, addr, 1)
 	r, err := Watch(context.Background(), 10*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +103,7 @@ func TestReportJSONKeys(t *testing.T) {
 
 func TestWatchGrowth(t *testing.T) {
 	const n = 20
-	ln := server(t)
+	addr := testsupport.DrainServer(t)
 	// Connect well after the first sample and well before the second.
 	var (
 		conns   []net.Conn
@@ -176,17 +112,17 @@ func TestWatchGrowth(t *testing.T) {
 	)
 	time.AfterFunc(300*time.Millisecond, func() {
 		defer close(done)
-		conns, dialErr = dial(ln.Addr().String(), n)
+		conns, dialErr = testsupport.Connect(addr, n)
 	})
 	r, err := Watch(context.Background(), time.Second)
 	<-done
-	t.Cleanup(func() { closeAll(conns) })
+	t.Cleanup(func() { testsupport.CloseAll(conns) })
 	if err != nil || dialErr != nil {
 		t.Fatal(err, dialErr)
 	}
-	d := findDest(r, ln.Addr().String())
+	d := findDest(r, addr)
 	if d == nil {
-		t.Fatalf("no destination %s in %+v", ln.Addr(), r.Destinations)
+		t.Fatalf("no destination %s in %+v", addr, r.Destinations)
 	}
 	if d.GrowthPerS == nil || *d.GrowthPerS < n/2 || *d.GrowthPerS > n*2 || d.ExhaustionInS == nil {
 		t.Errorf("GrowthPerS = %v, ExhaustionInS = %v; want about %d/s and a time", fmtPtr(d.GrowthPerS), fmtPtr(d.ExhaustionInS), n)

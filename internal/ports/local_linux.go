@@ -3,8 +3,9 @@ package ports
 import (
 	"errors"
 	"fmt"
-	"os"
-	"strings"
+	"io/fs"
+
+	"github.com/portlab/portlab/internal/sysctl"
 )
 
 // LocalPorts are the Linux sysctls that decide which ports connect() may
@@ -20,22 +21,21 @@ type LocalPorts struct {
 // Every part of portlab that needs the range reads it here.
 func ReadLocalPorts() (LocalPorts, error) {
 	var lp LocalPorts
-	b, err := os.ReadFile(procIPv4 + "ip_local_port_range")
+	s, err := sysctl.Read("net.ipv4.ip_local_port_range")
 	if err != nil {
 		return lp, fmt.Errorf("ports: %w", err)
 	}
-	if lp.Lo, lp.Hi, err = parsePortRange(string(b)); err != nil {
-		return lp, fmt.Errorf("ports: %sip_local_port_range: %w", procIPv4, err)
+	if lp.Lo, lp.Hi, err = parsePortRange(s); err != nil {
+		return lp, fmt.Errorf("ports: net.ipv4.ip_local_port_range: %w", err)
 	}
 	// The file is absent on kernels without reserved-port support; that
 	// just means nothing is reserved.
-	b, err = os.ReadFile(procIPv4 + "ip_local_reserved_ports")
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	lp.ReservedRaw, err = sysctl.Read("net.ipv4.ip_local_reserved_ports")
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return lp, fmt.Errorf("ports: %w", err)
 	}
-	lp.ReservedRaw = strings.TrimSpace(string(b))
 	if lp.Reserved, err = ParseReserved(lp.ReservedRaw); err != nil {
-		return lp, fmt.Errorf("ports: %sip_local_reserved_ports: %w", procIPv4, err)
+		return lp, fmt.Errorf("ports: net.ipv4.ip_local_reserved_ports: %w", err)
 	}
 	return lp, nil
 }

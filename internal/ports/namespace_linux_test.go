@@ -1,11 +1,11 @@
 package ports
 
 import (
-	"io"
 	"net"
 	"testing"
 
 	"github.com/portlab/portlab/internal/netns/netnstest"
+	"github.com/portlab/portlab/internal/testsupport"
 )
 
 // TestDestinationLevelsInNamespace fills a 1,000-port range with TIME_WAIT
@@ -20,19 +20,7 @@ func TestDestinationLevelsInNamespace(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		done := make(chan struct{})
-		defer func() { ln.Close(); <-done }()
-		go func() {
-			defer close(done)
-			for {
-				c, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				io.Copy(io.Discard, c) // to the client's FIN: the client closes first
-				c.Close()
-			}
-		}()
+		testsupport.Drain(t, ln)
 		opened := 0
 		churn := func(n int) {
 			for i := 0; i < n; i++ {
@@ -57,12 +45,7 @@ func TestDestinationLevelsInNamespace(t *testing.T) {
 			if r.IPLocalPortRange != [2]int{40000, 40999} || r.UsablePorts != 1000 {
 				t.Fatalf("range %v usable %d", r.IPLocalPortRange, r.UsablePorts)
 			}
-			var d *Destination
-			for i := range r.Destinations {
-				if r.Destinations[i].Remote == "127.0.0.1:7777" {
-					d = &r.Destinations[i]
-				}
-			}
+			d := findDest(r, "127.0.0.1:7777")
 			if d == nil {
 				t.Fatalf("after %d connections: no destination 127.0.0.1:7777 in %+v", opened, r.Destinations)
 			}

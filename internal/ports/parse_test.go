@@ -6,6 +6,8 @@ import (
 	"testing"
 )
 
+// TestParseReserved reads ip_local_reserved_ports as the kernel prints it:
+// comma-separated ports and inclusive ranges, or an empty line.
 func TestParseReserved(t *testing.T) {
 	for _, tt := range []struct {
 		in      string

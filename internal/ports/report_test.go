@@ -2,20 +2,19 @@ package ports
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/portlab/portlab/internal/sockstate"
+	"github.com/portlab/portlab/internal/testsupport"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata golden files")
-
+// TestLevel checks the thresholds of a destination's port usage: warn from
+// 60%, crit from 80%.
 func TestLevel(t *testing.T) {
 	for _, tt := range []struct {
 		pct  float64
@@ -201,24 +200,8 @@ func TestWriteText(t *testing.T) {
 			if err := WriteText(&buf, r); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("testdata", "text-"+tt.name+".golden"), buf.Bytes())
+			testsupport.Golden(t, filepath.Join("testdata", "text-"+tt.name+".golden"), buf.Bytes())
 		})
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (go test -update rewrites it):\n got:\n%s\nwant:\n%s", path, got, want)
 	}
 }
 

@@ -1,58 +1,17 @@
 package sockstate
 
 import (
-	"io"
-	"math/rand/v2"
 	"net"
 	"net/netip"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
-	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/netns/netnstest"
+	"github.com/portlab/portlab/internal/testsupport"
 )
 
-func TestMain(m *testing.M) {
-	netns.Init()
-	goleak.VerifyTestMain(m)
-}
-
-// drainServer accepts on ln and closes each connection once the peer has
-// closed it, so a client that closes first ends in TIME_WAIT, not FIN_WAIT2.
-func drainServer(t *testing.T, ln net.Listener) {
-	t.Helper()
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() {
-				defer c.Close()
-				io.Copy(io.Discard, c)
-			})
-		}
-	})
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
-}
-
-// listenLoopback listens on a random address of 127.0.0.0/8 (all of it is
-// loopback on Linux), so TIME_WAIT sockets left toward an earlier listener
-// on the same port cannot be counted toward this one.
-func listenLoopback(t *testing.T) net.Listener {
-	t.Helper()
-	ip := netip.AddrFrom4([4]byte{127, byte(1 + rand.IntN(254)), byte(rand.IntN(256)), byte(1 + rand.IntN(254))})
-	ln, err := net.Listen("tcp", netip.AddrPortFrom(ip, 0).String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ln
-}
+func TestMain(m *testing.M) { testsupport.Main(m) }
 
 func findDest(s *Sample, remote netip.AddrPort) *Destination {
 	for i := range s.Destinations {
@@ -61,20 +20,6 @@ func findDest(s *Sample, remote netip.AddrPort) *Destination {
 		}
 	}
 	return nil
-}
-
-func dial(t *testing.T, addr string, n int) []net.Conn {
-	t.Helper()
-	conns := make([]net.Conn, n)
-	for i := range conns {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatalf("dial %s: %v", addr, err)
-		}
-		t.Cleanup(func() { c.Close() })
-		conns[i] = c
-	}
-	return conns
 }
 
 // TestTakeEstablishedThenTimeWait runs in a private namespace: in the
@@ -86,10 +31,10 @@ func TestTakeEstablishedThenTimeWait(t *testing.T) {
 
 func takeEstablishedThenTimeWait(t *testing.T) {
 	const n = 20
-	ln := listenLoopback(t)
-	drainServer(t, ln)
+	ln := testsupport.ListenLoopback(t)
+	testsupport.Drain(t, ln)
 	remote := ln.Addr().(*net.TCPAddr).AddrPort()
-	conns := dial(t, remote.String(), n)
+	conns := testsupport.Dial(t, remote.String(), n)
 
 	s, err := Take()
 	if err != nil {
@@ -148,9 +93,9 @@ func TestTakeUnmapsDualStack(t *testing.T) {
 	if err != nil {
 		t.Skipf("no IPv6 dual-stack listener: %v", err)
 	}
-	drainServer(t, ln)
+	testsupport.Drain(t, ln)
 	port := ln.Addr().(*net.TCPAddr).AddrPort().Port()
-	c := dial(t, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port).String(), 1)[0]
+	c := testsupport.Dial(t, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), port).String(), 1)[0]
 	client := c.LocalAddr().(*net.TCPAddr).AddrPort()
 
 	s, err := Take()

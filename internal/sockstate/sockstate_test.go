@@ -6,6 +6,8 @@ import (
 	"testing"
 )
 
+// TestStateName names the kernel's TCP states (include/net/tcp_states.h)
+// as the kernel does, and an unknown number as STATE_n rather than failing.
 func TestStateName(t *testing.T) {
 	for _, tt := range []struct {
 		s    uint8

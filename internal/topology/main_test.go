@@ -11,22 +11,17 @@ import (
 	"time"
 
 	"github.com/portlab/portlab/echo"
-	"github.com/portlab/portlab/internal/netns"
+	"github.com/portlab/portlab/internal/sysctl"
+	"github.com/portlab/portlab/internal/testsupport"
 	"github.com/portlab/portlab/internal/topology"
 )
 
 func TestMain(m *testing.M) {
-	netns.Init()
 	// StartServerHost re-runs this test binary as the server host.
 	if topology.IsServerHost() {
 		os.Exit(serverHostMain(os.Args[1:]))
 	}
-	// Every test here re-runs this binary two or three levels deep, and
-	// under -race each exit would sleep a second for late race reports.
-	// These children join their goroutines before exiting, so a race is
-	// reported (and fails the test) before the exit either way.
-	os.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
-	os.Exit(m.Run())
+	testsupport.Main(m)
 }
 
 // envPdeathsig marks the processes of TestServerHostDiesWithClientHost.
@@ -53,7 +48,7 @@ func serverHostMain(args []string) int {
 		}
 		for _, a := range args[1:] {
 			name, want, _ := strings.Cut(a, "=")
-			if got, err := netns.ReadSysctl(name); err != nil || got != want {
+			if got, err := sysctl.Read(name); err != nil || got != want {
 				return nil, fmt.Errorf("in the server host, %s = %q (%v), want %q", name, got, err, want)
 			}
 		}

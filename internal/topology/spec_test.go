@@ -9,6 +9,8 @@ import (
 	"github.com/portlab/portlab/internal/topology"
 )
 
+// TestSpecValidate: a bad netem setting is refused before any namespace is
+// made, with every wrong field named.
 func TestSpecValidate(t *testing.T) {
 	for _, tc := range []struct {
 		desc  string

@@ -15,7 +15,8 @@ import (
 	"github.com/portlab/portlab/echo"
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/netns/netnstest"
-	"github.com/portlab/portlab/internal/testbin"
+	"github.com/portlab/portlab/internal/sysctl"
+	"github.com/portlab/portlab/internal/testsupport"
 	"github.com/portlab/portlab/internal/topology"
 )
 
@@ -84,7 +85,7 @@ func TestTwoHosts(t *testing.T) {
 		}
 		srv := startServerHost(t, spec, echo.CloseClient, portRange+"="+serverRange, twReuse+"=1", serverRP+"=2")
 		for name, want := range spec.Client.Sysctls {
-			if got, err := netns.ReadSysctl(name); err != nil || got != want {
+			if got, err := sysctl.Read(name); err != nil || got != want {
 				t.Errorf("client %s = %q, %v; want %q", name, got, err, want)
 			}
 		}
@@ -140,7 +141,7 @@ func TestStopAfterInterrupt(t *testing.T) {
 		if err := syscall.Kill(srv.Pid(), syscall.SIGINT); err != nil {
 			t.Fatal(err)
 		}
-		for deadline := time.Now().Add(5 * time.Second); testbin.Alive(srv.Pid()); time.Sleep(10 * time.Millisecond) {
+		for deadline := time.Now().Add(5 * time.Second); testsupport.Alive(srv.Pid()); time.Sleep(10 * time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Fatal("the server host still runs 5 s after SIGINT")
 			}
@@ -272,7 +273,7 @@ func drain(max int) (int, error) {
 // reuseDelay reads tcp_tw_reuse_delay (Linux 6.14+); older kernels reuse
 // after a second.
 func reuseDelay(t *testing.T) time.Duration {
-	v, err := netns.ReadSysctl("net.ipv4.tcp_tw_reuse_delay")
+	v, err := sysctl.Read("net.ipv4.tcp_tw_reuse_delay")
 	if err != nil {
 		return time.Second
 	}

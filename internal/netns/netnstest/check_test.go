@@ -7,6 +7,8 @@ import (
 	"testing"
 )
 
+// TestPattern: each element of a subtest name is quoted and anchored on its
+// own, as the testing package matches them one by one.
 func TestPattern(t *testing.T) {
 	for _, tc := range []struct{ name, want string }{
 		{"TestA", `^TestA$`},

@@ -5,12 +5,9 @@
 // Run re-executes the test binary, asking it to run only the current test,
 // in a namespace made by netns.Command (see package netns for why a running
 // Go process cannot simply enter one). The test package's TestMain must call
-// netns.Init before m.Run:
+// netns.Init before m.Run, as testsupport.Main does:
 //
-//	func TestMain(m *testing.M) {
-//		netns.Init()
-//		os.Exit(m.Run())
-//	}
+//	func TestMain(m *testing.M) { testsupport.Main(m) }
 //
 // When namespaces are unavailable Run skips the test with the reason, unless
 // PORTLAB_REQUIRE_NETNS=1, when it fails it instead: set that in CI so a
@@ -31,6 +28,7 @@ import (
 	"time"
 
 	"github.com/portlab/portlab/internal/netns"
+	"github.com/portlab/portlab/internal/testsupport"
 )
 
 const (
@@ -38,7 +36,7 @@ const (
 	envTest = "PORTLAB_NETNSTEST"
 
 	// EnvRequire, set to "1", turns Run's skip into a failure.
-	EnvRequire = "PORTLAB_REQUIRE_NETNS"
+	EnvRequire = testsupport.EnvRequireNetns
 )
 
 // Run runs body in a fresh private network namespace with lo up and sysctls
@@ -60,12 +58,7 @@ func Run(t *testing.T, sysctls map[string]string, body func(t *testing.T)) {
 		runChild(t, sysctls, body)
 		return
 	}
-	if err := netns.Available(); err != nil {
-		if os.Getenv(EnvRequire) == "1" {
-			t.Fatalf("netnstest: %s=1, but no private network namespace: %v", EnvRequire, err)
-		}
-		t.Skipf("netnstest: skipped, no private network namespace (set %s=1 to fail instead): %v", EnvRequire, err)
-	}
+	testsupport.Require(t, EnvRequire, netns.Available())
 	runParent(t)
 }
 

@@ -1,15 +1,13 @@
 package netnstest_test
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/netns/netnstest"
+	"github.com/portlab/portlab/internal/testsupport"
 )
 
 func ExampleRun() {
@@ -46,19 +44,7 @@ const envHelper = "PORTLAB_NETNSTEST_HELPER"
 // TestRunReportsChild runs TestHelper in a separate process, in each of its
 // modes, and checks how Run reported the child there.
 func TestRunReportsChild(t *testing.T) {
-	if netns.Inside() {
-		t.Skip("starts its own namespaces from the host")
-	}
-	if err := netns.Available(); err != nil {
-		if os.Getenv(netnstest.EnvRequire) == "1" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
+	testsupport.FromHost(t)
 	for _, tc := range []struct {
 		mode     string
 		wantFail bool
@@ -71,10 +57,7 @@ func TestRunReportsChild(t *testing.T) {
 		{"twice", true, "Run called twice"},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			cmd := exec.CommandContext(ctx, exe, "-test.run=^TestHelper$", "-test.v", "-test.count=1")
-			cmd.Env = append(os.Environ(), envHelper+"="+tc.mode)
+			cmd := testsupport.HelperCommand(t, "TestHelper", envHelper+"="+tc.mode)
 			out, err := cmd.CombinedOutput()
 			if failed := err != nil; failed != tc.wantFail {
 				t.Errorf("helper failed: %v, want %v (err %v)", failed, tc.wantFail, err)

@@ -1,0 +1,87 @@
+package testsupport
+
+import (
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"sync"
+	"testing"
+)
+
+// ListenLoopback listens on TCP at a random address of 127.0.0.0/8 (all of
+// it is loopback on Linux), so TIME_WAIT sockets left toward an earlier
+// listener on the same port are never counted toward this one. The
+// listener closes when tb ends.
+func ListenLoopback(tb testing.TB) net.Listener {
+	tb.Helper()
+	ip := netip.AddrFrom4([4]byte{127, byte(1 + rand.IntN(254)), byte(rand.IntN(256)), byte(1 + rand.IntN(254))})
+	ln, err := net.Listen("tcp", netip.AddrPortFrom(ip, 0).String())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// Drain serves ln until tb ends: it reads each connection to EOF and only
+// then closes it, so a client that closes first ends in TIME_WAIT, not
+// FIN_WAIT2. It returns ln's address. At the end of the test it closes ln
+// and waits for every connection.
+func Drain(tb testing.TB, ln net.Listener) string {
+	tb.Helper()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() {
+				defer c.Close()
+				io.Copy(io.Discard, c)
+			})
+		}
+	})
+	tb.Cleanup(func() { ln.Close(); wg.Wait() })
+	return ln.Addr().String()
+}
+
+// DrainServer is Drain on a new ListenLoopback listener.
+func DrainServer(tb testing.TB) string {
+	tb.Helper()
+	return Drain(tb, ListenLoopback(tb))
+}
+
+// Connect opens n TCP connections to addr. On an error it returns the
+// connections it opened before, with the error.
+func Connect(addr string, n int) ([]net.Conn, error) {
+	conns := make([]net.Conn, 0, n)
+	for range n {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return conns, err
+		}
+		conns = append(conns, c)
+	}
+	return conns, nil
+}
+
+// Dial is Connect for the test goroutine: it fails tb on an error and
+// closes every connection when tb ends.
+func Dial(tb testing.TB, addr string, n int) []net.Conn {
+	tb.Helper()
+	conns, err := Connect(addr, n)
+	tb.Cleanup(func() { CloseAll(conns) })
+	if err != nil {
+		tb.Fatalf("dial %s: %v", addr, err)
+	}
+	return conns
+}
+
+// CloseAll closes every connection of conns.
+func CloseAll(conns []net.Conn) {
+	for _, c := range conns {
+		c.Close()
+	}
+}
