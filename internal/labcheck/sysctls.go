@@ -5,8 +5,8 @@ import (
 	"math"
 	"strings"
 
-	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/ports"
+	"github.com/portlab/portlab/internal/sysctl"
 )
 
 // Exercises 5, 6, 8 and 9: the kernel settings, as this machine has them
@@ -28,7 +28,7 @@ func (s *state) doTwReuse(reuse string) string {
 
 func timestampsOn(s *state) Criterion {
 	const name = "TCP timestamps on (tcp_tw_reuse needs them)"
-	v, err := netns.ReadSysctl("net.ipv4.tcp_timestamps")
+	v, err := sysctl.Read("net.ipv4.tcp_timestamps")
 	switch {
 	case err != nil:
 		return missing(name, "cannot read it: "+err.Error(), "")
