@@ -1,4 +1,4 @@
-package scenarios
+package labreport
 
 import (
 	"fmt"
@@ -9,17 +9,20 @@ import (
 
 	"github.com/portlab/portlab/loadgen"
 	"github.com/portlab/portlab/report"
+	"github.com/portlab/portlab/scenarios"
+	"github.com/portlab/portlab/scenarios/predict"
+	"github.com/portlab/portlab/scenarios/sandbox"
 )
 
-// WriteLab writes the lab's comparison table, each prediction beside its
+// Write writes the lab's comparison table, each prediction beside its
 // measurement, and a diagnosis in plain words.
-func WriteLab(w io.Writer, lab *Lab) error {
+func Write(w io.Writer, lab *sandbox.Lab) error {
 	var b strings.Builder
 	sc := lab.Scenario
 	fmt.Fprintf(&b, "portlab run %s: %s\n", sc.Name, sc.Description)
 	if len(lab.Results) > 0 {
 		where := "a private network namespace per run"
-		if lab.Topology == TwoHosts {
+		if lab.Topology == scenarios.TwoHosts {
 			where = "two hosts per run: client 198.18.0.1 and server 198.18.0.2 in their own namespaces, joined by a veth pair"
 		}
 		fmt.Fprintf(&b, "sandbox: %s, Linux %s\n\n", where, lab.Results[0].Environment.Kernel)
@@ -106,7 +109,7 @@ func describeCheck(c report.Check) string {
 
 // Diagnose explains the lab's outcome: the cause of any exhaustion, then
 // each run's measured effect, from the results alone.
-func Diagnose(lab *Lab) []string {
+func Diagnose(lab *sandbox.Lab) []string {
 	var out []string
 	var cause *report.Result
 	for _, r := range lab.Results {
@@ -184,12 +187,12 @@ func measuredEffect(r *report.Result) string {
 		}
 		parts = append(parts, s)
 	}
-	if rate, ok := SteadyConnectionsPerS(r); ok {
+	if rate, ok := predict.SteadyConnectionsPerS(r); ok {
 		parts = append(parts, fmt.Sprintf("then a steady %.0f connections/s", rate))
 	}
 	if s := r.Sockets; s != nil {
 		side := "side"
-		if r.Environment.Topology == string(TwoHosts) {
+		if r.Environment.Topology == string(scenarios.TwoHosts) {
 			side = "host"
 		}
 		parts = append(parts, fmt.Sprintf("TIME_WAIT at the end: %d client %s, %d server %s", s.TimeWaitClient, side, s.TimeWaitServer, side))
@@ -202,36 +205,6 @@ func measuredEffect(r *report.Result) string {
 		}
 	}
 	return strings.Join(parts, "; ")
-}
-
-// HasExpectations reports whether any run carried expectations.
-func (lab *Lab) HasExpectations() bool {
-	for _, r := range lab.Results {
-		if len(r.Expectations) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// Failed lists the expectations that did not hold, as "run: path want".
-func (lab *Lab) Failed() []string {
-	var out []string
-	for _, r := range lab.Results {
-		for _, e := range r.Expectations {
-			if !e.Pass {
-				out = append(out, fmt.Sprintf("%s: %s %s (got %g%s)", r.Label, e.Path, e.Want, e.Value, why(e.Why)))
-			}
-		}
-	}
-	return out
-}
-
-func why(s string) string {
-	if s == "" {
-		return ""
-	}
-	return "; " + s
 }
 
 // protocolOf is the protocol a result's load spoke.

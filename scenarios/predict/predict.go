@@ -1,4 +1,4 @@
-package scenarios
+package predict
 
 import (
 	"fmt"
@@ -30,7 +30,9 @@ type PortSettings struct {
 // compile time, and not changed by tcp_fin_timeout.
 const TimeWaitLen = 60 * time.Second
 
-func readSandbox() PortSettings {
+// ReadPortSettings reads the PortSettings of the calling thread's network
+// namespace; a sysctl it cannot read keeps its zero value (the delay, 1 s).
+func ReadPortSettings() PortSettings {
 	ps := PortSettings{TwReuseDelay: time.Second}
 	if lp, err := ports.ReadLocalPorts(); err == nil {
 		ps.RangeLo, ps.RangeHi, ps.Reserved = lp.Lo, lp.Hi, lp.Reserved
@@ -46,8 +48,8 @@ func readSandbox() PortSettings {
 	return ps
 }
 
-// Predict says what the kernel's rules make of a run before it starts.
-func Predict(ps PortSettings, srv echo.Config, load loadgen.Config) report.Prediction {
+// For says what the kernel's rules make of a run before it starts.
+func For(ps PortSettings, srv echo.Config, load loadgen.Config) report.Prediction {
 	sources, destinations := max(1, len(load.SourceIPs)), len(load.Targets())
 	p := report.Prediction{
 		UsablePorts: ps.RangeHi - ps.RangeLo + 1 - ports.ReservedInRange(ps.RangeLo, ps.RangeHi, ps.Reserved),
