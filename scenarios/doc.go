@@ -1,21 +1,10 @@
-// Package scenarios defines portlab's named experiments and runs them in
-// the sandbox: every run in a fresh private network namespace with its own
-// sysctls, an echo server and the load engine inside, so ports can be
-// exhausted in seconds without touching the host.
+// Package scenarios defines portlab's named experiments: the scenario file
+// format (Parse, LoadFile) and the built-in catalogue (Builtin, Names). A
+// Scenario is data only, a list of runs that each set the sandbox's
+// sysctls, an echo server and a load.
 //
-// # Why a re-exec per run
-//
-// A network namespace belongs to a thread, and Go moves goroutines between
-// threads, so a Go program cannot reliably move itself into a namespace.
-// Instead the parent starts its own executable again (netns.Command), with
-// CLONE_NEWNET — and, for an unprivileged user, CLONE_NEWUSER mapping the
-// caller to root in it, which is what lets it write the namespace's
-// sysctls. The child (ChildMain) sets the namespace up, runs one experiment,
-// prints the result JSON and exits; the namespace, its TIME_WAIT table and
-// its sysctls vanish with it. A fresh namespace per run means no run
-// inherits the TIME_WAIT sockets of the one before.
-//
-// Each run also carries a prediction made from the kernel's rules before it
-// starts (Predict), checked against what was measured, and the lab report
-// (WriteLab) explains the outcome in plain words.
+// The packages below it do the rest: sandbox runs a scenario, each run in a
+// fresh private network namespace; predict says beforehand what the
+// kernel's rules make of a run and checks the `expect` entries against the
+// result; labreport explains the outcome in plain words.
 package scenarios

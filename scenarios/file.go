@@ -21,6 +21,7 @@ import (
 	"github.com/portlab/portlab/config"
 	"github.com/portlab/portlab/internal/topology"
 	"github.com/portlab/portlab/loadgen"
+	"github.com/portlab/portlab/scenarios/predict"
 )
 
 // The scenario file format. Every field is optional unless Validate says
@@ -281,7 +282,7 @@ func buildRun(at string, fs *fileScenario, fr *fileRun) (Run, error) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		e, err := ParseExpectation(k, fr.Expect[k])
+		e, err := predict.ParseExpectation(k, fr.Expect[k])
 		if err != nil {
 			return r, fieldErr(at+".expect."+k, "%v", err)
 		}

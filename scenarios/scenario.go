@@ -10,6 +10,7 @@ import (
 	"github.com/portlab/portlab/echo"
 	"github.com/portlab/portlab/internal/topology"
 	"github.com/portlab/portlab/loadgen"
+	"github.com/portlab/portlab/scenarios/predict"
 )
 
 // Scenario is a named experiment: sandbox sysctls shared by its runs, and
@@ -38,7 +39,7 @@ type Run struct {
 	// ListenProbe, when set, is an address a second server tries to bind
 	// after the load: can a service start while the clients hold ports?
 	ListenProbe string
-	Expect      []Expectation
+	Expect      []predict.Expectation
 	// Destinations is how many echo servers, on consecutive ports from
 	// Server.Listen, the load spreads over (Load.Target lists them); 0 or
 	// 1 is one server.

@@ -10,7 +10,7 @@ import (
 	"sort"
 	"syscall"
 
-	"github.com/portlab/portlab/scenarios"
+	"github.com/portlab/portlab/scenarios/sandbox"
 	"github.com/spf13/pflag"
 )
 
@@ -42,7 +42,7 @@ func init() {
 		"lab":       {"check a LABS.md exercise: what is done, what is missing", cmdLab},
 	}
 	// Hidden (no summary): the sandbox re-executes portlab with it.
-	commands[scenarios.ChildArg] = command{"", cmdSandbox}
+	commands[sandbox.ChildArg] = command{"", cmdSandbox}
 }
 
 // run is the whole CLI: it owns the process's only signal handler.

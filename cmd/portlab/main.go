@@ -6,13 +6,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
 
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/topology"
-	"github.com/portlab/portlab/scenarios"
+	"github.com/portlab/portlab/scenarios/sandbox"
 )
 
 func main() {
@@ -27,7 +28,11 @@ func process(args []string, stdout, stderr io.Writer) int {
 		// The client host stops it once it has read its socket table, so
 		// it ignores the terminal's SIGINT.
 		signal.Ignore(os.Interrupt)
-		return scenarios.ServerHostMain(context.Background(), args, stderr)
+		if err := sandbox.ServerHostMain(context.Background(), args); err != nil {
+			fmt.Fprintf(stderr, "portlab server host: %v\n", err)
+			return exitFailure
+		}
+		return exitOK
 	}
 	return run(args, stdout, stderr)
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/testsupport"
-	"github.com/portlab/portlab/scenarios"
 )
 
 // envSandboxExe carries the full-speed portlab build to the scripts'
@@ -52,7 +51,7 @@ func TestMain(tm *testing.M) {
 	}
 	testscript.Main(m, map[string]func(){
 		"portlab": func() {
-			scenarios.ChildExecutable = os.Getenv(envSandboxExe)
+			sandboxChild = os.Getenv(envSandboxExe)
 			os.Exit(process(os.Args[1:], os.Stdout, os.Stderr))
 		},
 	})

@@ -13,6 +13,8 @@ import (
 	"github.com/portlab/portlab/loadgen"
 	"github.com/portlab/portlab/report"
 	"github.com/portlab/portlab/scenarios"
+	"github.com/portlab/portlab/scenarios/labreport"
+	"github.com/portlab/portlab/scenarios/sandbox"
 )
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -55,8 +57,8 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if isTerminal(stderr) {
 			fmt.Fprintf(stderr, "running %s: %d runs in private network namespaces...\n", sc.Name, len(sc.Runs))
 		}
-		lab, err := scenarios.Execute(ctx, sc, scenarios.Options{Topology: topology, Stderr: stderr})
-		if errors.Is(err, scenarios.ErrNoSandbox) {
+		lab, err := sandbox.Execute(ctx, sc, sandbox.Options{Topology: topology, Stderr: stderr, ChildExecutable: sandboxChild})
+		if errors.Is(err, sandbox.ErrNoSandbox) {
 			fmt.Fprintf(stderr, "portlab run: %v\n", err)
 			fmt.Fprintln(stderr, "Fallback: run 'portlab echo' and 'portlab load --target HOST:PORT' against a host you choose;")
 			fmt.Fprintln(stderr, "in the host's own namespace the load stops at the first EADDRNOTAVAIL (leave --sustain-exhaustion off).")
@@ -81,7 +83,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			code = exitFailIf
 		}
 		var buf bytes.Buffer
-		scenarios.WriteLab(&buf, lab)
+		labreport.Write(&buf, lab)
 		stdout.Write(buf.Bytes())
 		if *outDir != "" {
 			if werr := writeLab(*outDir, lab, buf.Bytes()); werr != nil {
@@ -98,7 +100,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // writeLab writes one result JSON per run, the printed lab report, and the
 // runs' comparison in Markdown, JSON and HTML.
-func writeLab(dir string, lab *scenarios.Lab, text []byte) error {
+func writeLab(dir string, lab *sandbox.Lab, text []byte) error {
 	base := filepath.Join(dir, lab.Scenario.Name)
 	for _, r := range lab.Results {
 		if err := report.WriteFile(fmt.Sprintf("%s-%s.json", base, r.Label), r); err != nil {
@@ -129,9 +131,24 @@ func writeLab(dir string, lab *scenarios.Lab, text []byte) error {
 	return nil
 }
 
+// sandboxChild is the program portlab run starts as the sandbox child; ""
+// is this one. Only tests set it, to a build without the race detector.
+var sandboxChild string
+
 // cmdSandbox is the child side of portlab run, inside its namespace.
 func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return scenarios.ChildMain(ctx, os.Stdin, stdout, stderr, loadgen.WithVersion(version))
+	err := sandbox.ChildMain(ctx, os.Stdin, stdout, loadgen.WithVersion(version))
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, sandbox.ErrInterrupted):
+		return exitInterrupted // the partial result is written
+	case errors.Is(err, sandbox.ErrOutsideSandbox):
+		fmt.Fprintf(stderr, "portlab: %v\n", err)
+	default:
+		fmt.Fprintf(stderr, "portlab sandbox: %v\n", err)
+	}
+	return exitFailure
 }
 
 // loadScenario takes a built-in name or a path to a scenario file.

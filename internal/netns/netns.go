@@ -2,8 +2,6 @@ package netns
 
 import (
 	"os"
-
-	"github.com/portlab/portlab/internal/sysctl"
 )
 
 const (
@@ -29,9 +27,3 @@ const (
 func Inside() bool {
 	return os.Getenv(EnvInside) == "1"
 }
-
-// ReadSysctl reads a sysctl by its dotted name.
-//
-// Deprecated: use sysctl.Read, the one reader of /proc/sys; ReadSysctl
-// remains only until its last callers move.
-func ReadSysctl(name string) (string, error) { return sysctl.Read(name) }

@@ -1,4 +1,4 @@
-package scenarios
+package predict
 
 import (
 	"testing"
@@ -9,14 +9,14 @@ import (
 	"github.com/portlab/portlab/report"
 )
 
-func TestPredict(t *testing.T) {
+func TestFor(t *testing.T) {
 	lab := PortSettings{RangeLo: 40000, RangeHi: 40999, TwReuseDelay: time.Second}
 	withReuse := func(v int) PortSettings { ps := lab; ps.TwReuse = v; return ps }
 	reserved := lab
 	reserved.Reserved = [][2]int{{40100, 40199}, {50000, 50010}}
 	srv := labServer(nil)
 	serverCloses := labServer(func(c *echo.Config) { c.Close = echo.CloseServer })
-	load := func(mutate func(*loadgen.Config)) loadgen.Config { return labLoad(mutate) }
+	load := labLoad
 
 	tests := []struct {
 		name     string
@@ -43,10 +43,10 @@ func TestPredict(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := Predict(tt.ps, tt.srv, tt.load)
+			p := For(tt.ps, tt.srv, tt.load)
 			if p.UsablePorts != tt.usable || p.OnsetAfterConnections != tt.onset || p.HoldS != tt.holdS ||
 				p.ClientTimeWait != tt.clientTW || !near(p.SustainableConnectionsPerS, tt.perS) {
-				t.Errorf("Predict = usable %d onset %d hold %g sustainable %g clientTW %v; want %d %d %g %g %v\nwhy: %s",
+				t.Errorf("For = usable %d onset %d hold %g sustainable %g clientTW %v; want %d %d %g %g %v\nwhy: %s",
 					p.UsablePorts, p.OnsetAfterConnections, p.HoldS, p.SustainableConnectionsPerS, p.ClientTimeWait,
 					tt.usable, tt.onset, tt.holdS, tt.perS, tt.clientTW, p.Why)
 			}
@@ -77,4 +77,26 @@ func TestSteadyConnectionsPerS(t *testing.T) {
 	if _, ok := SteadyConnectionsPerS(res); ok {
 		t.Error("a run shorter than one period after onset gave a steady rate")
 	}
+}
+
+// labAddr is where the lab's echo server listens (scenarios.LabAddr).
+const labAddr = "127.0.0.1:7777"
+
+func labServer(mutate func(*echo.Config)) echo.Config {
+	c := echo.DefaultConfig()
+	c.Listen = labAddr
+	if mutate != nil {
+		mutate(&c)
+	}
+	return c
+}
+
+// labLoad is a lab run's load; its duration does not enter a prediction.
+func labLoad(mutate func(*loadgen.Config)) loadgen.Config {
+	c := loadgen.DefaultConfig()
+	c.Target = labAddr
+	if mutate != nil {
+		mutate(&c)
+	}
+	return c
 }

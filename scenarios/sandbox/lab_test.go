@@ -1,4 +1,4 @@
-package scenarios
+package sandbox_test
 
 import (
 	"bytes"
@@ -10,8 +10,13 @@ import (
 
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/sockstate"
+	"github.com/portlab/portlab/internal/sysctl"
 	"github.com/portlab/portlab/internal/testsupport"
 	"github.com/portlab/portlab/report"
+	"github.com/portlab/portlab/scenarios"
+	"github.com/portlab/portlab/scenarios/labreport"
+	"github.com/portlab/portlab/scenarios/predict"
+	"github.com/portlab/portlab/scenarios/sandbox"
 )
 
 // requireSandbox skips (or, with PORTLAB_REQUIRE_NETNS=1, fails) where
@@ -29,7 +34,7 @@ type hostPortState struct {
 
 func readHostPortState(t *testing.T) hostPortState {
 	t.Helper()
-	rng, err := netns.ReadSysctl("net.ipv4.ip_local_port_range")
+	rng, err := sysctl.Read("net.ipv4.ip_local_port_range")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,12 +54,12 @@ func readHostPortState(t *testing.T) hostPortState {
 func TestDefaultLab(t *testing.T) {
 	requireSandbox(t)
 	before := readHostPortState(t)
-	sc, err := Builtin(Default)
+	sc, err := scenarios.Builtin(scenarios.Default)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var stderr bytes.Buffer
-	lab, err := Execute(context.Background(), sc, Options{Stderr: &stderr})
+	lab, err := sandbox.Execute(context.Background(), sc, sandbox.Options{Stderr: &stderr, ChildExecutable: childExe})
 	if err != nil {
 		t.Fatalf("Execute: %v\n%s", err, stderr.String())
 	}
@@ -106,7 +111,7 @@ func TestDefaultLab(t *testing.T) {
 	// that keeps up, which is timing, so the floor here only proves that
 	// reuse happens at all; on a quiet machine the ratio is 1.00 (portlab
 	// run prints it).
-	rate, ok := SteadyConnectionsPerS(reuse)
+	rate, ok := predict.SteadyConnectionsPerS(reuse)
 	if want := reuse.Prediction.SustainableConnectionsPerS; !ok || rate < 0.5*want || rate > 1.15*want {
 		t.Errorf("tw-reuse: steady churn %.0f/s (ok=%v), want at most 1.15x and at least half of %.0f/s; timeline %+v", rate, ok, want, reuse.Timeline)
 	} else {
@@ -114,7 +119,7 @@ func TestDefaultLab(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	if err := WriteLab(&out, lab); err != nil {
+	if err := labreport.Write(&out, lab); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
@@ -134,12 +139,12 @@ func TestDefaultLab(t *testing.T) {
 
 func TestExecuteCancelKeepsPartialResult(t *testing.T) {
 	requireSandbox(t)
-	sc, _ := Builtin(Default)
+	sc, _ := scenarios.Builtin(scenarios.Default)
 	ctx, cancel := context.WithCancel(context.Background())
 	// Cancel during the second run (the first lasts 2 s plus start-up).
 	timer := time.AfterFunc(3500*time.Millisecond, cancel)
 	defer timer.Stop()
-	lab, err := Execute(ctx, sc, Options{})
+	lab, err := sandbox.Execute(ctx, sc, sandbox.Options{ChildExecutable: childExe})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -156,17 +161,17 @@ func TestExecuteCancelKeepsPartialResult(t *testing.T) {
 // kernel to each one's expectations: the scenarios are regression tests.
 func TestCatalogue(t *testing.T) {
 	requireSandbox(t)
-	for _, name := range Names() {
-		if name == Default {
+	for _, name := range scenarios.Names() {
+		if name == scenarios.Default {
 			continue // TestDefaultLab
 		}
 		t.Run(name, func(t *testing.T) {
-			sc, err := Builtin(name)
+			sc, err := scenarios.Builtin(name)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var stderr bytes.Buffer
-			lab, err := Execute(context.Background(), sc, Options{Stderr: &stderr})
+			lab, err := sandbox.Execute(context.Background(), sc, sandbox.Options{Stderr: &stderr, ChildExecutable: childExe})
 			if err != nil {
 				t.Fatalf("Execute: %v\n%s", err, stderr.String())
 			}
@@ -175,7 +180,7 @@ func TestCatalogue(t *testing.T) {
 			}
 			if failed := lab.Failed(); len(failed) > 0 {
 				var out bytes.Buffer
-				WriteLab(&out, lab)
+				labreport.Write(&out, lab)
 				t.Errorf("expectations failed:\n  %s\n%s", strings.Join(failed, "\n  "), out.String())
 			}
 		})
@@ -186,12 +191,12 @@ func TestCatalogue(t *testing.T) {
 // separate namespaces: TIME_WAIT must show on the side that closed first.
 func TestDefaultLabTwoHosts(t *testing.T) {
 	requireSandbox(t)
-	sc, err := Builtin(Default)
+	sc, err := scenarios.Builtin(scenarios.Default)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var stderr bytes.Buffer
-	lab, err := Execute(context.Background(), sc, Options{Topology: TwoHosts, Stderr: &stderr})
+	lab, err := sandbox.Execute(context.Background(), sc, sandbox.Options{Topology: scenarios.TwoHosts, Stderr: &stderr, ChildExecutable: childExe})
 	if err != nil {
 		t.Fatalf("Execute: %v\n%s", err, stderr.String())
 	}

@@ -1,8 +1,9 @@
-package scenarios
+package sandbox
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -16,6 +17,8 @@ import (
 	"github.com/portlab/portlab/internal/topology"
 	"github.com/portlab/portlab/loadgen"
 	"github.com/portlab/portlab/report"
+	"github.com/portlab/portlab/scenarios"
+	"github.com/portlab/portlab/scenarios/predict"
 )
 
 // ChildArg is the hidden first argument that makes portlab run one sandbox
@@ -25,12 +28,12 @@ const ChildArg = "__sandbox"
 
 // childSpec is what the parent sends the child on its stdin.
 type childSpec struct {
-	Sysctls     map[string]string `json:"sysctls"`
-	Addresses   []string          `json:"addresses,omitempty"`
-	Server      echo.Config       `json:"server"`
-	Load        loadgen.Config    `json:"load"`
-	ListenProbe string            `json:"listen_probe,omitempty"`
-	Topology    Topology          `json:"topology,omitempty"`
+	Sysctls     map[string]string  `json:"sysctls"`
+	Addresses   []string           `json:"addresses,omitempty"`
+	Server      echo.Config        `json:"server"`
+	Load        loadgen.Config     `json:"load"`
+	ListenProbe string             `json:"listen_probe,omitempty"`
+	Topology    scenarios.Topology `json:"topology,omitempty"`
 	// Destinations is the number of echo servers, on consecutive ports
 	// from Server.Listen; 0 means one.
 	Destinations int `json:"destinations,omitempty"`
@@ -38,39 +41,38 @@ type childSpec struct {
 	Link *topology.Netem `json:"link,omitempty"`
 }
 
-// Exit codes of the child, beyond 0.
-const (
-	childFailed      = 1
-	childInterrupted = 130
-)
+// ErrInterrupted is what ChildMain returns when a signal cut the run
+// short: the partial result was written all the same.
+var ErrInterrupted = errors.New("sandbox run interrupted")
+
+// ErrOutsideSandbox is ChildMain's refusal to run outside a namespace
+// started by Execute.
+var ErrOutsideSandbox = errors.New(ChildArg + " only runs inside the sandbox that portlab run creates")
 
 // ChildMain runs one sandbox run: it reads the spec from stdin, sets the
-// namespace up, serves and loads, and writes the result JSON to stdout. It
-// refuses to run outside a namespace started by Execute. opts go to the
-// load run (the tool version, say).
-func ChildMain(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, opts ...loadgen.Option) int {
+// namespace up, serves and loads, and writes the result JSON to stdout.
+// It refuses to run outside a namespace started by Execute. It returns
+// ErrInterrupted after writing a partial result when ctx was cancelled.
+// opts go to the load run (the tool version, say).
+func ChildMain(ctx context.Context, stdin io.Reader, stdout io.Writer, opts ...loadgen.Option) error {
 	if !netns.Inside() || netns.IsHost() {
-		fmt.Fprintln(stderr, "portlab: "+ChildArg+" only runs inside the sandbox that portlab run creates")
-		return childFailed
+		return ErrOutsideSandbox
 	}
 	var spec childSpec
 	if err := json.NewDecoder(stdin).Decode(&spec); err != nil {
-		fmt.Fprintf(stderr, "portlab sandbox: read spec: %v\n", err)
-		return childFailed
+		return fmt.Errorf("read spec: %w", err)
 	}
 	res, err := runChild(ctx, spec, opts)
 	if res == nil {
-		fmt.Fprintf(stderr, "portlab sandbox: %v\n", err)
-		return childFailed
+		return err
 	}
 	if werr := report.WriteJSON(stdout, res); werr != nil {
-		fmt.Fprintf(stderr, "portlab sandbox: %v\n", werr)
-		return childFailed
+		return werr
 	}
 	if err != nil {
-		return childInterrupted
+		return fmt.Errorf("%w: %w", ErrInterrupted, err)
 	}
-	return 0
+	return nil
 }
 
 func runChild(ctx context.Context, spec childSpec, opts []loadgen.Option) (*report.Result, error) {
@@ -79,7 +81,7 @@ func runChild(ctx context.Context, spec childSpec, opts []loadgen.Option) (*repo
 	}
 	finish := socketSummary
 	var notes []string
-	if spec.Topology == TwoHosts {
+	if spec.Topology == scenarios.TwoHosts {
 		f, n, err := twoHosts(ctx, &spec)
 		if err != nil {
 			return nil, err
@@ -99,7 +101,7 @@ func runChild(ctx context.Context, spec childSpec, opts []loadgen.Option) (*repo
 		defer stop()
 	}
 
-	pred := Predict(readSandbox(), spec.Server, spec.Load)
+	pred := predict.For(predict.ReadPortSettings(), spec.Server, spec.Load)
 	res, err := loadgen.Run(ctx, spec.Load, append(opts, loadgen.WithHostNetns(false))...)
 	if res == nil {
 		return nil, err
@@ -108,7 +110,7 @@ func runChild(ctx context.Context, spec childSpec, opts []loadgen.Option) (*repo
 	res.Environment.Sysctls = spec.Sysctls
 	res.Environment.Topology = string(spec.Topology)
 	res.Prediction = &pred
-	res.Checks = Check(pred, res)
+	res.Checks = predict.Check(pred, res)
 	if spec.ListenProbe != "" {
 		res.ListenProbe = probeListen(spec.ListenProbe)
 	}

@@ -1,4 +1,4 @@
-package scenarios
+package predict
 
 import (
 	"strings"

@@ -1,4 +1,4 @@
-package scenarios
+package sandbox
 
 import (
 	"bytes"
@@ -8,20 +8,20 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"time"
 
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/report"
+	"github.com/portlab/portlab/scenarios"
 )
 
 // Lab is a scenario's outcome: one result per run, in the scenario's order.
 // Results of runs that could not complete are missing from Results and
 // explained in Failures.
 type Lab struct {
-	Scenario *Scenario
-	Topology Topology
+	Scenario *scenarios.Scenario
+	Topology scenarios.Topology
 	Results  []*report.Result
 	Failures []string
 	// Skipped lists runs that do not apply to the topology, with why.
@@ -30,14 +30,13 @@ type Lab struct {
 
 // Options are how Execute runs a scenario.
 type Options struct {
-	Topology Topology  // "" is Loopback
-	Stderr   io.Writer // the children's stderr; nil discards it
+	Topology scenarios.Topology // "" is Loopback
+	Stderr   io.Writer          // the children's stderr; nil discards it
+	// ChildExecutable is the program started as the sandbox child; empty
+	// means this executable. Tests point it at a build without the race
+	// detector, so that sandbox measurements run at the speed users see.
+	ChildExecutable string
 }
-
-// ChildExecutable is the program Execute starts as the sandbox child; empty
-// means this executable. Tests point it at a build without the race
-// detector, so that sandbox measurements run at the speed users see.
-var ChildExecutable string
 
 // ErrNoSandbox wraps the reason a private network namespace is not
 // available here.
@@ -47,12 +46,12 @@ var ErrNoSandbox = errors.New("the sandbox needs private network namespaces")
 // one after the other. Cancelling ctx interrupts the current run, whose
 // partial result is kept, and skips the rest; Execute then returns the lab
 // so far with ctx's error.
-func Execute(ctx context.Context, sc *Scenario, opts Options) (*Lab, error) {
+func Execute(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Lab, error) {
 	if err := netns.Available(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoSandbox, err)
 	}
 	if opts.Topology == "" {
-		opts.Topology = Loopback
+		opts.Topology = scenarios.Loopback
 	}
 	if opts.Stderr == nil {
 		opts.Stderr = io.Discard
@@ -84,7 +83,7 @@ func Execute(ctx context.Context, sc *Scenario, opts Options) (*Lab, error) {
 	return lab, nil
 }
 
-func executeRun(ctx context.Context, sc *Scenario, r *Run, opts Options) (*report.Result, error) {
+func executeRun(ctx context.Context, sc *scenarios.Scenario, r *scenarios.Run, opts Options) (*report.Result, error) {
 	stderr := opts.Stderr
 	spec, err := json.Marshal(childSpec{
 		Sysctls: sc.SysctlsFor(r), Addresses: sc.Addresses,
@@ -98,8 +97,8 @@ func executeRun(ctx context.Context, sc *Scenario, r *Run, opts Options) (*repor
 	// partial result; Pdeathsig still reaps it if this process dies.
 	cmd := netns.Command(ctx, ChildArg)
 	cmd.Args[0] = "portlab" // lets a test binary standing in for portlab dispatch
-	if ChildExecutable != "" {
-		cmd.Path = ChildExecutable
+	if opts.ChildExecutable != "" {
+		cmd.Path = opts.ChildExecutable
 	}
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 15 * time.Second
@@ -124,9 +123,40 @@ func executeRun(ctx context.Context, sc *Scenario, r *Run, opts Options) (*repor
 	for _, e := range r.Expect {
 		res.Expectations = append(res.Expectations, e.Evaluate(res))
 	}
-	var ee *exec.ExitError
-	if errors.As(runErr, &ee) && ee.ExitCode() == childInterrupted {
+	// The result says whether the child was interrupted; its exit status
+	// is the command's business.
+	if res.Interrupted {
 		return res, context.Canceled
 	}
 	return res, nil
+}
+
+// HasExpectations reports whether any run carried expectations.
+func (lab *Lab) HasExpectations() bool {
+	for _, r := range lab.Results {
+		if len(r.Expectations) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Failed lists the expectations that did not hold, as "run: path want".
+func (lab *Lab) Failed() []string {
+	var out []string
+	for _, r := range lab.Results {
+		for _, e := range r.Expectations {
+			if !e.Pass {
+				out = append(out, fmt.Sprintf("%s: %s %s (got %g%s)", r.Label, e.Path, e.Want, e.Value, why(e.Why)))
+			}
+		}
+	}
+	return out
+}
+
+func why(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "; " + s
 }

@@ -1,17 +1,16 @@
-package scenarios
+package predict
 
 import (
 	"fmt"
 	"math"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/portlab/portlab/echo"
-	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/ports"
+	"github.com/portlab/portlab/internal/sysctl"
 	"github.com/portlab/portlab/loadgen"
 	"github.com/portlab/portlab/report"
 )
@@ -30,24 +29,22 @@ type PortSettings struct {
 // compile time, and not changed by tcp_fin_timeout.
 const TimeWaitLen = 60 * time.Second
 
-func readSandbox() PortSettings {
+// ReadPortSettings reads the PortSettings of the calling thread's network
+// namespace; a sysctl it cannot read keeps its zero value (the delay, 1 s).
+func ReadPortSettings() PortSettings {
 	ps := PortSettings{TwReuseDelay: time.Second}
 	if lp, err := ports.ReadLocalPorts(); err == nil {
 		ps.RangeLo, ps.RangeHi, ps.Reserved = lp.Lo, lp.Hi, lp.Reserved
 	}
-	if s, err := netns.ReadSysctl("net.ipv4.tcp_tw_reuse"); err == nil {
-		ps.TwReuse, _ = strconv.Atoi(s)
-	}
-	if s, err := netns.ReadSysctl("net.ipv4.tcp_tw_reuse_delay"); err == nil {
-		if ms, err := strconv.Atoi(s); err == nil {
-			ps.TwReuseDelay = time.Duration(ms) * time.Millisecond
-		}
+	ps.TwReuse, _ = sysctl.ReadInt("net.ipv4.tcp_tw_reuse")
+	if ms, err := sysctl.ReadInt("net.ipv4.tcp_tw_reuse_delay"); err == nil {
+		ps.TwReuseDelay = time.Duration(ms) * time.Millisecond
 	}
 	return ps
 }
 
-// Predict says what the kernel's rules make of a run before it starts.
-func Predict(ps PortSettings, srv echo.Config, load loadgen.Config) report.Prediction {
+// For says what the kernel's rules make of a run before it starts.
+func For(ps PortSettings, srv echo.Config, load loadgen.Config) report.Prediction {
 	sources, destinations := max(1, len(load.SourceIPs)), len(load.Targets())
 	p := report.Prediction{
 		UsablePorts: ps.RangeHi - ps.RangeLo + 1 - ports.ReservedInRange(ps.RangeLo, ps.RangeHi, ps.Reserved),
@@ -65,15 +62,7 @@ func Predict(ps PortSettings, srv echo.Config, load loadgen.Config) report.Predi
 	capacity := int64(p.UsablePorts) * int64(p.PortSpaces)
 
 	if load.Protocol == loadgen.ProtocolUDP {
-		p.OnsetClass = "EAGAIN"
-		if load.Hold && load.Mode == loadgen.ModeNew {
-			p.OnsetAfterConnections = capacity
-			why = append(why, fmt.Sprintf("every request holds a connected UDP socket open: connect() fails with EAGAIN after about %d sockets", capacity))
-		} else {
-			why = append(why, "a UDP socket frees its port at close (there is no TIME_WAIT): no exhaustion unless sockets are held open")
-		}
-		p.Why = strings.Join(why, "; ")
-		return p
+		return forUDP(p, load, capacity, why)
 	}
 
 	switch {
@@ -103,30 +92,50 @@ func Predict(ps PortSettings, srv echo.Config, load loadgen.Config) report.Predi
 	why = append(why, fmt.Sprintf("%d usable ports x %d port spaces / %gs hold = %.0f connections/s sustainable",
 		p.UsablePorts, p.PortSpaces, p.HoldS, p.SustainableConnectionsPerS))
 
-	churn := func(what string) {
+	why = append(why, churn(&p, load, capacity)...)
+	p.Why = strings.Join(why, "; ")
+	return p
+}
+
+// forUDP finishes a UDP prediction: a connected UDP socket holds its port
+// only while it is open.
+func forUDP(p report.Prediction, load loadgen.Config, capacity int64, why []string) report.Prediction {
+	p.OnsetClass = "EAGAIN"
+	if load.Hold && load.Mode == loadgen.ModeNew {
 		p.OnsetAfterConnections = capacity
-		why = append(why, fmt.Sprintf("%s: %s after about %d connections if they come faster than that", what, p.OnsetClass, capacity))
-	}
-	switch {
-	case load.Protocol == loadgen.ProtocolHTTP && load.UnreadBody:
-		churn("an unread response body keeps the Transport from reusing the connection, so every request opens one")
-	case load.Protocol == loadgen.ProtocolHTTP && max(load.MaxIdlePerHost, http.DefaultMaxIdleConnsPerHost) < load.Concurrency:
-		churn(fmt.Sprintf("the Transport keeps only %d idle connections per host (MaxIdleConnsPerHost) for %d concurrent requests, so most requests open a new one",
-			max(load.MaxIdlePerHost, http.DefaultMaxIdleConnsPerHost), load.Concurrency))
-	case load.Protocol == loadgen.ProtocolHTTP:
-		why = append(why, "MaxIdleConnsPerHost covers the concurrency: the Transport reuses its connections, no exhaustion")
-	case load.Mode == loadgen.ModeNew:
-		churn("a new connection per request")
-	case load.Mode == loadgen.ModePool:
-		why = append(why, "a pool opens only its own connections: no exhaustion")
-	case load.RequestsPerConn > 0:
-		churn(fmt.Sprintf("keep-alive divides the churn by %d (exhaustion only above %.0f requests/s)",
-			load.RequestsPerConn, p.SustainableConnectionsPerS*float64(load.RequestsPerConn)))
-	default:
-		why = append(why, "keep-alive without a limit opens one connection per worker: no exhaustion")
+		why = append(why, fmt.Sprintf("every request holds a connected UDP socket open: connect() fails with EAGAIN after about %d sockets", capacity))
+	} else {
+		why = append(why, "a UDP socket frees its port at close (there is no TIME_WAIT): no exhaustion unless sockets are held open")
 	}
 	p.Why = strings.Join(why, "; ")
 	return p
+}
+
+// churn says whether the load opens connections faster than TIME_WAIT
+// frees their ports, and sets the onset if so.
+func churn(p *report.Prediction, load loadgen.Config, capacity int64) []string {
+	exhausts := func(what string) []string {
+		p.OnsetAfterConnections = capacity
+		return []string{fmt.Sprintf("%s: %s after about %d connections if they come faster than that", what, p.OnsetClass, capacity)}
+	}
+	switch {
+	case load.Protocol == loadgen.ProtocolHTTP && load.UnreadBody:
+		return exhausts("an unread response body keeps the Transport from reusing the connection, so every request opens one")
+	case load.Protocol == loadgen.ProtocolHTTP && max(load.MaxIdlePerHost, http.DefaultMaxIdleConnsPerHost) < load.Concurrency:
+		return exhausts(fmt.Sprintf("the Transport keeps only %d idle connections per host (MaxIdleConnsPerHost) for %d concurrent requests, so most requests open a new one",
+			max(load.MaxIdlePerHost, http.DefaultMaxIdleConnsPerHost), load.Concurrency))
+	case load.Protocol == loadgen.ProtocolHTTP:
+		return []string{"MaxIdleConnsPerHost covers the concurrency: the Transport reuses its connections, no exhaustion"}
+	case load.Mode == loadgen.ModeNew:
+		return exhausts("a new connection per request")
+	case load.Mode == loadgen.ModePool:
+		return []string{"a pool opens only its own connections: no exhaustion"}
+	case load.RequestsPerConn > 0:
+		return exhausts(fmt.Sprintf("keep-alive divides the churn by %d (exhaustion only above %.0f requests/s)",
+			load.RequestsPerConn, p.SustainableConnectionsPerS*float64(load.RequestsPerConn)))
+	default:
+		return []string{"keep-alive without a limit opens one connection per worker: no exhaustion"}
+	}
 }
 
 func isLoopback(target string) bool {

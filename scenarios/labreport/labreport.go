@@ -1,4 +1,4 @@
-package scenarios
+package labreport
 
 import (
 	"fmt"
@@ -9,25 +9,50 @@ import (
 
 	"github.com/portlab/portlab/loadgen"
 	"github.com/portlab/portlab/report"
+	"github.com/portlab/portlab/scenarios"
+	"github.com/portlab/portlab/scenarios/predict"
+	"github.com/portlab/portlab/scenarios/sandbox"
 )
 
-// WriteLab writes the lab's comparison table, each prediction beside its
+// Write writes the lab's comparison table, each prediction beside its
 // measurement, and a diagnosis in plain words.
-func WriteLab(w io.Writer, lab *Lab) error {
+func Write(w io.Writer, lab *sandbox.Lab) error {
 	var b strings.Builder
 	sc := lab.Scenario
 	fmt.Fprintf(&b, "portlab run %s: %s\n", sc.Name, sc.Description)
 	if len(lab.Results) > 0 {
 		where := "a private network namespace per run"
-		if lab.Topology == TwoHosts {
+		if lab.Topology == scenarios.TwoHosts {
 			where = "two hosts per run: client 198.18.0.1 and server 198.18.0.2 in their own namespaces, joined by a veth pair"
 		}
 		fmt.Fprintf(&b, "sandbox: %s, Linux %s\n\n", where, lab.Results[0].Environment.Kernel)
 	}
 
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "run\tports\ttw_reuse\treq/s\tconn/s\tEADDRNOTAVAIL\tonset\tother errors\tconnect p50/p99\ttotal p50/p99\t")
+	writeTable(&b, lab.Results)
+
+	b.WriteString("\nPrediction vs measured\n")
 	for _, r := range lab.Results {
+		for _, c := range r.Checks {
+			fmt.Fprintf(&b, "  %-14s %s\n", r.Label, describeCheck(c))
+		}
+	}
+
+	writeExpectations(&b, lab)
+
+	b.WriteString("\nDiagnosis\n")
+	for _, line := range Diagnose(lab) {
+		fmt.Fprintf(&b, "  %s\n", line)
+	}
+	writeNotes(&b, lab)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeTable writes one row per run: its settings and what it measured.
+func writeTable(b *strings.Builder, results []*report.Result) {
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "run\tports\ttw_reuse\treq/s\tconn/s\tEADDRNOTAVAIL\tonset\tother errors\tconnect p50/p99\ttotal p50/p99\t")
+	for _, r := range results {
 		onset := "-"
 		if o, ok := r.Onset["EADDRNOTAVAIL"]; ok {
 			onset = fmt.Sprintf("%.3fs, %d ok", o.AtS, o.RequestsOKBefore)
@@ -41,52 +66,47 @@ func WriteLab(w io.Writer, lab *Lab) error {
 			report.US(r.Latency.Total.P50US), report.US(r.Latency.Total.P99US))
 	}
 	tw.Flush()
+}
 
-	b.WriteString("\nPrediction vs measured\n")
+// writeExpectations writes each run's expectations with their verdicts.
+func writeExpectations(b *strings.Builder, lab *sandbox.Lab) {
+	if !lab.HasExpectations() {
+		return
+	}
+	b.WriteString("\nExpectations\n")
 	for _, r := range lab.Results {
-		for _, c := range r.Checks {
-			fmt.Fprintf(&b, "  %-14s %s\n", r.Label, describeCheck(c))
-		}
-	}
-
-	if lab.HasExpectations() {
-		b.WriteString("\nExpectations\n")
-		for _, r := range lab.Results {
-			for _, e := range r.Expectations {
-				verdict := "PASS"
-				if !e.Pass {
-					verdict = "FAIL"
-				}
-				detail := fmt.Sprintf("%g", e.Value)
-				if e.Why != "" {
-					detail = e.Why
-				}
-				fmt.Fprintf(&b, "  %s  %-14s %s %s (got %s)\n", verdict, r.Label, e.Path, e.Want, detail)
+		for _, e := range r.Expectations {
+			verdict := "PASS"
+			if !e.Pass {
+				verdict = "FAIL"
 			}
+			detail := fmt.Sprintf("%g", e.Value)
+			if e.Why != "" {
+				detail = e.Why
+			}
+			fmt.Fprintf(b, "  %s  %-14s %s %s (got %s)\n", verdict, r.Label, e.Path, e.Want, detail)
 		}
 	}
+}
 
-	b.WriteString("\nDiagnosis\n")
-	for _, line := range Diagnose(lab) {
-		fmt.Fprintf(&b, "  %s\n", line)
-	}
+// writeNotes writes the runs' notes once each, then the runs skipped and
+// failed.
+func writeNotes(b *strings.Builder, lab *sandbox.Lab) {
 	seen := map[string]bool{}
 	for _, r := range lab.Results {
 		for _, n := range r.Notes {
 			if !seen[n] && !strings.HasPrefix(n, "two hosts: TIME_WAIT") {
 				seen[n] = true
-				fmt.Fprintf(&b, "\n  note: %s\n", n)
+				fmt.Fprintf(b, "\n  note: %s\n", n)
 			}
 		}
 	}
 	for _, s := range lab.Skipped {
-		fmt.Fprintf(&b, "\n  skipped %s\n", s)
+		fmt.Fprintf(b, "\n  skipped %s\n", s)
 	}
 	for _, f := range lab.Failures {
-		fmt.Fprintf(&b, "\n  run failed: %s\n", f)
+		fmt.Fprintf(b, "\n  run failed: %s\n", f)
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 func describeCheck(c report.Check) string {
@@ -106,36 +126,8 @@ func describeCheck(c report.Check) string {
 
 // Diagnose explains the lab's outcome: the cause of any exhaustion, then
 // each run's measured effect, from the results alone.
-func Diagnose(lab *Lab) []string {
-	var out []string
-	var cause *report.Result
-	for _, r := range lab.Results {
-		if r.Errors["EADDRNOTAVAIL"] > 0 && cause == nil {
-			cause = r
-		}
-	}
-	if cause != nil {
-		e := cause.Environment
-		n := e.IPLocalPortRange[1] - e.IPLocalPortRange[0] + 1
-		held := "most"
-		if s := cause.Sockets; s != nil {
-			held = fmt.Sprintf("%d", s.TimeWaitClient)
-		}
-		o := cause.Onset["EADDRNOTAVAIL"]
-		toward := "toward " + cause.Target
-		if n := strings.Count(cause.Target, ",") + 1; n > 1 {
-			toward = fmt.Sprintf("toward each of the %d destinations", n)
-		}
-		out = append(out,
-			fmt.Sprintf("Cause (%s): connect() failed with EADDRNOTAVAIL (\"cannot assign requested address\") %.3f s into the run, after %d connections:",
-				cause.Label, o.AtS, o.ConnectionsBefore),
-			fmt.Sprintf("  %s of the %d ports of %d-%d %s were held in TIME_WAIT by the client, which closed first.",
-				held, n, e.IPLocalPortRange[0], e.IPLocalPortRange[1], toward),
-			"  TIME_WAIT lasts 60 s on Linux (TCP_TIMEWAIT_LEN); tcp_fin_timeout does not change it.",
-			"  A local port is unique per (source IP, destination IP:port): more source IPs or destinations multiply the ports.",
-		)
-		out = append(out, httpCause(cause)...)
-	}
+func Diagnose(lab *sandbox.Lab) []string {
+	out := timeWaitCause(lab.Results)
 	for _, r := range lab.Results {
 		if o, ok := r.Onset["EAGAIN"]; ok && protocolOf(r) == loadgen.ProtocolUDP {
 			out = append(out,
@@ -171,6 +163,40 @@ func Diagnose(lab *Lab) []string {
 	return out
 }
 
+// timeWaitCause explains the first run that ran out of ports to TIME_WAIT,
+// if any.
+func timeWaitCause(results []*report.Result) []string {
+	var cause *report.Result
+	for _, r := range results {
+		if r.Errors["EADDRNOTAVAIL"] > 0 && cause == nil {
+			cause = r
+		}
+	}
+	if cause == nil {
+		return nil
+	}
+	e := cause.Environment
+	n := e.IPLocalPortRange[1] - e.IPLocalPortRange[0] + 1
+	held := "most"
+	if s := cause.Sockets; s != nil {
+		held = fmt.Sprintf("%d", s.TimeWaitClient)
+	}
+	o := cause.Onset["EADDRNOTAVAIL"]
+	toward := "toward " + cause.Target
+	if n := strings.Count(cause.Target, ",") + 1; n > 1 {
+		toward = fmt.Sprintf("toward each of the %d destinations", n)
+	}
+	out := []string{
+		fmt.Sprintf("Cause (%s): connect() failed with EADDRNOTAVAIL (\"cannot assign requested address\") %.3f s into the run, after %d connections:",
+			cause.Label, o.AtS, o.ConnectionsBefore),
+		fmt.Sprintf("  %s of the %d ports of %d-%d %s were held in TIME_WAIT by the client, which closed first.",
+			held, n, e.IPLocalPortRange[0], e.IPLocalPortRange[1], toward),
+		"  TIME_WAIT lasts 60 s on Linux (TCP_TIMEWAIT_LEN); tcp_fin_timeout does not change it.",
+		"  A local port is unique per (source IP, destination IP:port): more source IPs or destinations multiply the ports.",
+	}
+	return append(out, httpCause(cause)...)
+}
+
 func measuredEffect(r *report.Result) string {
 	parts := []string{fmt.Sprintf("%d requests ok over %d connections (%.0f req/s)",
 		r.Totals.RequestsOK, r.Totals.ConnectionsOpened, r.Throughput.RequestsPerS)}
@@ -184,12 +210,12 @@ func measuredEffect(r *report.Result) string {
 		}
 		parts = append(parts, s)
 	}
-	if rate, ok := SteadyConnectionsPerS(r); ok {
+	if rate, ok := predict.SteadyConnectionsPerS(r); ok {
 		parts = append(parts, fmt.Sprintf("then a steady %.0f connections/s", rate))
 	}
 	if s := r.Sockets; s != nil {
 		side := "side"
-		if r.Environment.Topology == string(TwoHosts) {
+		if r.Environment.Topology == string(scenarios.TwoHosts) {
 			side = "host"
 		}
 		parts = append(parts, fmt.Sprintf("TIME_WAIT at the end: %d client %s, %d server %s", s.TimeWaitClient, side, s.TimeWaitServer, side))
@@ -202,36 +228,6 @@ func measuredEffect(r *report.Result) string {
 		}
 	}
 	return strings.Join(parts, "; ")
-}
-
-// HasExpectations reports whether any run carried expectations.
-func (lab *Lab) HasExpectations() bool {
-	for _, r := range lab.Results {
-		if len(r.Expectations) > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// Failed lists the expectations that did not hold, as "run: path want".
-func (lab *Lab) Failed() []string {
-	var out []string
-	for _, r := range lab.Results {
-		for _, e := range r.Expectations {
-			if !e.Pass {
-				out = append(out, fmt.Sprintf("%s: %s %s (got %g%s)", r.Label, e.Path, e.Want, e.Value, why(e.Why)))
-			}
-		}
-	}
-	return out
-}
-
-func why(s string) string {
-	if s == "" {
-		return ""
-	}
-	return "; " + s
 }
 
 // protocolOf is the protocol a result's load spoke.

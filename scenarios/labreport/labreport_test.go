@@ -1,0 +1,54 @@
+package labreport
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/portlab/portlab/config"
+	"github.com/portlab/portlab/report"
+	"github.com/portlab/portlab/scenarios"
+	"github.com/portlab/portlab/scenarios/sandbox"
+)
+
+// TestDiagnose: the diagnosis names each kind of exhaustion from the
+// results alone, the first TIME_WAIT one as the cause, with the HTTP
+// setting behind it.
+func TestDiagnose(t *testing.T) {
+	env := report.Environment{IPLocalPortRange: [2]int{40000, 40999}}
+	unread := config.Load{Protocol: config.ProtocolHTTP, UnreadBody: true}
+	udp := config.Load{Protocol: config.ProtocolUDP}
+	lab := &sandbox.Lab{
+		Scenario: &scenarios.Scenario{Runs: []scenarios.Run{{Lesson: "no exhaustion"}, {Lesson: "a body left unread"}, {Lesson: "sockets held open"}}},
+		Results: []*report.Result{
+			{Label: "drained", Environment: env},
+			{Label: "unread", Environment: env, Target: "127.0.0.1:7777", Config: &report.RunConfig{Load: unread},
+				Errors:  map[string]int64{"EADDRNOTAVAIL": 5},
+				Onset:   map[string]report.Onset{"EADDRNOTAVAIL": {AtS: 0.25, ConnectionsBefore: 990}},
+				Sockets: &report.Sockets{TimeWaitClient: 980}},
+			{Label: "held", Environment: env, Config: &report.RunConfig{Load: udp},
+				Errors: map[string]int64{"EAGAIN": 3},
+				Onset:  map[string]report.Onset{"EAGAIN": {AtS: 0.5, ConnectionsBefore: 1000}}},
+		},
+	}
+	got := strings.Join(Diagnose(lab), "\n")
+	for _, want := range []string{
+		"Cause (unread): connect() failed with EADDRNOTAVAIL",
+		"980 of the 1000 ports of 40000-40999 toward 127.0.0.1:7777 were held in TIME_WAIT",
+		"closed each response body unread",
+		"Cause (held): a UDP connect() failed with EAGAIN",
+		"- drained: no exhaustion.",
+		"- unread: a body left unread.",
+		"- held: sockets held open.",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("diagnosis lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "No run exhausted its ports") {
+		t.Errorf("diagnosis says nothing was exhausted:\n%s", got)
+	}
+	lab.Results = lab.Results[:1]
+	if got := Diagnose(lab); got[0] != "No run exhausted its ports." {
+		t.Errorf("without exhaustion the diagnosis starts %q", got[0])
+	}
+}
