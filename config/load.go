@@ -121,10 +121,17 @@ func DefaultLoad() Load {
 // runs unattended for ever.
 const MaxDuration = 24 * time.Hour
 
-// Targets splits Target into its destinations.
+// Targets is where the load connects: one HOST:PORT per destination. Under
+// ProtocolHTTP that is the URL's host and port (Target itself is a URL
+// there), so whoever reads the socket table or predicts ports sees the
+// same destinations as the engine; an invalid URL gives none.
 func (c *Load) Targets() []string {
 	if c.Protocol == ProtocolHTTP {
-		return []string{c.Target}
+		u, err := c.URL()
+		if err != nil {
+			return nil
+		}
+		return []string{HostPort(u)}
 	}
 	return strings.Split(c.Target, ",")
 }

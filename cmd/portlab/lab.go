@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/portlab/portlab/internal/labcheck"
+	"github.com/portlab/portlab/labcheck"
 )
 
 func cmdLab(_ context.Context, args []string, stdout, stderr io.Writer) int {

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
-	"strings"
 
 	"github.com/portlab/portlab/echo"
 	"github.com/portlab/portlab/internal/netns"
@@ -152,7 +151,7 @@ func startServers(cfg echo.Config, n int) (stop func() error, err error) {
 // socketSummary reads the namespace's socket table after a loopback run:
 // TIME_WAIT outlives the run by 60 s, so it still shows who holds the ports.
 func socketSummary(res *report.Result) {
-	s, err := loopbackSockets(res.Target)
+	s, err := loopbackSockets(res.Config.Targets())
 	if err != nil {
 		res.Notes = append(res.Notes, "socket table not read: "+err.Error())
 		return
@@ -160,9 +159,9 @@ func socketSummary(res *report.Result) {
 	res.Sockets = s
 }
 
-func loopbackSockets(targets string) (*report.Sockets, error) {
+func loopbackSockets(targets []string) (*report.Sockets, error) {
 	isTarget := map[netip.AddrPort]bool{}
-	for _, t := range strings.Split(targets, ",") {
+	for _, t := range targets {
 		ap, err := netip.ParseAddrPort(t)
 		if err != nil {
 			return nil, err

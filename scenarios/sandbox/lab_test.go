@@ -178,6 +178,11 @@ func TestCatalogue(t *testing.T) {
 			if len(lab.Failures) > 0 {
 				t.Fatalf("failures: %q\n%s", lab.Failures, stderr.String())
 			}
+			for _, r := range lab.Results {
+				if r.Sockets == nil {
+					t.Errorf("%s: no socket table: %q", r.Label, r.Notes)
+				}
+			}
 			if failed := lab.Failed(); len(failed) > 0 {
 				var out bytes.Buffer
 				labreport.Write(&out, lab)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 
+	"github.com/portlab/portlab/config"
 	"github.com/portlab/portlab/echo"
 	"github.com/portlab/portlab/internal/topology"
 	"github.com/portlab/portlab/report"
@@ -54,15 +55,9 @@ func forTwoHosts(spec *childSpec) (extraSources []string, err error) {
 		return nil, err
 	}
 	spec.Server.Listen = net.JoinHostPort(topology.ServerAddr, port)
-	targets := spec.Load.Targets()
-	for i, t := range targets {
-		_, p, err := net.SplitHostPort(t)
-		if err != nil {
-			return nil, err
-		}
-		targets[i] = net.JoinHostPort(topology.ServerAddr, p)
+	if spec.Load.Target, err = onServerHost(spec.Load); err != nil {
+		return nil, err
 	}
-	spec.Load.Target = strings.Join(targets, ",")
 	for i, s := range spec.Load.SourceIPs {
 		a, err := netip.ParseAddr(s)
 		if err != nil || !a.Is4() || !a.IsLoopback() {
@@ -152,4 +147,26 @@ func addAddresses(linkName string, addrs []string) error {
 		}
 	}
 	return nil
+}
+
+// onServerHost is load's Target moved to the server host's address, port
+// (and, for HTTP, scheme and path) kept.
+func onServerHost(load config.Load) (string, error) {
+	targets := load.Targets()
+	for i, t := range targets {
+		_, p, err := net.SplitHostPort(t)
+		if err != nil {
+			return "", err
+		}
+		targets[i] = net.JoinHostPort(topology.ServerAddr, p)
+	}
+	if load.Protocol != config.ProtocolHTTP {
+		return strings.Join(targets, ","), nil
+	}
+	u, err := load.URL()
+	if err != nil {
+		return "", err
+	}
+	u.Host = targets[0]
+	return u.String(), nil
 }

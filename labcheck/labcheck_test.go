@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/portlab/portlab/echo"
-	"github.com/portlab/portlab/internal/labcheck"
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/netns/netnstest"
 	"github.com/portlab/portlab/internal/testsupport"
+	"github.com/portlab/portlab/labcheck"
 	"github.com/portlab/portlab/loadgen"
 	"github.com/portlab/portlab/report"
 )

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/portlab/portlab/internal/labcheck"
+	"github.com/portlab/portlab/labcheck"
 )
 
 // A results directory with nothing in it: exercise 3 is not done, and each
