@@ -19,10 +19,15 @@ type Result struct {
 	Label         string `json:"label"`
 	// Target and Strategy repeat the essentials of Config in words every
 	// reporter can show without knowing the engine's config type.
-	Target      string      `json:"target"`
-	Strategy    string      `json:"strategy"`
-	StartedAt   time.Time   `json:"started_at"`
-	ElapsedS    float64     `json:"elapsed_s"`
+	Target    string    `json:"target"`
+	Strategy  string    `json:"strategy"`
+	StartedAt time.Time `json:"started_at"`
+	// ElapsedS is the measured window: from the first request to the last
+	// completion or the deadline, whichever is earlier. Rates use it.
+	ElapsedS float64 `json:"elapsed_s"`
+	// WindDownS is what followed the window: the grace for requests in
+	// flight, closing connections, the final socket sample.
+	WindDownS   float64     `json:"wind_down_s"`
 	Interrupted bool        `json:"interrupted"`
 	StopReason  StopReason  `json:"stop_reason"`
 	Config      *RunConfig  `json:"config"`
@@ -30,6 +35,9 @@ type Result struct {
 	Totals      Totals      `json:"totals"`
 	// Errors counts failed requests per class; empty, never nil, when none.
 	Errors map[string]int64 `json:"errors"`
+	// Status counts HTTP responses by status code ("200", "501"), answered
+	// or not; empty for other protocols.
+	Status map[string]int64 `json:"status,omitempty"`
 	// Onset records when each error class first appeared; empty when none.
 	Onset      map[string]Onset `json:"onset"`
 	Throughput Throughput       `json:"throughput"`
@@ -132,12 +140,40 @@ type Environment struct {
 }
 
 // Totals are whole-run counters.
+//
+// Every request is accounted for:
+//
+//	RequestsStarted   = RequestsOK + RequestsFailed + RequestsIncomplete
+//	RequestsScheduled = RequestsStarted + RequestsUnsent   (open loop only)
 type Totals struct {
-	RequestsOK        int64 `json:"requests_ok"`
-	RequestsFailed    int64 `json:"requests_failed"`
+	// RequestsStarted counts the requests begun (a connection sought or a
+	// byte sent for them); each ends OK, failed or incomplete.
+	RequestsStarted int64 `json:"requests_started"`
+	RequestsOK      int64 `json:"requests_ok"`
+	RequestsFailed  int64 `json:"requests_failed"`
+	// RequestsIncomplete were started but unanswered when the run stopped
+	// (after a bounded grace for requests in flight).
+	RequestsIncomplete int64 `json:"requests_incomplete"`
+	// RequestsScheduled is, in an open loop, every send the schedule made
+	// due in the measured window (rate × duration); 0 in a closed loop.
+	RequestsScheduled int64 `json:"requests_scheduled"`
+	// RequestsUnsent were due but never started: the generator or the
+	// connections could not keep up. Always 0 in a closed loop.
+	RequestsUnsent    int64 `json:"requests_unsent"`
 	ConnectionsOpened int64 `json:"connections_opened"`
 	BytesSent         int64 `json:"bytes_sent"`
 	BytesReceived     int64 `json:"bytes_received"`
+}
+
+// ErrorClasses are the keys of Result.Errors and Result.Onset, in the
+// order reports list them: errno names where the kernel gave one, then
+// portlab's own classes. It is the one list of them: the engine classifies
+// into it and conditions check their paths against it.
+func ErrorClasses() []string {
+	return []string{
+		"EADDRNOTAVAIL", "EADDRINUSE", "EAGAIN", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT",
+		"EMFILE", "ENOBUFS", "timeout", "short_read", "http_4xx", "http_5xx", "other",
+	}
 }
 
 // Onset is the first occurrence of an error class.
