@@ -22,7 +22,28 @@ func WriteText(w io.Writer, r *Report) error {
 	ew := &errWriter{w: w}
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	p := func(format string, a ...any) { fmt.Fprintf(tw, format, a...) }
+	writeSettings(p, r)
+	writeDestinations(p, r)
+	writeListeners(p, r)
+	if r.Level == levelWarn || r.Level == levelCrit {
+		p("\nCures: reuse connections (pooling, HTTP keep-alive); let the server close first, so TIME_WAIT lands on it; " +
+			"widen net.ipv4.ip_local_port_range; add source IPs (ports are per 4-tuple); " +
+			"net.ipv4.tcp_tw_reuse=1 to reuse TIME_WAIT ports for outgoing connections.\n")
+	}
+	for _, u := range r.Unsupported {
+		p("\nNot available: %s\n", u)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return ew.err
+}
 
+// printer writes one formatted piece of the report.
+type printer func(format string, a ...any)
+
+// writeSettings writes the range, reserved ports, the sysctls and states.
+func writeSettings(p printer, r *Report) {
 	p("Ephemeral ports on %s: level %s\n", r.OS, strings.ToUpper(r.Level))
 	p("  range\t%d-%d (%d ports)\n", r.IPLocalPortRange[0], r.IPLocalPortRange[1], r.PortsInRange)
 	reserved := "none"
@@ -39,53 +60,48 @@ func WriteText(w io.Writer, r *Report) error {
 	if len(r.States) > 0 {
 		p("  states\t%s\n", formatStates(r.States))
 	}
+}
 
-	if len(r.Destinations) > 0 {
-		p("\nBusiest destinations (local ports in the range, of %d usable toward each):\n", r.UsablePorts)
-		growth := r.Destinations[0].GrowthPerS != nil
-		p("  REMOTE\tPORTS\tUSAGE\t\tLEVEL\t")
+// writeDestinations writes the busiest destinations' table.
+func writeDestinations(p printer, r *Report) {
+	if len(r.Destinations) == 0 {
+		return
+	}
+	p("\nBusiest destinations (local ports in the range, of %d usable toward each):\n", r.UsablePorts)
+	growth := r.Destinations[0].GrowthPerS != nil
+	p("  REMOTE\tPORTS\tUSAGE\t\tLEVEL\t")
+	if growth {
+		p("GROWTH/S\tRUNS OUT IN\t")
+	}
+	p("STATES\n")
+	for _, d := range r.Destinations[:min(len(r.Destinations), topDestinations)] {
+		p("  %s\t%d\t%.1f%%\t%s\t%s\t", d.Remote, d.PortsUsed, d.UsagePercent, bar(d.UsagePercent), d.Level)
 		if growth {
-			p("GROWTH/S\tRUNS OUT IN\t")
+			p("%s\t%s\t", formatGrowth(d.GrowthPerS), formatExhaustion(d.ExhaustionInS))
 		}
-		p("STATES\n")
-		for _, d := range r.Destinations[:min(len(r.Destinations), topDestinations)] {
-			p("  %s\t%d\t%.1f%%\t%s\t%s\t", d.Remote, d.PortsUsed, d.UsagePercent, bar(d.UsagePercent), d.Level)
-			if growth {
-				p("%s\t%s\t", formatGrowth(d.GrowthPerS), formatExhaustion(d.ExhaustionInS))
-			}
-			p("%s\n", formatStates(d.States))
-		}
-		if n := len(r.Destinations) - topDestinations; n > 0 {
-			p("  ... and %d more\n", n)
-		}
+		p("%s\n", formatStates(d.States))
 	}
+	if n := len(r.Destinations) - topDestinations; n > 0 {
+		p("  ... and %d more\n", n)
+	}
+}
 
-	if len(r.ListenersInRange) > 0 {
-		p("\nListening ports inside the range (a client can take one while its server is down; reserve them):\n")
-		ports := make([]string, 0, len(r.ListenersInRange))
-		for _, l := range r.ListenersInRange {
-			p("  %s\t%s\n", l.Local, l.Fix)
-			ports = append(ports, fmt.Sprint(l.Port))
-		}
-		if ports = slices.Compact(ports); len(ports) > 1 {
-			// Each Fix rewrites the whole list, so applying them one after the
-			// other keeps only the last: offer them together.
-			p("  all at once:\t%s\n", reserveFix(r.Reserved, strings.Join(ports, ",")))
-		}
+// writeListeners writes the listeners whose port lies inside the range.
+func writeListeners(p printer, r *Report) {
+	if len(r.ListenersInRange) == 0 {
+		return
 	}
-
-	if r.Level == levelWarn || r.Level == levelCrit {
-		p("\nCures: reuse connections (pooling, HTTP keep-alive); let the server close first, so TIME_WAIT lands on it; " +
-			"widen net.ipv4.ip_local_port_range; add source IPs (ports are per 4-tuple); " +
-			"net.ipv4.tcp_tw_reuse=1 to reuse TIME_WAIT ports for outgoing connections.\n")
+	p("\nListening ports inside the range (a client can take one while its server is down; reserve them):\n")
+	ports := make([]string, 0, len(r.ListenersInRange))
+	for _, l := range r.ListenersInRange {
+		p("  %s\t%s\n", l.Local, l.Fix)
+		ports = append(ports, fmt.Sprint(l.Port))
 	}
-	for _, u := range r.Unsupported {
-		p("\nNot available: %s\n", u)
+	if ports = slices.Compact(ports); len(ports) > 1 {
+		// Each Fix rewrites the whole list, so applying them one after the
+		// other keeps only the last: offer them together.
+		p("  all at once:\t%s\n", reserveFix(r.Reserved, strings.Join(ports, ",")))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	return ew.err
 }
 
 // errWriter keeps the first write error so WriteText can check once.
