@@ -41,7 +41,7 @@ func ExampleFailIf() {
 		fmt.Println(msg)
 	}
 	// Output:
-	// run "new-conn": errors.EADDRNOTAVAIL>0 violated (value 4877)
+	// run "new-conn" failed: errors.EADDRNOTAVAIL>0 held (value 4877)
 }
 
 func ExampleParseCondition() {
