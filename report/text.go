@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -17,7 +19,11 @@ func WriteText(w io.Writer, r *Result) error {
 		title = "run"
 	}
 	fmt.Fprintf(&b, "%s: %s → %s\n", title, r.Strategy, r.Target)
-	fmt.Fprintf(&b, "  ran %.2f s, stopped by %s", r.ElapsedS, r.StopReason)
+	fmt.Fprintf(&b, "  ran %.2f s", r.ElapsedS)
+	if r.WindDownS != 0 {
+		fmt.Fprintf(&b, " (then %.2f s winding down)", r.WindDownS)
+	}
+	fmt.Fprintf(&b, ", stopped by %s", r.StopReason)
 	if r.Interrupted {
 		b.WriteString(" (interrupted: partial result)")
 	}
@@ -28,10 +34,10 @@ func WriteText(w io.Writer, r *Result) error {
 		fmt.Fprintf(&b, "  %s %s, netns %s, ephemeral ports %d–%d (%d), tcp_tw_reuse %d, tcp_fin_timeout %d\n",
 			e.OS, e.Kernel, e.Netns, lo, hi, hi-lo+1, e.TCPTwReuse, e.TCPFinTimeout)
 	}
-	t := r.Totals
-	fmt.Fprintf(&b, "\n  requests     %d ok, %d failed   %.1f ok/s\n", t.RequestsOK, t.RequestsFailed, r.Throughput.RequestsPerS)
-	fmt.Fprintf(&b, "  connections  %d opened          %.1f/s\n", t.ConnectionsOpened, r.Throughput.ConnectionsPerS)
-	fmt.Fprintf(&b, "  bytes        %d sent, %d received\n", t.BytesSent, t.BytesReceived)
+	writeAccounting(&b, r)
+	fmt.Fprintf(&b, "  connections  %d opened          %.1f/s\n", r.Totals.ConnectionsOpened, r.Throughput.ConnectionsPerS)
+	fmt.Fprintf(&b, "  bytes        %d sent, %d received\n", r.Totals.BytesSent, r.Totals.BytesReceived)
+	writeStatus(&b, r.Status)
 
 	if len(r.Errors) == 0 {
 		b.WriteString("  errors       none\n")
@@ -82,6 +88,37 @@ func WriteText(w io.Writer, r *Result) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeAccounting writes where every request went: started = ok + failed
+// + incomplete and, in an open loop, scheduled = started + unsent.
+func writeAccounting(b *strings.Builder, r *Result) {
+	t := r.Totals
+	fmt.Fprintf(b, "\n  requests     %d ok, %d failed, %d incomplete", t.RequestsOK, t.RequestsFailed, t.RequestsIncomplete)
+	if t.RequestsStarted != 0 {
+		fmt.Fprintf(b, " of %d started", t.RequestsStarted)
+	}
+	fmt.Fprintf(b, "   %.1f ok/s\n", r.Throughput.RequestsPerS)
+	if openLoop(r) {
+		fmt.Fprintf(b, "  scheduled    %d due, %d unsent (the generator or the connections fell behind)\n",
+			t.RequestsScheduled, t.RequestsUnsent)
+	}
+	if err := t.Accounted(); err != nil && t.RequestsStarted != 0 {
+		fmt.Fprintf(b, "  unaccounted  %v\n", err)
+	}
+}
+
+// writeStatus writes the HTTP responses by status code, in code order.
+func writeStatus(b *strings.Builder, status map[string]int64) {
+	if len(status) == 0 {
+		return
+	}
+	codes := slices.Sorted(maps.Keys(status))
+	parts := make([]string, len(codes))
+	for i, code := range codes {
+		parts[i] = fmt.Sprintf("%s ×%d", code, status[code])
+	}
+	fmt.Fprintf(b, "  status       %s\n", strings.Join(parts, ", "))
 }
 
 // Sampled returns at most n intervals spread evenly over tl, always keeping
