@@ -255,6 +255,19 @@ func TestComparisonEndings(t *testing.T) {
 	if len(c.Warnings) != 1 || !strings.HasSuffix(c.Warnings[0], want) {
 		t.Errorf("warning %q, want one ending %q", c.Warnings, want)
 	}
+}
+
+// TestComparisonJSONEndings: the JSON comparison gives each run's window,
+// wind-down and stop reason as numbers and words a script can read.
+func TestComparisonJSONEndings(t *testing.T) {
+	base := accounted(t, "baseline", 996, 1, 3, 0, false)
+	base.StopReason, base.ElapsedS = StopOnset, 0.11
+	long := accounted(t, "long", 15000, 0, 4, 0, false)
+	long.StopReason, long.ElapsedS, long.WindDownS = StopDuration, 3, 0.02
+	c, err := Compare([]*Result{base, long}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var b bytes.Buffer
 	c.WriteJSON(&b)
 	var doc struct {

@@ -68,14 +68,9 @@ func Merge(rs ...*Result) (*Result, error) {
 		for class, n := range r.Errors {
 			m.Errors[class] += n
 		}
-		for code, n := range r.Status {
-			if m.Status == nil {
-				m.Status = map[string]int64{}
-			}
-			m.Status[code] += n
-		}
 		configs = append(configs, r.Config)
 	}
+	m.Status = sumStatus(rs)
 	m.WindDownS = windDown(rs, end)
 	mergeOnsets(m, rs)
 	if m.ElapsedS > 0 {
@@ -114,6 +109,20 @@ func addTotals(a, b Totals) Totals {
 	a.BytesSent += b.BytesSent
 	a.BytesReceived += b.BytesReceived
 	return a
+}
+
+// sumStatus adds up the HTTP status counts; nil when no input has one.
+func sumStatus(rs []*Result) map[string]int64 {
+	var sum map[string]int64
+	for _, r := range rs {
+		for code, n := range r.Status {
+			if sum == nil {
+				sum = map[string]int64{}
+			}
+			sum[code] += n
+		}
+	}
+	return sum
 }
 
 // windDown is how long after the merged window's end the last input
