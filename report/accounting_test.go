@@ -290,6 +290,8 @@ func TestComparisonAccountingRows(t *testing.T) {
 	closed := accounted(t, "closed", 990, 5, 3, 0, false)
 	open := accounted(t, "open", 4000, 0, 7, 993, true)
 	open.Status = map[string]int64{"200": 4000, "501": 3}
+	old := accounted(t, "old", 4000, 0, 0, 0, false)
+	old.Totals.RequestsStarted = 0 // written by a portlab that did not count starts
 	tests := []struct {
 		runs []*Result
 		want map[string][]string // path: cell texts
@@ -303,6 +305,7 @@ func TestComparisonAccountingRows(t *testing.T) {
 			"totals.requests_scheduled": {"0", "5000"}, "totals.requests_unsent": {"0", "993"},
 			"totals.requests_incomplete": {"3", "7"}, "status.200": {"0", "4000"}, "status.501": {"0", "3"},
 		}, nil},
+		{[]*Result{closed, old}, map[string][]string{"totals.requests_started": {"998", "-"}}, nil},
 	}
 	for _, tt := range tests {
 		c, err := Compare(tt.runs, 0)

@@ -123,12 +123,18 @@ func Compare(rs []*Result, baseline int) (*Comparison, error) {
 
 // add appends the row for path.
 func (c *Comparison) add(path, name, up, down string, u unit) {
+	c.addWhere(path, name, up, down, u, nil)
+}
+
+// addWhere appends the row for path, the figure absent from runs that has
+// (when not nil) says do not hold it.
+func (c *Comparison) addWhere(path, name, up, down string, u unit, has func(*Result) bool) {
 	row := Row{Path: path, Name: name, Up: up, Down: down, unit: u}
 	for _, r := range c.Runs {
 		// Only an error class with a dot in its name makes a bad path:
 		// such a figure shows as absent.
 		v, ok, err := Lookup(r, path)
-		ok = ok && err == nil
+		ok = ok && err == nil && (has == nil || has(r))
 		if h, isLatency := strings.CutPrefix(path, "latency."); isLatency {
 			hist, _, _ := strings.Cut(h, ".")
 			n, _, _ := Lookup(r, "latency."+hist+".count")
@@ -221,7 +227,7 @@ func (c *Comparison) addAccounting() {
 	if slices.ContainsFunc(c.Runs, func(r *Result) bool { return r.WindDownS != 0 }) {
 		c.add("wind_down_s", "wind-down", "longer", "shorter", unitSeconds)
 	}
-	c.add("totals.requests_started", "requests started", "more", "fewer", unitCount)
+	c.addWhere("totals.requests_started", "requests started", "more", "fewer", unitCount, countsStarts)
 	c.add("totals.requests_ok", "requests ok", "more", "fewer", unitCount)
 	c.add("totals.requests_failed", "requests failed", Worse, Better, unitCount)
 	c.add("totals.requests_incomplete", "requests incomplete", Worse, Better, unitCount)
@@ -229,6 +235,13 @@ func (c *Comparison) addAccounting() {
 		c.add("totals.requests_scheduled", "requests scheduled", "more", "fewer", unitCount)
 		c.add("totals.requests_unsent", "requests unsent", Worse, Better, unitCount)
 	}
+}
+
+// countsStarts reports whether r counted its started requests: a result
+// of a portlab that did not has none, which reads 0 against thousands ok.
+func countsStarts(r *Result) bool {
+	t := r.Totals
+	return t.RequestsStarted > 0 || t.RequestsOK+t.RequestsFailed+t.RequestsIncomplete == 0
 }
 
 // openLoop reports whether r sent on a schedule (--rate), where requests
