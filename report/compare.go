@@ -22,6 +22,10 @@ type Comparison struct {
 	Baseline int
 	// Rows are the compared figures.
 	Rows []Row
+	// Warnings say what makes the runs' figures unlike, such as runs that
+	// stopped for different reasons: a run that stopped at its onset after
+	// 0.1 s and one that ran its 3 s count over different windows.
+	Warnings []string
 }
 
 // Row is one figure across the runs.
@@ -86,11 +90,21 @@ func Compare(rs []*Result, baseline int) (*Comparison, error) {
 		return nil, fmt.Errorf("compare: baseline %d is not one of the %d runs", baseline, len(rs))
 	}
 	c := &Comparison{Runs: rs, Names: runNames(rs), Baseline: baseline}
+	c.Warnings = endingWarnings(rs, c.Names)
 	c.add("throughput.requests_per_s", "requests/s", Better, Worse, unitRate)
 	c.add("throughput.connections_per_s", "connections/s", "more", "fewer", unitRate)
+	c.addAccounting()
 	classes := errorClasses(rs)
 	for _, class := range classes {
 		c.add("errors."+class, class+" errors", Worse, Better, unitCount)
+	}
+	for _, code := range statusCodes(rs) {
+		// An error status is worse; others are neither good nor bad.
+		up, down := "more", "fewer"
+		if code >= "400" {
+			up, down = Worse, Better
+		}
+		c.add("status."+code, "HTTP "+code, up, down, unitCount)
 	}
 	for _, class := range classes {
 		if slices.ContainsFunc(rs, func(r *Result) bool { _, ok := r.Onset[class]; return ok }) {
@@ -109,12 +123,18 @@ func Compare(rs []*Result, baseline int) (*Comparison, error) {
 
 // add appends the row for path.
 func (c *Comparison) add(path, name, up, down string, u unit) {
+	c.addWhere(path, name, up, down, u, nil)
+}
+
+// addWhere appends the row for path, the figure absent from runs that has
+// (when not nil) says do not hold it.
+func (c *Comparison) addWhere(path, name, up, down string, u unit, has func(*Result) bool) {
 	row := Row{Path: path, Name: name, Up: up, Down: down, unit: u}
 	for _, r := range c.Runs {
 		// Only an error class with a dot in its name makes a bad path:
 		// such a figure shows as absent.
 		v, ok, err := Lookup(r, path)
-		ok = ok && err == nil
+		ok = ok && err == nil && (has == nil || has(r))
 		if h, isLatency := strings.CutPrefix(path, "latency."); isLatency {
 			hist, _, _ := strings.Cut(h, ".")
 			n, _, _ := Lookup(r, "latency."+hist+".count")
@@ -197,6 +217,56 @@ func (u unit) format(v float64) string {
 		return US(int64(v))
 	}
 	return fmt.Sprintf("%.0f", v)
+}
+
+// addAccounting adds the measured window and where every request went:
+// started = ok + failed + incomplete, and in an open loop scheduled =
+// started + unsent.
+func (c *Comparison) addAccounting() {
+	c.add("elapsed_s", "elapsed", "longer", "shorter", unitSeconds)
+	if slices.ContainsFunc(c.Runs, func(r *Result) bool { return r.WindDownS != 0 }) {
+		c.add("wind_down_s", "wind-down", "longer", "shorter", unitSeconds)
+	}
+	c.addWhere("totals.requests_started", "requests started", "more", "fewer", unitCount, countsStarts)
+	c.add("totals.requests_ok", "requests ok", "more", "fewer", unitCount)
+	c.add("totals.requests_failed", "requests failed", Worse, Better, unitCount)
+	c.add("totals.requests_incomplete", "requests incomplete", Worse, Better, unitCount)
+	if slices.ContainsFunc(c.Runs, openLoop) {
+		c.add("totals.requests_scheduled", "requests scheduled", "more", "fewer", unitCount)
+		c.add("totals.requests_unsent", "requests unsent", Worse, Better, unitCount)
+	}
+}
+
+// countsStarts reports whether r counted its started requests: a result
+// of a portlab that did not has none, which reads 0 against thousands ok.
+func countsStarts(r *Result) bool {
+	t := r.Totals
+	return t.RequestsStarted > 0 || t.RequestsOK+t.RequestsFailed+t.RequestsIncomplete == 0
+}
+
+// openLoop reports whether r sent on a schedule (--rate), where requests
+// can be due and unsent.
+func openLoop(r *Result) bool {
+	return r.Totals.RequestsScheduled > 0 || r.Totals.RequestsUnsent > 0 || r.Config.paced()
+}
+
+// paced reports whether c, or any input of a merge, set a rate.
+func (c *RunConfig) paced() bool {
+	return c != nil && (c.Rate > 0 || slices.ContainsFunc(c.Merged, (*RunConfig).paced))
+}
+
+// statusCodes lists the HTTP status codes any run saw, in order.
+func statusCodes(rs []*Result) []string {
+	var codes []string
+	for _, r := range rs {
+		for code := range r.Status {
+			if !slices.Contains(codes, code) {
+				codes = append(codes, code)
+			}
+		}
+	}
+	slices.Sort(codes)
+	return codes
 }
 
 // errorClasses lists the classes any run saw, the most frequent overall

@@ -11,29 +11,37 @@ type comparisonJSON struct {
 	Baseline string    `json:"baseline"`
 	Runs     []runJSON `json:"runs"`
 	Rows     []Row     `json:"rows"`
+	// Warnings are the comparison's, such as runs that stopped
+	// differently; absent when none.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
+// runJSON is one run as the comparison lists it, with how it ended.
 type runJSON struct {
-	Label     string            `json:"label"`
-	Strategy  string            `json:"strategy"`
-	Target    string            `json:"target"`
-	StartedAt time.Time         `json:"started_at"`
-	ElapsedS  float64           `json:"elapsed_s"`
-	Sysctls   map[string]string `json:"sysctls"`
+	Label       string            `json:"label"`
+	Strategy    string            `json:"strategy"`
+	Target      string            `json:"target"`
+	StartedAt   time.Time         `json:"started_at"`
+	ElapsedS    float64           `json:"elapsed_s"`
+	WindDownS   float64           `json:"wind_down_s,omitempty"`
+	StopReason  StopReason        `json:"stop_reason"`
+	Interrupted bool              `json:"interrupted"`
+	Sysctls     map[string]string `json:"sysctls"`
 }
 
 // WriteJSON writes the comparison as JSON: the baseline's name, the runs
 // and the rows of figures, each cell with its value, text, change and
 // verdict, for scripts that gate on a comparison.
 func (c *Comparison) WriteJSON(w io.Writer) error {
-	doc := comparisonJSON{Baseline: c.Names[c.Baseline], Rows: c.Rows}
+	doc := comparisonJSON{Baseline: c.Names[c.Baseline], Rows: c.Rows, Warnings: c.Warnings}
 	for i, r := range c.Runs {
 		sysctls := r.Environment.Sysctls
 		if sysctls == nil {
 			sysctls = map[string]string{}
 		}
 		doc.Runs = append(doc.Runs, runJSON{Label: c.Names[i], Strategy: r.Strategy, Target: r.Target,
-			StartedAt: r.StartedAt, ElapsedS: r.ElapsedS, Sysctls: sysctls})
+			StartedAt: r.StartedAt, ElapsedS: r.ElapsedS, WindDownS: r.WindDownS, StopReason: r.StopReason,
+			Interrupted: r.Interrupted, Sysctls: sysctls})
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {

@@ -16,7 +16,7 @@ func (c *Comparison) WriteMarkdown(w io.Writer) error {
 	} else {
 		fmt.Fprintf(&b, "### portlab report: %d runs against `%s`\n\n", len(c.Runs), c.Names[c.Baseline])
 	}
-	b.WriteString("| run | strategy | sysctls |\n|---|---|---|\n")
+	b.WriteString("| run | strategy | sysctls | ended |\n|---|---|---|---|\n")
 	for i, r := range c.Runs {
 		name := mdEscape(c.Names[i])
 		if i == c.Baseline {
@@ -26,7 +26,10 @@ func (c *Comparison) WriteMarkdown(w io.Writer) error {
 		if s := c.Sysctls(i); len(s) > 0 {
 			sysctls = "`" + strings.Join(s, "`<br>`") + "`"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", name, mdEscape(r.Strategy), mdEscape(sysctls))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", name, mdEscape(r.Strategy), mdEscape(sysctls), mdEscape(Ending(r)))
+	}
+	for _, w := range c.Warnings {
+		fmt.Fprintf(&b, "\n> **Warning:** %s\n", mdEscape(w))
 	}
 
 	b.WriteString("\n| |")
@@ -44,8 +47,9 @@ func (c *Comparison) WriteMarkdown(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("\nLatency and errors: lower is better. requests/s: higher is better. " +
-		"connections/s (more/fewer) and onset (later/earlier) are neither better nor worse in themselves.\n")
+	b.WriteString("\nLatency, errors, failed, incomplete and unsent: lower is better. requests/s: higher is better. " +
+		"connections/s and other counts (more/fewer), elapsed (longer/shorter) and onset (later/earlier) " +
+		"are neither better nor worse in themselves.\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -33,10 +33,11 @@ func synthetic(t *testing.T, label string, reqPerS float64, typicalUS int64, ead
 		ElapsedS:    2,
 		StopReason:  StopDuration,
 		Environment: Environment{Netns: "sandbox", Sysctls: map[string]string{"net.ipv4.ip_local_port_range": "40000 40999", "net.ipv4.tcp_tw_reuse": "0"}},
-		Totals:      Totals{RequestsOK: int64(reqPerS * 2), RequestsFailed: eaddr, ConnectionsOpened: int64(reqPerS * 2)},
-		Errors:      map[string]int64{},
-		Onset:       map[string]Onset{},
-		Throughput:  Throughput{RequestsPerS: reqPerS, ConnectionsPerS: reqPerS},
+		Totals: Totals{RequestsStarted: int64(reqPerS*2) + eaddr, RequestsOK: int64(reqPerS * 2), RequestsFailed: eaddr,
+			ConnectionsOpened: int64(reqPerS * 2)},
+		Errors:     map[string]int64{},
+		Onset:      map[string]Onset{},
+		Throughput: Throughput{RequestsPerS: reqPerS, ConnectionsPerS: reqPerS},
 	}
 	if eaddr > 0 {
 		r.Errors["EADDRNOTAVAIL"] = eaddr
@@ -60,9 +61,16 @@ func lab(t *testing.T) []*Result {
 	reuse := synthetic(t, "tw-reuse", 999, 1000, 14679)
 	reuse.Environment.Sysctls = map[string]string{"net.ipv4.ip_local_port_range": "40000 40999", "net.ipv4.tcp_tw_reuse": "1"}
 	reuse.Onset["EADDRNOTAVAIL"] = Onset{AtS: 0.066}
+	// An HTTP run on the host, open loop, that could not keep its rate
+	// and left requests unanswered; it stopped at its onset.
 	host := synthetic(t, "", 26171, 550, 0)
 	host.Environment = Environment{Netns: "host"}
-	host.Errors["ECONNRESET"] = 3
+	host.Errors["ECONNRESET"], host.Errors["http_5xx"] = 3, 7
+	host.Status = map[string]int64{"200": 52342, "503": 7}
+	host.Totals.RequestsFailed, host.Totals.RequestsIncomplete = 10, 16
+	host.Totals.RequestsStarted = host.Totals.RequestsOK + 10 + 16
+	host.Totals.RequestsScheduled, host.Totals.RequestsUnsent = host.Totals.RequestsStarted+120, 120
+	host.StopReason, host.ElapsedS, host.WindDownS = StopOnset, 0.11, 0.25
 	return []*Result{synthetic(t, "new-conn", 499, 985, 7123), pool, reuse, host}
 }
 

@@ -31,6 +31,11 @@ func (c *Comparison) WriteText(w io.Writer) error {
 		if s := c.Sysctls(i); len(s) > 0 {
 			writeWrapped(&b, strings.Repeat(" ", width(indent)), strings.Join(s, ", "))
 		}
+		writeWrapped(&b, strings.Repeat(" ", width(indent)), Ending(r))
+	}
+	for _, w := range c.Warnings {
+		b.WriteString("\n")
+		writeWrapped(&b, "  warning: ", w)
 	}
 
 	rowW := 0
@@ -60,8 +65,9 @@ func (c *Comparison) WriteText(w io.Writer) error {
 		b.WriteString("\n")
 		c.writeBlock(&b, rowW, cols, block)
 	}
-	b.WriteString("\nChanges: latency and errors lower is better, requests/s higher is better;\n" +
-		"connections/s (more/fewer) and onset (later/earlier) are neither better nor worse in themselves.\n")
+	b.WriteString("\nChanges: latency, errors, failed, incomplete and unsent requests lower is better,\n" +
+		"requests/s higher is better; connections/s and other counts (more/fewer), elapsed\n" +
+		"(longer/shorter) and onset (later/earlier) are neither better nor worse in themselves.\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -10,7 +10,7 @@ import (
 
 // Condition is a test on one number of a result. portlab's --fail-if
 // writes it as PATH OP VALUE ("errors.EADDRNOTAVAIL>0",
-// "latency.total.p99_us>5000": when it holds, the run violates it); a
+// "latency.total.p99_us>5000": when it holds, the run fails); a
 // scenario's expect entry writes the path as the key and the comparison as
 // the value (errors.EADDRNOTAVAIL: ">0", onset.EADDRNOTAVAIL.connections_before:
 // "0.9*prediction..1.1*prediction": the run passes when it holds). Both
@@ -176,10 +176,10 @@ func formatBound(v float64, of string) string {
 	return formatNumber(v) + "*prediction." + of
 }
 
-// Eval reports whether r violates c, with the value it read. A path with no
-// value in r (the onset of an error class that never happened) violates
-// nothing; its value is NaN.
-func (c Condition) Eval(r *Result) (violated bool, value float64, err error) {
+// Eval reports whether c holds for r (for --fail-if: whether r fails), with
+// the value it read. A path with no value in r (the onset of an error class
+// that never happened) holds nothing; its value is NaN.
+func (c Condition) Eval(r *Result) (held bool, value float64, err error) {
 	v, err := read(r, c.Path, nil)
 	var none noValue
 	switch {
@@ -188,8 +188,8 @@ func (c Condition) Eval(r *Result) (violated bool, value float64, err error) {
 	case err != nil:
 		return false, 0, err
 	}
-	violated, err = c.holds(r, v)
-	return violated, v, err
+	held, err = c.holds(r, v)
+	return held, v, err
 }
 
 // Check checks c against r as a scenario's expectation: it passes when c
@@ -244,8 +244,8 @@ func bound(r *Result, v float64, of string) (float64, error) {
 }
 
 // FailIf checks every condition against every result and returns one
-// message per violation, such as
-// `run "new-conn": errors.EADDRNOTAVAIL>0 violated (value 4877)`, or per
+// message per condition that held, such as
+// `run "new-conn" failed: errors.EADDRNOTAVAIL>0 held (value 4877)`, or per
 // condition that could not be evaluated. None means every run passed.
 func FailIf(conds []Condition, rs ...*Result) []string {
 	var msgs []string
@@ -255,12 +255,12 @@ func FailIf(conds []Condition, rs ...*Result) []string {
 			name = strconv.Quote(r.Label)
 		}
 		for _, c := range conds {
-			violated, v, err := c.Eval(r)
+			held, v, err := c.Eval(r)
 			switch {
 			case err != nil:
 				msgs = append(msgs, fmt.Sprintf("run %s: %s could not be evaluated: %v", name, c, err))
-			case violated:
-				msgs = append(msgs, fmt.Sprintf("run %s: %s violated (value %s)", name, c, formatNumber(v)))
+			case held:
+				msgs = append(msgs, fmt.Sprintf("run %s failed: %s held (value %s)", name, c, formatNumber(v)))
 			}
 		}
 	}

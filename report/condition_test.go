@@ -47,7 +47,7 @@ func TestParseCondition(t *testing.T) {
 		{"latency.total.p98_us>5", `latency.total has no "p98_us" (it has count, min_us, mean_us, p50_us, p90_us, p99_us, p999_us, max_us)`},
 		{"latency.total>5", "latency.total is not a number: name one of its fields: count, min_us"},
 		{"errors>0", "errors is not a number: name one of its entries, as in errors.NAME"},
-		{"erors.EADDRNOTAVAIL>0", `a result has no "erors" (it has schema_version, elapsed_s, interrupted, environment, totals, errors, onset, throughput, latency`},
+		{"erors.EADDRNOTAVAIL>0", `a result has no "erors" (it has schema_version, elapsed_s, wind_down_s, interrupted, environment, totals, errors, status, onset, throughput, latency`},
 		{"errors.EADDRNOTAVAIL.at_s>0", "errors.EADDRNOTAVAIL is a int64, not an object with fields"},
 		{"label>0", "label is a string, not a number"},
 		{"timeline.requests_ok>0", "timeline is a list, not an object with fields"},
@@ -66,9 +66,9 @@ func TestParseCondition(t *testing.T) {
 func TestConditionEval(t *testing.T) {
 	r := sampleResult(t) // 5 EADDRNOTAVAIL at 0.1 s; total p99 about 9900 µs
 	tests := []struct {
-		expr     string
-		violated bool
-		value    float64
+		expr  string
+		held  bool
+		value float64
 	}{
 		{"errors.EADDRNOTAVAIL>0", true, 5},
 		{"errors.EADDRNOTAVAIL>5", false, 5},
@@ -87,19 +87,19 @@ func TestConditionEval(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		violated, v, err := c.Eval(r)
-		if err != nil || violated != tt.violated || v != tt.value {
-			t.Errorf("%s: got %v, %v, %v; want %v, %v", tt.expr, violated, v, err, tt.violated, tt.value)
+		held, v, err := c.Eval(r)
+		if err != nil || held != tt.held || v != tt.value {
+			t.Errorf("%s: got %v, %v, %v; want %v, %v", tt.expr, held, v, err, tt.held, tt.value)
 		}
 	}
 
-	// The onset of a class that never happened has no value: no violation,
-	// whatever the operator.
+	// The onset of a class that never happened has no value: the condition
+	// does not hold, whatever the operator.
 	for _, expr := range []string{"onset.ECONNREFUSED.at_s>=0", "onset.ECONNREFUSED.at_s!=0", "prediction.usable_ports<1"} {
 		c, _ := ParseCondition(expr)
-		violated, v, err := c.Eval(r)
-		if violated || !math.IsNaN(v) || err != nil {
-			t.Errorf("%s on a result without it: %v, %v, %v; want not violated, NaN", expr, violated, v, err)
+		held, v, err := c.Eval(r)
+		if held || !math.IsNaN(v) || err != nil {
+			t.Errorf("%s on a result without it: %v, %v, %v; want not held, NaN", expr, held, v, err)
 		}
 	}
 }
@@ -121,10 +121,10 @@ func TestFailIf(t *testing.T) {
 	unnamed.Label = ""
 	got := FailIf(conds, sampleResult(t), clean, unnamed)
 	want := []string{
-		`run "sample": errors.EADDRNOTAVAIL>0 violated (value 5)`,
-		`run "sample": totals.requests_ok>=1000 violated (value 1000)`,
-		`run #3: errors.EADDRNOTAVAIL>0 violated (value 5)`,
-		`run #3: totals.requests_ok>=1000 violated (value 1000)`,
+		`run "sample" failed: errors.EADDRNOTAVAIL>0 held (value 5)`,
+		`run "sample" failed: totals.requests_ok>=1000 held (value 1000)`,
+		`run #3 failed: errors.EADDRNOTAVAIL>0 held (value 5)`,
+		`run #3 failed: totals.requests_ok>=1000 held (value 1000)`,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("FailIf:\n got %q\nwant %q", got, want)
@@ -243,10 +243,10 @@ func TestNewCondition(t *testing.T) {
 	}
 	invalid := []struct{ path, cmp, want string }{
 		{"nowhere.x", ">0", `unknown result path: a result has no "nowhere"`},
-		{"errors.X", "maybe", `condition "maybe": want OP VALUE (OP one of > >= < <= == !=) or LO..HI`},
-		{"errors.X", "", `condition "": want OP VALUE`},
-		{"errors.X", "1..", `"" is not a number or prediction`},
-		{"errors.X", "NaN..1", `"NaN" is not a number`},
+		{"errors.EAGAIN", "maybe", `condition "maybe": want OP VALUE (OP one of > >= < <= == !=) or LO..HI`},
+		{"errors.EAGAIN", "", `condition "": want OP VALUE`},
+		{"errors.EAGAIN", "1..", `"" is not a number or prediction`},
+		{"errors.EAGAIN", "NaN..1", `"NaN" is not a number`},
 		{"totals.requests_ok", "0.9*prediction..1", "no prediction pairs with totals.requests_ok"},
 	}
 	for _, tt := range invalid {
@@ -310,7 +310,7 @@ func TestFailIfPrediction(t *testing.T) {
 	bare.Label = "host"
 	got := FailIf([]Condition{c}, r, bare)
 	want := []string{
-		`run "sample": onset.EADDRNOTAVAIL.connections_before<0.999*prediction violated (value 995)`,
+		`run "sample" failed: onset.EADDRNOTAVAIL.connections_before<0.999*prediction held (value 995)`,
 		`run "host": onset.EADDRNOTAVAIL.connections_before<0.999*prediction could not be evaluated: the run has no prediction.onset_after_connections`,
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -319,5 +319,65 @@ func TestFailIfPrediction(t *testing.T) {
 	r.Prediction.OnsetAfterConnections = 990
 	if got := FailIf([]Condition{c}, r); len(got) != 0 {
 		t.Errorf("onset above 0.999 of the prediction gave %q", got)
+	}
+}
+
+// TestConditionKeys: a key into a map of known keys (error classes, HTTP
+// status codes, TCP states) must be one of them, in --fail-if and expect
+// alike, or a typo would read 0 for ever and the gate never fire.
+func TestConditionKeys(t *testing.T) {
+	classes := strings.Join(ErrorClasses(), ", ")
+	tests := []struct {
+		path string
+		want string // "" for accepted
+	}{
+		{"errors.EADDRNOTAVAIL", ""},
+		{"errors.http_5xx", ""},
+		{"errors.other", ""},
+		{"onset.EAGAIN.connections_before", ""},
+		{"onset.http_4xx.at_s", ""},
+		{"status.200", ""},
+		{"status.501", ""},
+		{"status.599", ""},
+		{"sockets.states.TIME_WAIT", ""},
+		{"totals.requests_incomplete", ""},
+		{"totals.requests_unsent", ""},
+		{"wind_down_s", ""},
+		{"errors.EADRNOTAVAIL", `errors.EADRNOTAVAIL: "EADRNOTAVAIL" is not an error class, did you mean EADDRNOTAVAIL? (the classes are ` + classes + ")"},
+		{"errors.eaddrnotavail", `"eaddrnotavail" is not an error class, did you mean EADDRNOTAVAIL? (`},
+		{"errors.EPIPE", `errors.EPIPE: "EPIPE" is not an error class (the classes are ` + classes + ")"},
+		{"errors.http_500", `"http_500" is not an error class, did you mean http_5xx? (`},
+		{"onset.EADRNOTAVAIL.at_s", `onset.EADRNOTAVAIL: "EADRNOTAVAIL" is not an error class, did you mean EADDRNOTAVAIL? (the classes are ` + classes + ")"},
+		{"onset.timeouts.connections_before", `"timeouts" is not an error class, did you mean timeout? (`},
+		{"status.5xx", `status.5xx: "5xx" is not an HTTP status code (want three digits, as in status.503)`},
+		{"status.2000", `"2000" is not an HTTP status code`},
+		{"status.099", `"099" is not an HTTP status code`},
+		{"sockets.states.TIMEWAIT", `sockets.states.TIMEWAIT: "TIMEWAIT" is not a TCP state, did you mean TIME_WAIT? (the states are ESTABLISHED, SYN_SENT,`},
+		{"totals.requests_lost", `totals has no "requests_lost" (it has requests_started, requests_ok, requests_failed, requests_incomplete, requests_scheduled, requests_unsent,`},
+	}
+	for _, tt := range tests {
+		_, ferr := ParseCondition(tt.path + ">0")
+		_, eerr := NewCondition(tt.path, ">0", nil)
+		if tt.want == "" {
+			if ferr != nil || eerr != nil {
+				t.Errorf("%s: --fail-if %v, expect %v; want both accepted", tt.path, ferr, eerr)
+			}
+			continue
+		}
+		if ferr == nil || !strings.Contains(ferr.Error(), tt.want) || eerr == nil || !strings.Contains(eerr.Error(), tt.want) {
+			t.Errorf("%s: --fail-if %v, expect %v; want both to say %q", tt.path, ferr, eerr, tt.want)
+		}
+	}
+	// A derived figure is the caller's to name; it passes as given.
+	d := map[string]Derived{"steady.connections_per_s": {Read: func(*Result) (float64, error) { return 1, nil }}}
+	if _, err := NewCondition("steady.connections_per_s", ">0", d); err != nil {
+		t.Errorf("a derived path: %v", err)
+	}
+	// A result from elsewhere may still hold a class this portlab does not
+	// know: reading it is not refused.
+	r := sampleResult(t)
+	r.Errors["EPIPE"] = 2
+	if v, ok, err := Lookup(r, "errors.EPIPE"); v != 2 || !ok || err != nil {
+		t.Errorf("Lookup of an unlisted class: %v, %v, %v; want 2", v, ok, err)
 	}
 }

@@ -41,7 +41,7 @@ func ExampleFailIf() {
 		fmt.Println(msg)
 	}
 	// Output:
-	// run "new-conn": errors.EADDRNOTAVAIL>0 violated (value 4877)
+	// run "new-conn" failed: errors.EADDRNOTAVAIL>0 held (value 4877)
 }
 
 func ExampleParseCondition() {
@@ -66,26 +66,43 @@ func ExampleMerge() {
 }
 
 func ExampleComparison_WriteMarkdown() {
-	c, err := report.Compare([]*report.Result{result("new-conn", 996, 4877, 900), result("pool", 5000, 0, 150)}, 0)
+	// The baseline stopped at its first EADDRNOTAVAIL (--stop-on-onset);
+	// the other ran its full 3 s.
+	base, pool := result("new-conn", 996, 1, 900), result("pool", 15000, 0, 150)
+	base.StopReason, base.ElapsedS = report.StopOnset, 0.11
+	base.Totals.RequestsStarted, base.Totals.RequestsFailed, base.Totals.RequestsIncomplete = 1000, 1, 3
+	pool.StopReason, pool.ElapsedS, pool.WindDownS = report.StopDuration, 3, 0.02
+	pool.Totals.RequestsStarted, pool.Totals.RequestsIncomplete = 15004, 4
+	base.Throughput.RequestsPerS, pool.Throughput.RequestsPerS = 996/0.11, 15000/3.0
+	base.Throughput.ConnectionsPerS, pool.Throughput.ConnectionsPerS = 996/0.11, 15000/3.0
+	c, err := report.Compare([]*report.Result{base, pool}, 0)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	c.Rows = c.Rows[:3] // requests/s, connections/s, errors
+	c.Rows = c.Rows[:9] // requests/s to requests incomplete, EADDRNOTAVAIL errors
 	c.WriteMarkdown(os.Stdout)
 	// Output:
 	// ### portlab report: 2 runs against `new-conn`
 	//
-	// | run | strategy | sysctls |
-	// |---|---|---|
-	// | **new-conn** (baseline) | new connection per request, concurrency 4 | host |
-	// | pool | new connection per request, concurrency 4 | host |
+	// | run | strategy | sysctls | ended |
+	// |---|---|---|---|
+	// | **new-conn** (baseline) | new connection per request, concurrency 4 | host | stopped by onset after 0.110 s |
+	// | pool | new connection per request, concurrency 4 | host | stopped by duration after 3.000 s (+0.020 s wind-down) |
+	//
+	// > **Warning:** the runs stopped differently, so their counts and rates cover different windows; stopped by onset: new-conn after 0.110 s; stopped by duration: pool after 3.000 s
 	//
 	// | | new-conn (baseline) | pool |
 	// |---|--:|--:|
-	// | requests/s | 996 | 5000 (+402% better ✅) |
-	// | connections/s | 996 | 5000 (+402% more) |
-	// | EADDRNOTAVAIL errors | 4877 | 0 (-100% better ✅) |
+	// | requests/s | 9055 | 5000 (-45% worse ❌) |
+	// | connections/s | 9055 | 5000 (-45% fewer) |
+	// | elapsed | 0.110s | 3.000s (×27.3 longer) |
+	// | wind-down | 0.000s | 0.020s (+0.020s longer) |
+	// | requests started | 1000 | 15004 (×15.0 more) |
+	// | requests ok | 996 | 15000 (×15.1 more) |
+	// | requests failed | 1 | 0 (-100% better ✅) |
+	// | requests incomplete | 3 | 4 (+33% worse ❌) |
+	// | EADDRNOTAVAIL errors | 1 | 0 (-100% better ✅) |
 	//
-	// Latency and errors: lower is better. requests/s: higher is better. connections/s (more/fewer) and onset (later/earlier) are neither better nor worse in themselves.
+	// Latency, errors, failed, incomplete and unsent: lower is better. requests/s: higher is better. connections/s and other counts (more/fewer), elapsed (longer/shorter) and onset (later/earlier) are neither better nor worse in themselves.
 }

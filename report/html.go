@@ -14,7 +14,8 @@ import (
 var htmlSource string
 
 var htmlTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
-	"px": func(v float64) string { return fmt.Sprintf("%.1f", v) },
+	"px":     func(v float64) string { return fmt.Sprintf("%.1f", v) },
+	"ending": Ending,
 	// Onset labels stack downwards so that close onsets stay readable.
 	"markerDY": func(k int) int { return 14 + 14*k },
 	"verdictClass": func(v string) string {

@@ -58,12 +58,17 @@ func TestHTMLRendersInChromium(t *testing.T) {
 		if !strings.Contains(dom, r.Label) {
 			t.Errorf("the rendered DOM lacks run %q", r.Label)
 		}
+		if !strings.Contains(dom, report.Ending(r)) {
+			t.Errorf("the rendered DOM lacks how run %q ended: %q", r.Label, report.Ending(r))
+		}
 	}
 	// Two spectra and one timeline per run.
 	if got, want := strings.Count(dom, "<svg"), 2+len(runs); got != want {
 		t.Errorf("the rendered DOM has %d <svg> charts, want %d", got, want)
 	}
-	for _, want := range []string{"Latency spectrum", "99.999%", "ECONNREFUSED onset", "TIME_WAIT", "<path d=\"M"} {
+	// churn and keep-alive stop by their request counts, server-gone by
+	// its duration: a warning says so.
+	for _, want := range []string{"Latency spectrum", "99.999%", "ECONNREFUSED onset", "TIME_WAIT", "<path d=\"M", "the runs stopped differently"} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("the rendered DOM lacks %q", want)
 		}

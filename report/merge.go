@@ -16,7 +16,10 @@ import (
 //
 //   - histograms are added from their encoded form, so percentiles are those
 //     of all requests together, not averages of percentiles;
-//   - totals and error counts are summed;
+//   - totals, error and status counts are summed, so the accounting
+//     identity of Totals holds in the merge when it holds in every input
+//     (a merge of open- and closed-loop inputs has scheduled requests from
+//     the open-loop ones only: a note says so);
 //   - each error class's onset is the earliest by wall clock (started_at +
 //     at_s), re-expressed from the merged start, the earliest input's start;
 //     its requests_ok_before and connections_before are those the client
@@ -61,16 +64,14 @@ func Merge(rs ...*Result) (*Result, error) {
 	var configs []*RunConfig
 	for _, r := range rs {
 		m.Interrupted = m.Interrupted || r.Interrupted
-		m.Totals.RequestsOK += r.Totals.RequestsOK
-		m.Totals.RequestsFailed += r.Totals.RequestsFailed
-		m.Totals.ConnectionsOpened += r.Totals.ConnectionsOpened
-		m.Totals.BytesSent += r.Totals.BytesSent
-		m.Totals.BytesReceived += r.Totals.BytesReceived
+		m.Totals = addTotals(m.Totals, r.Totals)
 		for class, n := range r.Errors {
 			m.Errors[class] += n
 		}
 		configs = append(configs, r.Config)
 	}
+	m.Status = sumStatus(rs)
+	m.WindDownS = windDown(rs, end)
 	mergeOnsets(m, rs)
 	if m.ElapsedS > 0 {
 		m.Throughput.RequestsPerS = float64(m.Totals.RequestsOK) / m.ElapsedS
@@ -92,6 +93,46 @@ func Merge(rs ...*Result) (*Result, error) {
 	m.Config.Interval = every
 	m.Notes = mergeNotes(rs, start)
 	return m, nil
+}
+
+// addTotals adds every counter: sums keep the accounting identity
+// (started = ok + failed + incomplete, scheduled = started + unsent) of
+// inputs that obey it.
+func addTotals(a, b Totals) Totals {
+	a.RequestsStarted += b.RequestsStarted
+	a.RequestsOK += b.RequestsOK
+	a.RequestsFailed += b.RequestsFailed
+	a.RequestsIncomplete += b.RequestsIncomplete
+	a.RequestsScheduled += b.RequestsScheduled
+	a.RequestsUnsent += b.RequestsUnsent
+	a.ConnectionsOpened += b.ConnectionsOpened
+	a.BytesSent += b.BytesSent
+	a.BytesReceived += b.BytesReceived
+	return a
+}
+
+// sumStatus adds up the HTTP status counts; nil when no input has one.
+func sumStatus(rs []*Result) map[string]int64 {
+	var sum map[string]int64
+	for _, r := range rs {
+		for code, n := range r.Status {
+			if sum == nil {
+				sum = map[string]int64{}
+			}
+			sum[code] += n
+		}
+	}
+	return sum
+}
+
+// windDown is how long after the merged window's end the last input
+// finished winding down.
+func windDown(rs []*Result, end time.Time) float64 {
+	var last time.Duration
+	for _, r := range rs {
+		last = max(last, r.StartedAt.Add(seconds(r.ElapsedS+r.WindDownS)).Sub(end))
+	}
+	return last.Seconds()
 }
 
 func sameSchema(rs []*Result) error {
@@ -297,6 +338,13 @@ func mergeNotes(rs []*Result, start time.Time) []string {
 			notes = append(notes, fmt.Sprintf("%s ran in a different environment from %s; the environment shown is %s's",
 				inputName(r, i+1), names[0], names[0]))
 		}
+	}
+	closedLoop := func(r *Result) bool { return !openLoop(r) }
+	if slices.ContainsFunc(rs, openLoop) && slices.ContainsFunc(rs, closedLoop) {
+		notes = append(notes, "open- and closed-loop inputs: requests_scheduled and requests_unsent count the open-loop inputs' requests only")
+	}
+	if w := endingWarnings(rs, names); w != nil {
+		notes = append(notes, w[0]+"; the merge shows the reason of the last to end")
 	}
 	for i, r := range rs {
 		for _, n := range r.Notes {

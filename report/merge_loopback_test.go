@@ -2,10 +2,13 @@ package report_test
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/portlab/portlab/echo"
 	"github.com/portlab/portlab/loadgen"
 	"github.com/portlab/portlab/report"
 )
@@ -30,6 +33,7 @@ func TestMergeRealClients(t *testing.T) {
 	if got, want := m.Totals.ConnectionsOpened, a.Totals.ConnectionsOpened+b.Totals.ConnectionsOpened; got != want {
 		t.Errorf("merged connections %d, want %d", got, want)
 	}
+	checkAccounting(t, m, a, b)
 	total := m.Latency.Total
 	if total.Count != a.Latency.Total.Count+b.Latency.Total.Count {
 		t.Errorf("merged total histogram holds %d, want %d + %d", total.Count, a.Latency.Total.Count, b.Latency.Total.Count)
@@ -69,27 +73,34 @@ func TestMergeRealClients(t *testing.T) {
 	}
 }
 
-// TestMergeRealOnsets stops the server under two clients that started at
-// different times: the merged onset is the earliest by wall clock.
+// TestMergeRealOnsets stops the servers under two clients at different
+// points of their runs: the merged onset is the earliest by wall clock.
+// Each client has its own server, closed after it has served a count of
+// connections (not after a time), so that both clients are sure to have
+// started and to see an onset however busy the machine.
 func TestMergeRealOnsets(t *testing.T) {
-	srv := startEcho(t)
-	cfgs := []loadgen.Config{loadConfig(srv, "first", 0), loadConfig(srv, "second", 0)}
-	for i := range cfgs {
-		cfgs[i].Duration = 900 * time.Millisecond
-	}
+	servers := []*echo.Server{startEcho(t), startEcho(t)}
 	rs := make([]*report.Result, 2)
 	done := make(chan error, 2)
-	for i, cfg := range cfgs {
+	for i, srv := range servers {
+		cfg := loadConfig(srv, []string{"first", "second"}[i], 0)
+		cfg.Duration = 2 * time.Second
 		go func() {
-			time.Sleep(time.Duration(i) * 150 * time.Millisecond)
 			var err error
 			rs[i], err = loadgen.Run(context.Background(), cfg)
 			done <- err
 		}()
 	}
-	time.Sleep(400 * time.Millisecond)
-	srv.Close()
-	for range cfgs {
+	closeAfter := []int64{100, 400}
+	for i, srv := range servers {
+		for deadline := time.Now().Add(20 * time.Second); srv.Stats().Accepted < closeAfter[i]; time.Sleep(2 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("server %d served %d connections, never %d", i+1, srv.Stats().Accepted, closeAfter[i])
+			}
+		}
+		srv.Close()
+	}
+	for range servers {
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
@@ -115,5 +126,82 @@ func TestMergeRealOnsets(t *testing.T) {
 		if n := m.Errors[class]; n != rs[0].Errors[class]+rs[1].Errors[class] {
 			t.Errorf("%s: merged %d, want %d + %d", class, n, rs[0].Errors[class], rs[1].Errors[class])
 		}
+	}
+	checkAccounting(t, m, rs...)
+}
+
+// checkAccounting checks that m, the merge of rs, sums their accounting
+// exactly: every counter, the status codes, and the gap in the identity
+// started = ok + failed + incomplete (0 in inputs that account for every
+// request, and then 0 in the merge).
+func checkAccounting(t *testing.T, m *report.Result, rs ...*report.Result) {
+	t.Helper()
+	gap := func(x report.Totals) int64 {
+		return x.RequestsStarted - x.RequestsOK - x.RequestsFailed - x.RequestsIncomplete
+	}
+	var sum report.Totals
+	var gaps int64
+	status := map[string]int64{}
+	for _, r := range rs {
+		x := r.Totals
+		sum.RequestsStarted += x.RequestsStarted
+		sum.RequestsOK += x.RequestsOK
+		sum.RequestsFailed += x.RequestsFailed
+		sum.RequestsIncomplete += x.RequestsIncomplete
+		sum.RequestsScheduled += x.RequestsScheduled
+		sum.RequestsUnsent += x.RequestsUnsent
+		sum.ConnectionsOpened += x.ConnectionsOpened
+		sum.BytesSent += x.BytesSent
+		sum.BytesReceived += x.BytesReceived
+		gaps += gap(x)
+		for code, n := range r.Status {
+			status[code] += n
+		}
+	}
+	if m.Totals != sum {
+		t.Errorf("merged totals\n got %+v\nwant %+v", m.Totals, sum)
+	}
+	if got := gap(m.Totals); got != gaps {
+		t.Errorf("merged started - (ok + failed + incomplete) = %d, want the inputs' %d", got, gaps)
+	}
+	for code, n := range status {
+		if m.Status[code] != n {
+			t.Errorf("merged status %s: %d, want %d", code, m.Status[code], n)
+		}
+	}
+	if len(m.Status) != len(status) {
+		t.Errorf("merged status %v, want %v", m.Status, status)
+	}
+}
+
+// TestMergeRealOpenLoop merges two open-loop clients (--rate): the
+// schedule's counters add up like the others, and the summary portlab load
+// prints shows them.
+func TestMergeRealOpenLoop(t *testing.T) {
+	srv := startEcho(t)
+	var cfgs []loadgen.Config
+	for _, label := range []string{"paced-1", "paced-2"} {
+		cfg := loadConfig(srv, label, 0)
+		cfg.Mode = loadgen.ModeKeepAlive
+		cfg.Rate = 2000
+		cfg.Duration = 500 * time.Millisecond
+		cfgs = append(cfgs, cfg)
+	}
+	rs := runAll(t, cfgs...)
+	m, err := report.Merge(rs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAccounting(t, m, rs...)
+	if m.Totals.RequestsOK == 0 {
+		t.Errorf("no request succeeded: %+v", m.Totals)
+	}
+	var b strings.Builder
+	if err := report.WriteText(&b, m); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("  scheduled    %d due, %d unsent", m.Totals.RequestsScheduled, m.Totals.RequestsUnsent)
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("summary lacks %q:\n%s", want, b.String())
 	}
 }

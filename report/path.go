@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -231,8 +232,103 @@ func knownPath(path string, derived map[string]Derived) error {
 		return nil
 	}
 	// An empty result has every path a result can have, without values.
-	_, _, err := Lookup(&Result{}, path)
-	return err
+	if _, _, err := Lookup(&Result{}, path); err != nil {
+		return err
+	}
+	return knownKeys(path)
+}
+
+// keyedMaps are the result's maps whose keys come from a known set. Lookup
+// reads a key a map lacks as 0 (a class that never happened), so a
+// misspelt key would read 0 for ever: a gate that can never fire.
+var keyedMaps = map[string]func(at, key string) error{
+	"errors":         knownClass,
+	"onset":          knownClass,
+	"status":         knownStatus,
+	"sockets.states": knownState,
+}
+
+// knownKeys checks every key of path that indexes a keyed map.
+func knownKeys(path string) error {
+	keys := strings.Split(path, ".")
+	for i := 1; i < len(keys); i++ {
+		at := strings.Join(keys[:i], ".")
+		if check, ok := keyedMaps[at]; ok {
+			if err := check(at, keys[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func knownClass(at, key string) error {
+	if slices.Contains(ErrorClasses(), key) {
+		return nil
+	}
+	return fmt.Errorf("%s.%s: %q is not an error class%s (the classes are %s)",
+		at, key, key, didYouMean(key, ErrorClasses()), strings.Join(ErrorClasses(), ", "))
+}
+
+// didYouMean names the one of names that key most likely misspells (case
+// aside, or at most two edits away), as ", did you mean X?"; "" for none.
+func didYouMean(key string, names []string) string {
+	best, bestD := "", 3
+	for _, n := range names {
+		d := editDistance(strings.ToLower(key), strings.ToLower(n))
+		if d < bestD {
+			best, bestD = n, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return ", did you mean " + best + "?"
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// knownStatus accepts any three-digit code: servers answer codes no list
+// holds (299, 599), and a test for one must still read its count.
+func knownStatus(at, key string) error {
+	if len(key) == 3 && strings.Trim(key, "0123456789") == "" && key[0] != '0' {
+		return nil
+	}
+	return fmt.Errorf("%s.%s: %q is not an HTTP status code (want three digits, as in %s.503)", at, key, key, at)
+}
+
+// tcpStates are the keys of Sockets.States: the kernel's names for the TCP
+// states a socket table shows.
+func tcpStates() []string {
+	return []string{"ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
+		"CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING", "NEW_SYN_RECV", "BOUND_INACTIVE"}
+}
+
+func knownState(at, key string) error {
+	if slices.Contains(tcpStates(), key) {
+		return nil
+	}
+	return fmt.Errorf("%s.%s: %q is not a TCP state%s (the states are %s)",
+		at, key, key, didYouMean(key, tcpStates()), strings.Join(tcpStates(), ", "))
 }
 
 // predictionFor pairs a measured path with the predicted figure that a bare

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/portlab/portlab/config"
@@ -163,6 +164,23 @@ type Totals struct {
 	ConnectionsOpened int64 `json:"connections_opened"`
 	BytesSent         int64 `json:"bytes_sent"`
 	BytesReceived     int64 `json:"bytes_received"`
+}
+
+// Accounted checks the identity every result obeys and says how it fails:
+// started = ok + failed + incomplete, and, when requests were scheduled
+// (an open loop), scheduled = started + unsent.
+func (t Totals) Accounted() error {
+	if d := t.RequestsStarted - t.RequestsOK - t.RequestsFailed - t.RequestsIncomplete; d != 0 {
+		return fmt.Errorf("%d started ≠ %d ok + %d failed + %d incomplete (%+d)",
+			t.RequestsStarted, t.RequestsOK, t.RequestsFailed, t.RequestsIncomplete, d)
+	}
+	if t.RequestsScheduled == 0 && t.RequestsUnsent == 0 {
+		return nil
+	}
+	if d := t.RequestsScheduled - t.RequestsStarted - t.RequestsUnsent; d != 0 {
+		return fmt.Errorf("%d scheduled ≠ %d started + %d unsent (%+d)", t.RequestsScheduled, t.RequestsStarted, t.RequestsUnsent, d)
+	}
+	return nil
 }
 
 // ErrorClasses are the keys of Result.Errors and Result.Onset, in the

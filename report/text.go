@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -17,7 +19,11 @@ func WriteText(w io.Writer, r *Result) error {
 		title = "run"
 	}
 	fmt.Fprintf(&b, "%s: %s → %s\n", title, r.Strategy, r.Target)
-	fmt.Fprintf(&b, "  ran %.2f s, stopped by %s", r.ElapsedS, r.StopReason)
+	fmt.Fprintf(&b, "  ran %.2f s", r.ElapsedS)
+	if r.WindDownS != 0 {
+		fmt.Fprintf(&b, " (then %.2f s winding down)", r.WindDownS)
+	}
+	fmt.Fprintf(&b, ", stopped by %s", r.StopReason)
 	if r.Interrupted {
 		b.WriteString(" (interrupted: partial result)")
 	}
@@ -28,45 +34,19 @@ func WriteText(w io.Writer, r *Result) error {
 		fmt.Fprintf(&b, "  %s %s, netns %s, ephemeral ports %d–%d (%d), tcp_tw_reuse %d, tcp_fin_timeout %d\n",
 			e.OS, e.Kernel, e.Netns, lo, hi, hi-lo+1, e.TCPTwReuse, e.TCPFinTimeout)
 	}
-	t := r.Totals
-	fmt.Fprintf(&b, "\n  requests     %d ok, %d failed   %.1f ok/s\n", t.RequestsOK, t.RequestsFailed, r.Throughput.RequestsPerS)
-	fmt.Fprintf(&b, "  connections  %d opened          %.1f/s\n", t.ConnectionsOpened, r.Throughput.ConnectionsPerS)
-	fmt.Fprintf(&b, "  bytes        %d sent, %d received\n", t.BytesSent, t.BytesReceived)
+	writeAccounting(&b, r)
+	fmt.Fprintf(&b, "  connections  %d opened          %.1f/s\n", r.Totals.ConnectionsOpened, r.Throughput.ConnectionsPerS)
+	fmt.Fprintf(&b, "  bytes        %d sent, %d received\n", r.Totals.BytesSent, r.Totals.BytesReceived)
+	writeStatus(&b, r.Status)
 
-	if len(r.Errors) == 0 {
-		b.WriteString("  errors       none\n")
-	} else {
-		b.WriteString("  errors\n")
-		for _, class := range SortedClasses(r.Errors) {
-			fmt.Fprintf(&b, "    %-14s %d", class, r.Errors[class])
-			if o, ok := r.Onset[class]; ok {
-				fmt.Fprintf(&b, "   first at %.3f s, after %d ok requests and %d connections",
-					o.AtS, o.RequestsOKBefore, o.ConnectionsBefore)
-			}
-			b.WriteString("\n")
-		}
-	}
+	writeErrors(&b, r)
 
 	b.WriteString("\n")
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "  latency\tcount\tmin\tp50\tp90\tp99\tp99.9\tmax\tmean\t")
-	for _, row := range []struct {
-		name string
-		h    Histogram
-	}{{"connect", r.Latency.Connect}, {"round trip", r.Latency.RoundTrip}, {"total", r.Latency.Total}} {
-		h := row.h
-		if h.Count == 0 {
-			fmt.Fprintf(tw, "  %s\t0\t-\t-\t-\t-\t-\t-\t-\t\n", row.name)
-			continue
-		}
-		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", row.name, h.Count,
-			US(h.MinUS), US(h.P50US), US(h.P90US), US(h.P99US), US(h.P999US), US(h.MaxUS), US(int64(h.MeanUS)))
-	}
-	tw.Flush()
+	writeLatency(&b, r.Latency)
 
 	if len(r.Timeline) > 0 {
 		b.WriteString("\n")
-		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "  t\tok\terrors\tconns\tTIME_WAIT\tESTAB\tp50\tp99\t")
 		for _, iv := range Sampled(r.Timeline, 20) {
 			fmt.Fprintf(tw, "  %.1fs\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t\n", iv.TS, iv.RequestsOK, sum(iv.Errors),
@@ -82,6 +62,76 @@ func WriteText(w io.Writer, r *Result) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeLatency writes the three histograms' percentiles as a table.
+func writeLatency(b *strings.Builder, l Latencies) {
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "  latency\tcount\tmin\tp50\tp90\tp99\tp99.9\tmax\tmean\t")
+	for _, row := range []struct {
+		name string
+		h    Histogram
+	}{{"connect", l.Connect}, {"round trip", l.RoundTrip}, {"total", l.Total}} {
+		h := row.h
+		if h.Count == 0 {
+			fmt.Fprintf(tw, "  %s\t0\t-\t-\t-\t-\t-\t-\t-\t\n", row.name)
+			continue
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", row.name, h.Count,
+			US(h.MinUS), US(h.P50US), US(h.P90US), US(h.P99US), US(h.P999US), US(h.MaxUS), US(int64(h.MeanUS)))
+	}
+	tw.Flush()
+}
+
+// writeErrors writes the failed requests by class, with each class's onset.
+func writeErrors(b *strings.Builder, r *Result) {
+	if len(r.Errors) == 0 {
+		b.WriteString("  errors       none\n")
+		return
+	}
+	b.WriteString("  errors\n")
+	for _, class := range SortedClasses(r.Errors) {
+		fmt.Fprintf(b, "    %-14s %d", class, r.Errors[class])
+		if o, ok := r.Onset[class]; ok {
+			fmt.Fprintf(b, "   first at %.3f s, after %d ok requests and %d connections",
+				o.AtS, o.RequestsOKBefore, o.ConnectionsBefore)
+		}
+		b.WriteString("\n")
+	}
+}
+
+// writeAccounting writes where every request went: started = ok + failed
+// + incomplete and, in an open loop, scheduled = started + unsent.
+func writeAccounting(b *strings.Builder, r *Result) {
+	t := r.Totals
+	fmt.Fprintf(b, "\n  requests     %d ok, %d failed, %d incomplete", t.RequestsOK, t.RequestsFailed, t.RequestsIncomplete)
+	if t.RequestsStarted != 0 {
+		fmt.Fprintf(b, " of %d started", t.RequestsStarted)
+	}
+	fmt.Fprintf(b, "   %.1f ok/s\n", r.Throughput.RequestsPerS)
+	if openLoop(r) {
+		fmt.Fprintf(b, "  scheduled    %d due, %d unsent", t.RequestsScheduled, t.RequestsUnsent)
+		if t.RequestsUnsent > 0 {
+			b.WriteString(" (the generator or the connections fell behind)")
+		}
+		b.WriteString("\n")
+	}
+	if err := t.Accounted(); err != nil && t.RequestsStarted != 0 {
+		fmt.Fprintf(b, "  unaccounted  %v\n", err)
+	}
+}
+
+// writeStatus writes the HTTP responses by status code, in code order.
+func writeStatus(b *strings.Builder, status map[string]int64) {
+	if len(status) == 0 {
+		return
+	}
+	codes := slices.Sorted(maps.Keys(status))
+	parts := make([]string, len(codes))
+	for i, code := range codes {
+		parts[i] = fmt.Sprintf("%s ×%d", code, status[code])
+	}
+	fmt.Fprintf(b, "  status       %s\n", strings.Join(parts, ", "))
 }
 
 // Sampled returns at most n intervals spread evenly over tl, always keeping

@@ -29,11 +29,14 @@ func cmdReport(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		"       portlab report merge RESULT.json... [-o MERGED.json]\n\n"+
 		"Compares runs side by side, each figure beside its change against the baseline.\n"+
 		"'report merge' adds up results of clients that ran at the same time into one result.\n\n"+
-		"--fail-if PATH OP NUMBER reads the result JSON's keys: totals.requests_ok, errors.CLASS\n"+
-		"(0 if it never happened), onset.CLASS.at_s, throughput.requests_per_s, elapsed_s,\n"+
+		"--fail-if PATH OP NUMBER reads the result JSON's keys: totals.requests_ok,\n"+
+		"totals.requests_incomplete, totals.requests_unsent, errors.CLASS (0 if it never happened),\n"+
+		"status.CODE (HTTP responses with that code), onset.CLASS.at_s, throughput.requests_per_s,\n"+
+		"elapsed_s, "+
 		"latency.{connect,round_trip,total}.{count,min_us,mean_us,p50_us,p90_us,p99_us,p999_us,max_us};\n"+
 		"OP is one of > >= < <= == !=. NUMBER may be FACTOR*prediction.FIELD, a figure of the\n"+
-		"run's own prediction, as in a scenario's expect entries.", stderr)
+		"run's own prediction, as in a scenario's expect entries. An unknown path, class or code\n"+
+		"exits 2; a condition that holds exits 3.", stderr)
 	format := fs.String("format", "text", "text, markdown, json or html (one self-contained page with charts)")
 	out := fs.StringP("out", "o", "", "write the report to this file (atomically) instead of stdout")
 	baseline := fs.String("baseline", "", "the run to compare against: an input's file or label, or another result file (default: the first input)")
@@ -121,8 +124,8 @@ func parseConditions(exprs []string) ([]report.Condition, error) {
 	return conds, nil
 }
 
-// checkFailIf reports every violated condition and returns exitFailIf if
-// there was one.
+// checkFailIf reports every condition that held and returns exitFailIf if
+// one did.
 func checkFailIf(conds []report.Condition, runs []*report.Result, stderr io.Writer, cmd string) int {
 	msgs := report.FailIf(conds, runs...)
 	for _, m := range msgs {
