@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"fmt"
 	"bytes"
 	"context"
 	"io"
@@ -127,7 +128,13 @@ func TestClassifyHTTPErrors(t *testing.T) {
 		{urlErr(syscall.EADDRINUSE), ClassAddrInUse},
 		{urlErr(syscall.EAGAIN), ClassAgain},
 		{&url.Error{Op: "Get", URL: "x", Err: context.DeadlineExceeded}, ClassTimeout},
-		{errStatus(500), ClassOther},
+		{errStatus(500), ClassHTTP5xx},
+		{errStatus(599), ClassHTTP5xx},
+		{errStatus(400), ClassHTTP4xx},
+		{errStatus(404), ClassHTTP4xx},
+		{errStatus(302), ClassOther},
+		{errStatus(101), ClassOther},
+		{fmt.Errorf("wrapped: %w", errStatus(501)), ClassHTTP5xx},
 	}
 	for _, tt := range tests {
 		if got := Classify(tt.err); got != tt.want {

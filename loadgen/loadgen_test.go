@@ -91,9 +91,34 @@ func TestConnectionsPerMode(t *testing.T) {
 	}
 }
 
+// checkAccounted checks that every request the run meant to send is
+// accounted for, and that the measured window is within the run.
+func checkAccounted(t *testing.T, res *report.Result) {
+	t.Helper()
+	tot := res.Totals
+	if tot.RequestsStarted != tot.RequestsOK+tot.RequestsFailed+tot.RequestsIncomplete {
+		t.Errorf("started %d != ok %d + failed %d + incomplete %d", tot.RequestsStarted,
+			tot.RequestsOK, tot.RequestsFailed, tot.RequestsIncomplete)
+	}
+	if res.Config.Load.Rate > 0 {
+		if tot.RequestsScheduled != tot.RequestsStarted+tot.RequestsUnsent {
+			t.Errorf("scheduled %d != started %d + unsent %d", tot.RequestsScheduled, tot.RequestsStarted, tot.RequestsUnsent)
+		}
+	} else if tot.RequestsScheduled != 0 || tot.RequestsUnsent != 0 {
+		t.Errorf("closed loop: scheduled %d, unsent %d; want 0, 0", tot.RequestsScheduled, tot.RequestsUnsent)
+	}
+	if max := res.Config.Load.Duration.Seconds(); res.ElapsedS > max || res.ElapsedS < 0 || res.WindDownS < 0 {
+		t.Errorf("elapsed %gs, wind-down %gs: want the window within the %gs run", res.ElapsedS, res.WindDownS, max)
+	}
+	if n := len(res.Timeline); n == 0 || res.Timeline[n-1].TS != res.ElapsedS {
+		t.Errorf("timeline of %d rows does not end at the window's end %g", n, res.ElapsedS)
+	}
+}
+
 // checkConsistent checks the invariants every result must keep.
 func checkConsistent(t *testing.T, res *report.Result) {
 	t.Helper()
+	checkAccounted(t, res)
 	if got, want := res.Latency.Total.Count, res.Totals.RequestsOK; got != want {
 		t.Errorf("latency.total.count = %d, want requests_ok %d", got, want)
 	}

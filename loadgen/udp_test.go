@@ -76,18 +76,27 @@ func TestRequestFailures(t *testing.T) {
 		proto  Protocol
 		target string
 		want   string
+		status string // HTTP: the status code every response had
 	}{
-		{"http 5xx", ProtocolHTTP, statusServer(http.StatusServiceUnavailable), "other"},
-		{"http redirect is not followed", ProtocolHTTP, statusServer(http.StatusFound), "other"},
-		{"http server answers garbage", ProtocolHTTP, garbage.Addr().String(), "other"},
-		{"udp lost replies time out", ProtocolUDP, fakeUDP(t, afterPreflight(func([]byte) []byte { return nil })), "timeout"},
-		{"udp short reply", ProtocolUDP, fakeUDP(t, afterPreflight(func(req []byte) []byte { return req[:1] })), "short_read"},
-		{"udp long reply", ProtocolUDP, fakeUDP(t, afterPreflight(func(req []byte) []byte { return append(req, 'x') })), "short_read"},
+		{"http 5xx", ProtocolHTTP, statusServer(http.StatusServiceUnavailable), "http_5xx", "503"},
+		{"http 501", ProtocolHTTP, statusServer(http.StatusNotImplemented), "http_5xx", "501"},
+		{"http 4xx", ProtocolHTTP, statusServer(http.StatusNotFound), "http_4xx", "404"},
+		{"http redirect is not followed", ProtocolHTTP, statusServer(http.StatusFound), "other", "302"},
+		{"http server answers garbage", ProtocolHTTP, garbage.Addr().String(), "other", ""},
+		{"udp lost replies time out", ProtocolUDP, fakeUDP(t, afterPreflight(func([]byte) []byte { return nil })), "timeout", ""},
+		{"udp short reply", ProtocolUDP, fakeUDP(t, afterPreflight(func(req []byte) []byte { return req[:1] })), "short_read", ""},
+		{"udp long reply", ProtocolUDP, fakeUDP(t, afterPreflight(func(req []byte) []byte { return append(req, 'x') })), "short_read", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := testConfig(tt.target)
-			cfg.Protocol, cfg.Requests, cfg.Concurrency, cfg.Timeout = tt.proto, 10, 2, 50*time.Millisecond
+			cfg.Protocol, cfg.Requests, cfg.Concurrency = tt.proto, 10, 2
+			// Only the lost replies need a short timeout; the others get
+			// a generous one, so a busy machine cannot turn an answer
+			// into a timeout.
+			if tt.want == "timeout" {
+				cfg.Timeout = 50 * time.Millisecond
+			}
 			if tt.proto == ProtocolHTTP {
 				cfg.Mode = ModeKeepAlive
 			}
@@ -98,6 +107,10 @@ func TestRequestFailures(t *testing.T) {
 			if res.Totals.RequestsOK != 0 || res.Errors[tt.want] != 10 {
 				t.Errorf("ok %d, errors %v; want 10 %s", res.Totals.RequestsOK, res.Errors, tt.want)
 			}
+			if tt.status != "" && (len(res.Status) != 1 || res.Status[tt.status] != 10) {
+				t.Errorf("status = %v, want {%s: 10}", res.Status, tt.status)
+			}
+			checkAccounted(t, res)
 		})
 	}
 }
