@@ -239,8 +239,7 @@ func (r *Runner) work(ctx, runCtx context.Context) {
 
 // stopper is the run's one stop. When runCtx ends it marks the run
 // stopped, which ends each worker's loop before its next request. The
-// requests in flight then get a grace (none on cancel or at the safety
-// stop) to be answered; what is left is aborted: the stopper marks the run
+// requests in flight then get a grace (none on cancel) to be answered; what is left is aborted: the stopper marks the run
 // aborted, which makes every failure from then on an incomplete request,
 // ends ioCtx (which an ownConnProtocol's requests and every dial carry),
 // and sets a past deadline on every worker's live connection, so that a
@@ -257,7 +256,7 @@ func (r *Runner) stopper(ctx, runCtx context.Context) <-chan struct{} {
 			r.stopAt = r.deadline
 		}
 		r.stopped.Store(true)
-		r.graceGiven = r.grace(ctx, runCtx)
+		r.graceGiven = r.grace(ctx)
 		if grace := r.graceGiven; grace > 0 {
 			t := time.NewTimer(grace)
 			select {
@@ -279,10 +278,12 @@ func (r *Runner) stopper(ctx, runCtx context.Context) <-chan struct{} {
 }
 
 // grace is how long requests in flight at the stop may still take: none
-// when the caller cancelled or the safety stop hit, min(--timeout,
-// maxGrace) at the deadline.
-func (r *Runner) grace(ctx, runCtx context.Context) time.Duration {
-	if ctx.Err() != nil || errors.Is(context.Cause(runCtx), errStopOnset) {
+// when the caller cancelled, min(--timeout, maxGrace) otherwise. The
+// safety stop gets it too: a dial in flight at the onset has its port
+// already, and letting it finish costs no port but keeps the onset's count
+// of connections exact.
+func (r *Runner) grace(ctx context.Context) time.Duration {
+	if ctx.Err() != nil {
 		return 0
 	}
 	return min(r.cfg.Timeout, maxGrace)

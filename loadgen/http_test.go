@@ -1,9 +1,9 @@
 package loadgen
 
 import (
-	"fmt"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
