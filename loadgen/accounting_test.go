@@ -199,6 +199,12 @@ func TestNeverAnsweringServerIsIncomplete(t *testing.T) {
 			if len(res.Notes) == 0 {
 				t.Errorf("no note says why no request completed")
 			}
+			// The window ends at the deadline; the grace the requests in
+			// flight were given (min(timeout, maxGrace)) is wind-down.
+			if res.ElapsedS != cfg.Duration.Seconds() || res.WindDownS < maxGrace.Seconds() {
+				t.Errorf("elapsed %gs, wind-down %gs; want %gs and at least the %s grace",
+					res.ElapsedS, res.WindDownS, cfg.Duration.Seconds(), maxGrace)
+			}
 			checkConsistent(t, res)
 		})
 	}

@@ -62,15 +62,18 @@ type Runner struct {
 	// aborted marks what is still in flight as incomplete and ioCtx's
 	// end and past deadlines abort it. stopAt is when the run stopped
 	// taking requests; ranOut says it ran out of requests by itself.
-	stopped     atomic.Bool
-	aborted     atomic.Bool
-	ioCtx       context.Context
-	ioCancel    context.CancelFunc
-	stopAt      time.Time
-	ranOut      bool
-	graceGiven  time.Duration
-	workersDone chan struct{}
-	end         time.Time // when the wind-down ended
+	stopped  atomic.Bool
+	aborted  atomic.Bool
+	ioCtx    context.Context
+	ioCancel context.CancelFunc
+	stopAt   time.Time
+	ranOut   bool
+	// scheduleEnded says an open loop's workers ended because no send
+	// was left to schedule before the deadline: the run lasts to it.
+	scheduleEnded bool
+	graceGiven    time.Duration
+	workersDone   chan struct{}
+	end           time.Time // when the wind-down ended
 
 	// Dials are numbered as they start, so that an onset counts the
 	// connections whose port the kernel had handed out before it: every
@@ -215,10 +218,13 @@ func (r *Runner) work(ctx, runCtx context.Context) {
 		wg.Go(func() { w.loop(runCtx) })
 	}
 	wg.Wait()
-	r.ranOut = runCtx.Err() == nil
+	r.endedAlone(runCtx)
 	close(r.workersDone)
 	r.cancel(nil)
 	<-stopperDone
+	if r.scheduleEnded {
+		r.stopAt = r.deadline
+	}
 	<-samplerDone
 	<-progressDone
 	defer func() {
@@ -235,6 +241,21 @@ func (r *Runner) work(ctx, runCtx context.Context) {
 		}
 	}
 	r.proto.close()
+}
+
+// endedAlone notes, once the workers are done, whether they ended by
+// themselves, before runCtx did: out of requests, or (open loop) out of
+// sends due before the deadline.
+func (r *Runner) endedAlone(runCtx context.Context) {
+	if runCtx.Err() != nil {
+		return
+	}
+	var started int64
+	for _, w := range r.workers {
+		started += w.started
+	}
+	r.ranOut = r.cfg.Requests > 0 && (r.period == 0 || started >= r.cfg.Requests)
+	r.scheduleEnded = !r.ranOut
 }
 
 // stopper is the run's one stop. When runCtx ends it marks the run

@@ -138,19 +138,15 @@ func TestUDPCancelAbortsReads(t *testing.T) {
 	// Replies are lost after the preflight, so every worker sits in a read
 	// with a minute's timeout when the run is cancelled.
 	cfg := udpConfig(fakeUDP(t, afterPreflight(func([]byte) []byte { return nil })))
-	cfg.Mode, cfg.Timeout = ModeKeepAlive, time.Minute
+	cfg.Mode, cfg.Timeout, cfg.Concurrency = ModeKeepAlive, time.Minute, 4
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	start := time.Now()
 	res, err := Run(ctx, cfg)
 	if !errors.Is(err, context.DeadlineExceeded) || res == nil || !res.Interrupted {
 		t.Fatalf("Run = %+v, %v; want an interrupted partial result", res, err)
 	}
-	if took := time.Since(start); took > 5*time.Second {
-		t.Errorf("cancel took %s; blocked reads were not aborted", took)
-	}
-	if res.Totals.RequestsFailed != 0 {
-		t.Errorf("requests cut by the stop counted as failures: %v", res.Errors)
+	if tot := res.Totals; tot.RequestsFailed != 0 || tot.RequestsIncomplete != 4 || tot.RequestsStarted != 4 {
+		t.Errorf("totals %+v; want the 4 blocked reads incomplete, none failed", tot)
 	}
 }
 
