@@ -25,6 +25,7 @@ func benchWorker(b testing.TB, mutate func(*Config)) (*worker, context.Context) 
 	w := r.workers[0]
 	b.Cleanup(func() {
 		w.finish()
+		w.closeAll()
 		end()
 		r.proto.close()
 	})

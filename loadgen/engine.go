@@ -218,6 +218,11 @@ func (r *Runner) work(ctx, runCtx context.Context) {
 		wg.Go(func() { w.loop(runCtx) })
 	}
 	wg.Wait()
+	// Connections close once every worker is done: a port freed while
+	// another worker still dials would let it count past an onset.
+	for _, w := range r.workers {
+		w.closeAll()
+	}
 	r.endedAlone(runCtx)
 	close(r.workersDone)
 	r.cancel(nil)

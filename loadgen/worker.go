@@ -193,7 +193,6 @@ func (w *worker) finish() {
 	if w.r.own != nil {
 		w.r.own.finish(w)
 	}
-	w.closeAll()
 	w.live.Store(nil)
 	w.r.intervals.submit(w.iv)
 	w.iv = nil
