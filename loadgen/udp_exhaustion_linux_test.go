@@ -97,4 +97,5 @@ func TestUDPExhaustionInNamespace(t *testing.T) {
 		})
 	}
 }
+
 var udpC = 16
