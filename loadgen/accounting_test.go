@@ -156,10 +156,9 @@ func checkAccountedRun(t *testing.T, cfg Config, atRun func()) {
 		t.Fatal(err)
 	}
 	checkConsistent(t, res)
+	// No count is asserted but the identity: on a busy machine a 150 ms
+	// run may start nothing at all (and then says so), which is right.
 	tot := res.Totals
-	if tot.RequestsStarted == 0 {
-		t.Errorf("no request started: %+v", tot)
-	}
 	if cfg.Rate > 0 && res.StopReason == report.StopDuration {
 		want := cfg.Rate * cfg.Duration.Seconds()
 		if math.Abs(float64(tot.RequestsScheduled)-want) > 1 {
