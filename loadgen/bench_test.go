@@ -10,7 +10,7 @@ import (
 // benchWorker returns a worker of a Runner made by New against a loopback
 // echo server, its run begun but with no worker loop running, so a
 // benchmark times the per-request path alone.
-func benchWorker(b *testing.B, mutate func(*Config)) (*worker, context.Context) {
+func benchWorker(b testing.TB, mutate func(*Config)) (*worker, context.Context) {
 	srv := startEcho(b, nil)
 	cfg := testConfig(srv.Addr().String())
 	cfg.Duration, cfg.Concurrency = time.Hour, 1
@@ -25,6 +25,7 @@ func benchWorker(b *testing.B, mutate func(*Config)) (*worker, context.Context) 
 	w := r.workers[0]
 	b.Cleanup(func() {
 		w.finish()
+		w.closeAll()
 		end()
 		r.proto.close()
 	})
@@ -43,8 +44,34 @@ func benchRequests(b *testing.B, w *worker, ctx context.Context) {
 	}
 }
 
+// TestKeepAliveRequestDoesNotAllocate: the round-trip hot path (write,
+// read the echo, record) allocates nothing once its connection is open.
+func TestKeepAliveRequestDoesNotAllocate(t *testing.T) {
+	for _, proto := range []Protocol{ProtocolTCP, ProtocolUDP} {
+		t.Run(string(proto), func(t *testing.T) {
+			var w *worker
+			var ctx context.Context
+			if proto == ProtocolUDP {
+				srv := startUDPEcho(t)
+				w, ctx = benchWorker(t, func(c *Config) {
+					c.Target, c.Protocol, c.Mode = srv.Addr().String(), ProtocolUDP, ModeKeepAlive
+				})
+			} else {
+				w, ctx = benchWorker(t, func(c *Config) { c.Mode = ModeKeepAlive })
+			}
+			w.request(ctx, time.Time{}) // dials the connection, off the count
+			if allocs := testing.AllocsPerRun(1000, func() { w.request(ctx, time.Time{}) }); allocs != 0 {
+				t.Errorf("%v allocations per keep-alive request, want 0", allocs)
+			}
+			if w.failed.Load() != 0 || w.incomplete != 0 || w.ok.Load() != 1002 { // AllocsPerRun warms up with one more
+				t.Errorf("ok %d, failed %d, incomplete %d; want 1002 ok: %v", w.ok.Load(), w.failed.Load(), w.incomplete, w.errs)
+			}
+		})
+	}
+}
+
 // BenchmarkRequestKeepAlive is the round-trip hot path: write, read the
-// echo, record. It must not allocate.
+// echo, record. It must not allocate (TestKeepAliveRequestDoesNotAllocate).
 func BenchmarkRequestKeepAlive(b *testing.B) {
 	w, ctx := benchWorker(b, func(c *Config) { c.Mode = ModeKeepAlive })
 	benchRequests(b, w, ctx)

@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"os"
+
+	"github.com/portlab/portlab/report"
 )
 
 // ErrorClass is the kind of a failed request, named after its errno where
@@ -24,17 +26,18 @@ const (
 	ClassNoBufs                         // ENOBUFS
 	ClassTimeout                        // our own connect or request deadline
 	ClassShortRead                      // EOF before the full echo
-	ClassOther
+	ClassHTTP4xx                        // an HTTP response 400-499
+	ClassHTTP5xx                        // an HTTP response 500-599
+	ClassOther                          // anything else, HTTP 1xx and 3xx among them
 	numClasses
 )
 
-var classNames = [numClasses]string{
-	"EADDRNOTAVAIL", "EADDRINUSE", "EAGAIN", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT",
-	"EMFILE", "ENOBUFS", "timeout", "short_read", "other",
-}
+// classNames are report.ErrorClasses, the one list of the names: the
+// constants above follow its order (a test checks it).
+var classNames = report.ErrorClasses()
 
 func (c ErrorClass) String() string {
-	if c < numClasses {
+	if int(c) < len(classNames) {
 		return classNames[c]
 	}
 	return "other"
@@ -48,6 +51,10 @@ func Classify(err error) ErrorClass {
 		return ClassOther
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return ClassShortRead
+	}
+	var status errStatus
+	if errors.As(err, &status) {
+		return status.class()
 	}
 	if c, ok := classifyErrno(err); ok {
 		return c

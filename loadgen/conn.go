@@ -35,12 +35,14 @@ func (w *worker) acquire(ctx context.Context) (*conn, bool) {
 
 // dial opens a connection and makes it the worker's live one, which the
 // stop aborts.
-func (w *worker) dial(ctx context.Context) (*conn, error) {
-	nc, err := w.r.conns.dial(ctx, w.nextSource)
+func (w *worker) dial() (*conn, error) {
+	n := w.r.dialing()
+	nc, err := w.r.conns.dial(w.r.ioCtx, w.nextSource)
 	w.nextSource++
 	if err != nil {
 		return nil, err
 	}
+	w.r.dialed(n)
 	c := &conn{Conn: nc}
 	w.live.Store(c)
 	return c, nil

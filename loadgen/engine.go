@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"strings"
@@ -16,6 +17,17 @@ import (
 // ErrUnreachable wraps the failure of the preflight connection: the target
 // could not be reached before any load was sent.
 var ErrUnreachable = errors.New("target unreachable")
+
+// ErrNoLocalPort wraps a preflight connection that failed for want of a
+// free local port (EADDRNOTAVAIL, EADDRINUSE, EAGAIN): the target may be
+// fine, this host's ports for it are used up.
+var ErrNoLocalPort = errors.New("no free local port")
+
+// maxGrace bounds the grace a run gives the requests in flight at its
+// deadline: min(--timeout, maxGrace). Long enough for an answer delayed by
+// a busy machine, short enough that a server that never answers costs a
+// run at most a second more.
+const maxGrace = time.Second
 
 // Runner is a load run set up by New: validated, resolved and preflighted.
 // Its Run sends the load; a Runner runs once. Fields touched per request
@@ -42,14 +54,41 @@ type Runner struct {
 	start    time.Time
 	deadline time.Time
 	seq      atomic.Int64 // claimed requests (count-bounded or open loop)
-	stopped  atomic.Bool
 	cancel   context.CancelCauseFunc
 	workers  []*worker
 
-	onsetMu   sync.Mutex
-	stopClass ErrorClass // the error that made a host run stop
-	onsetOK   [numClasses]atomic.Bool
-	onset     [numClasses]report.Onset
+	// The stop, in two steps. At the deadline (or cancel) stopped ends
+	// the workers' loops: no request starts after it. After the grace,
+	// aborted marks what is still in flight as incomplete and ioCtx's
+	// end and past deadlines abort it. stopAt is when the run stopped
+	// taking requests; ranOut says it ran out of requests by itself.
+	stopped  atomic.Bool
+	aborted  atomic.Bool
+	ioCtx    context.Context
+	ioCancel context.CancelFunc
+	stopAt   time.Time
+	ranOut   bool
+	// scheduleEnded says an open loop's workers ended because no send
+	// was left to schedule before the deadline: the run lasts to it.
+	scheduleEnded bool
+	graceGiven    time.Duration
+	workersDone   chan struct{}
+	end           time.Time // when the wind-down ended
+
+	// Dials are numbered as they start, so that an onset counts the
+	// connections whose port the kernel had handed out before it: every
+	// successful dial numbered up to the onset's dialsBefore, even one
+	// that returned after the failure.
+	dialSeq  atomic.Int64
+	dialsOK  atomic.Int64
+	anyOnset atomic.Bool
+
+	onsetMu     sync.Mutex
+	stopClass   ErrorClass // the error that made a host run stop
+	onsetOK     [numClasses]atomic.Bool
+	onset       [numClasses]report.Onset
+	dialsBefore [numClasses]int64 // dialSeq at the onset
+	connsAfter  [numClasses]int64 // successful dials numbered after it
 
 	intervals *timeline
 }
@@ -120,13 +159,33 @@ func (r *Runner) Run(ctx context.Context) (*report.Result, error) {
 	}
 	runCtx, end := r.begin(ctx)
 	defer end()
-	r.work(runCtx)
-	elapsed := time.Since(r.start)
-	res, err := r.result(env, elapsed)
+	r.work(ctx, runCtx)
+	window := r.window()
+	res, err := r.result(env, window)
 	if err != nil {
 		return nil, err
 	}
-	return r.stopReason(ctx, runCtx, res, elapsed)
+	return r.stopReason(ctx, runCtx, res)
+}
+
+// window is the measured window: from the start to the stop, or to the
+// last completion when the run ran out of requests before its deadline.
+// Requests answered in the grace after the stop count, but the time they
+// took does not stretch the window: it is wind-down.
+func (r *Runner) window() time.Duration {
+	end := r.stopAt
+	if r.ranOut {
+		var last time.Time
+		for _, w := range r.workers {
+			if w.lastDone.After(last) {
+				last = w.lastDone
+			}
+		}
+		if !last.IsZero() && last.Before(end) {
+			end = last
+		}
+	}
+	return max(end.Sub(r.start), 0)
 }
 
 // begin starts the clock and makes the workers; runCtx ends at the
@@ -136,29 +195,48 @@ func (r *Runner) begin(ctx context.Context) (runCtx context.Context, end func())
 	r.deadline = r.start.Add(r.cfg.Duration)
 	runCtx, cancel := context.WithDeadlineCause(ctx, r.deadline, context.DeadlineExceeded)
 	runCtx, r.cancel = context.WithCancelCause(runCtx)
+	// Requests in flight outlive runCtx by the grace; the stopper ends
+	// them, after marking them aborted.
+	r.ioCtx, r.ioCancel = context.WithCancel(context.WithoutCancel(ctx))
+	r.workersDone = make(chan struct{})
 	r.intervals = newTimeline(r.start, r.cfg.Interval)
 	r.workers = make([]*worker, r.cfg.Concurrency)
 	for i := range r.workers {
 		r.workers[i] = newWorker(r, i)
 	}
-	return runCtx, func() { r.cancel(nil); cancel() }
+	return runCtx, func() { r.cancel(nil); cancel(); r.ioCancel() }
 }
 
 // work runs the workers until the run is over, with the stopper, the
 // socket sampler and the progress line beside them, and cleans up.
-func (r *Runner) work(runCtx context.Context) {
-	stopperDone := r.stopper(runCtx)
-	samplerDone := r.intervals.sampleSockets(runCtx)
+func (r *Runner) work(ctx, runCtx context.Context) {
+	stopperDone := r.stopper(ctx, runCtx)
+	samplerDone := r.intervals.sampleSockets(r.workersDone)
 	progressDone := r.progress(runCtx)
 	var wg sync.WaitGroup
 	for _, w := range r.workers {
 		wg.Go(func() { w.loop(runCtx) })
 	}
 	wg.Wait()
+	// Connections close once every worker is done: a port freed while
+	// another worker still dials would let it count past an onset.
+	for _, w := range r.workers {
+		w.closeAll()
+	}
+	r.endedAlone(runCtx)
+	close(r.workersDone)
 	r.cancel(nil)
 	<-stopperDone
+	if r.scheduleEnded {
+		r.stopAt = r.deadline
+	}
 	<-samplerDone
 	<-progressDone
+	defer func() {
+		// The last sample, at the real end: what the run left behind.
+		r.end = time.Now()
+		r.intervals.sample(r.end)
+	}()
 	if r.pool != nil {
 		close(r.pool)
 		for c := range r.pool {
@@ -170,19 +248,52 @@ func (r *Runner) work(runCtx context.Context) {
 	r.proto.close()
 }
 
+// endedAlone notes, once the workers are done, whether they ended by
+// themselves, before runCtx did: out of requests, or (open loop) out of
+// sends due before the deadline.
+func (r *Runner) endedAlone(runCtx context.Context) {
+	if runCtx.Err() != nil {
+		return
+	}
+	var started int64
+	for _, w := range r.workers {
+		started += w.started
+	}
+	r.ranOut = r.cfg.Requests > 0 && (r.period == 0 || started >= r.cfg.Requests)
+	r.scheduleEnded = !r.ranOut
+}
+
 // stopper is the run's one stop. When runCtx ends it marks the run
-// stopped, which ends each worker's loop before its next request, and
-// aborts the I/O in flight on every worker's live connection, so that a
-// worker blocked in a read returns at once instead of at its timeout. (An
-// ownConnProtocol's requests carry runCtx itself, whose end aborts them.)
-// A worker checks stopped after publishing its live connection, so one of
+// stopped, which ends each worker's loop before its next request. The
+// requests in flight then get a grace (none on cancel) to be answered; what is left is aborted: the stopper marks the run
+// aborted, which makes every failure from then on an incomplete request,
+// ends ioCtx (which an ownConnProtocol's requests and every dial carry),
+// and sets a past deadline on every worker's live connection, so that a
+// worker blocked in a read returns at once instead of at its timeout. A
+// worker checks aborted after publishing its live connection, so one of
 // the two always sees the other.
-func (r *Runner) stopper(runCtx context.Context) <-chan struct{} {
+func (r *Runner) stopper(ctx, runCtx context.Context) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		<-runCtx.Done()
+		r.stopAt = time.Now()
+		if r.stopAt.After(r.deadline) {
+			r.stopAt = r.deadline
+		}
 		r.stopped.Store(true)
+		r.graceGiven = r.grace(ctx)
+		if grace := r.graceGiven; grace > 0 {
+			t := time.NewTimer(grace)
+			select {
+			case <-t.C:
+			case <-r.workersDone:
+			case <-ctx.Done():
+			}
+			t.Stop()
+		}
+		r.aborted.Store(true)
+		r.ioCancel()
 		for _, w := range r.workers {
 			if c := w.live.Load(); c != nil {
 				c.SetDeadline(aLongTimeAgo)
@@ -192,12 +303,24 @@ func (r *Runner) stopper(runCtx context.Context) <-chan struct{} {
 	return done
 }
 
+// grace is how long requests in flight at the stop may still take: none
+// when the caller cancelled, min(--timeout, maxGrace) otherwise. The
+// safety stop gets it too: a dial in flight at the onset has its port
+// already, and letting it finish costs no port but keeps the onset's count
+// of connections exact.
+func (r *Runner) grace(ctx context.Context) time.Duration {
+	if ctx.Err() != nil {
+		return 0
+	}
+	return min(r.cfg.Timeout, maxGrace)
+}
+
 // aLongTimeAgo is a deadline in the past: setting it aborts pending I/O.
 var aLongTimeAgo = time.Unix(1, 0)
 
 // stopReason says in res why the run ended, and returns ctx's error when
 // ctx ended it.
-func (r *Runner) stopReason(ctx, runCtx context.Context, res *report.Result, elapsed time.Duration) (*report.Result, error) {
+func (r *Runner) stopReason(ctx, runCtx context.Context, res *report.Result) (*report.Result, error) {
 	switch cause := context.Cause(runCtx); {
 	case ctx.Err() != nil:
 		res.StopReason, res.Interrupted = report.StopSignal, true
@@ -208,7 +331,7 @@ func (r *Runner) stopReason(ctx, runCtx context.Context, res *report.Result, ela
 		res.Notes = append(res.Notes, "stopped at the first "+r.stopClass.String()+" to spare this host's ports "+
 			"(it runs in the host's own network namespace); --sustain-exhaustion keeps going, "+
 			"portlab run reproduces exhaustion in a private namespace instead")
-	case r.cfg.Requests > 0 && r.seq.Load() >= r.cfg.Requests && elapsed < r.cfg.Duration:
+	case r.ranOut:
 		res.StopReason = report.StopRequests
 	default:
 		res.StopReason = report.StopDuration
@@ -228,21 +351,58 @@ func (r *Runner) noteError(class ErrorClass) {
 	if r.onsetOK[class].Load() {
 		return
 	}
-	var ok, conns int64
+	// anyOnset before the dial count: a dial that saw it unset started
+	// before the count was taken (see dialed).
+	r.anyOnset.Store(true)
+	r.dialsBefore[class] = r.dialSeq.Load()
+	var ok int64
 	for _, w := range r.workers {
 		ok += w.ok.Load()
-		conns += w.conns.Load()
 	}
 	r.onset[class] = report.Onset{
-		AtS:               time.Since(r.start).Seconds(),
-		RequestsOKBefore:  ok,
-		ConnectionsBefore: conns,
+		AtS:              time.Since(r.start).Seconds(),
+		RequestsOKBefore: ok,
 	}
 	r.onsetOK[class].Store(true)
 	if (class == ClassAddrNotAvail || class == ClassAgain) && r.opts.host && !r.cfg.SustainExhaustion {
 		r.stopClass = class
+		// Stop now, not when the stopper wakes: a worker's dial fails at
+		// once here, and could fail again and again meanwhile.
+		r.stopped.Store(true)
 		r.cancel(errStopOnset)
 	}
+}
+
+// dialing numbers a dial as it starts: the kernel hands out the port
+// during it, not when it returns.
+func (r *Runner) dialing() int64 { return r.dialSeq.Add(1) }
+
+// dialed notes that dial number n succeeded. Until an onset it costs one
+// atomic load; after one, a lock, to tell the connections whose port was
+// taken before each onset from those after.
+func (r *Runner) dialed(n int64) {
+	r.dialsOK.Add(1)
+	if !r.anyOnset.Load() {
+		return // noteError had not begun: its count will include n
+	}
+	r.onsetMu.Lock()
+	for c := range numClasses {
+		if r.onsetOK[c].Load() && n > r.dialsBefore[c] {
+			r.connsAfter[c]++
+		}
+	}
+	r.onsetMu.Unlock()
+}
+
+// preflightError is the error of a preflight request to raddr that
+// failed: ErrNoLocalPort when this host had no local port for it, which
+// says nothing of the target, ErrUnreachable otherwise.
+func preflightError(raddr netip.AddrPort, err error) error {
+	switch c := Classify(err); c {
+	case ClassAddrNotAvail, ClassAddrInUse, ClassAgain:
+		return fmt.Errorf("%w (%s) for the connectivity check to %s: %w", ErrNoLocalPort, c, raddr, err)
+	}
+	return fmt.Errorf("%w: %s: %w", ErrUnreachable, raddr, err)
 }
 
 // targetName is the target as a result names it: the URL under

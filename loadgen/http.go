@@ -83,10 +83,12 @@ func (h *httpProtocol) targetName() string { return h.url }
 // httptrace's ConnectStart/ConnectDone.
 func (h *httpProtocol) dial(ctx context.Context) (net.Conn, error) {
 	start := time.Now()
+	n := h.r.dialing()
 	c, err := h.r.dialTCP(ctx, int(h.dials.Add(1)-1))
 	if err != nil {
 		return nil, err
 	}
+	h.r.dialed(n)
 	done := time.Now()
 	if hw, ok := ctx.Value(httpWorkerKey{}).(*httpWorker); ok {
 		hw.queueDial(done, done.Sub(start))
@@ -148,6 +150,18 @@ type errStatus int
 
 func (e errStatus) Error() string { return fmt.Sprintf("HTTP status %d", int(e)) }
 
+// class is the error class of a response that is not 2xx: 1xx and 3xx
+// (a redirect is not followed) are "other".
+func (e errStatus) class() ErrorClass {
+	switch {
+	case e >= 400 && e <= 499:
+		return ClassHTTP4xx
+	case e >= 500 && e <= 599:
+		return ClassHTTP5xx
+	}
+	return ClassOther
+}
+
 func (h *httpProtocol) do(ctx context.Context, w *worker) (time.Time, error) {
 	hw := &h.workers[w.id]
 	if hw.ctx == nil { // the worker's first request: its context, once
@@ -174,6 +188,10 @@ func (h *httpProtocol) do(ctx context.Context, w *worker) (time.Time, error) {
 	if h.body {
 		w.bytesSent += int64(len(w.payload))
 	}
+	if w.status == nil {
+		w.status = map[int]int64{}
+	}
+	w.status[resp.StatusCode]++
 	n, err := h.readBody(resp)
 	w.bytesReceived += n
 	if err == nil && (resp.StatusCode < 200 || resp.StatusCode > 299) {

@@ -24,7 +24,10 @@ func (w *worker) next(ctx context.Context) (intended time.Time, ok bool) {
 			if !intended.Before(r.deadline) {
 				return time.Time{}, false
 			}
-			if !w.sleepUntil(ctx, intended) {
+			// Not started once the run has stopped, even when the
+			// timer won the race: a send is due only before the stop.
+			if !w.sleepUntil(ctx, intended) || ctx.Err() != nil {
+				w.abandoned = intended
 				return time.Time{}, false
 			}
 		}
@@ -50,4 +53,28 @@ func (w *worker) sleepUntil(ctx context.Context, t time.Time) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// unsent counts the open loop's sends that were due before the run
+// stopped but never started: claimed slots abandoned at the stop, and
+// slots no worker was free to claim. Slot n is due at start + n*period;
+// the slots due before stopAt are the first ceil((stopAt-start)/period),
+// at most Requests. Every started request was due before the stop (next
+// starts none after it), so started + unsent is that count.
+func (r *Runner) unsent() int64 {
+	if r.period <= 0 {
+		return 0
+	}
+	d := r.stopAt.Sub(r.start)
+	due := int64((d + r.period - 1) / r.period)
+	if r.cfg.Requests > 0 {
+		due = min(due, r.cfg.Requests)
+	}
+	n := max(due-r.seq.Load(), 0)
+	for _, w := range r.workers {
+		if !w.abandoned.IsZero() && w.abandoned.Before(r.stopAt) {
+			n++
+		}
+	}
+	return n
 }

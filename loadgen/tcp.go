@@ -54,7 +54,7 @@ func (r *Runner) preflightTCP(ctx context.Context) error {
 	for i, raddr := range r.raddrs {
 		c, err := r.dialTCP(ctx, i)
 		if err != nil {
-			return fmt.Errorf("%w: %s: %w", ErrUnreachable, raddr, err)
+			return preflightError(raddr, err)
 		}
 		err = c.SetLinger(0)
 		c.Close()

@@ -1,7 +1,6 @@
 package loadgen
 
 import (
-	"context"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,7 +37,11 @@ func newIntervalHist() *hdrhistogram.Histogram {
 	return hdrhistogram.New(report.MinLatencyUS, report.MaxLatencyUS, 2)
 }
 
-type socketCounts struct{ timeWait, established int }
+// socketCounts is one sample of the namespace's sockets, taken at.
+type socketCounts struct {
+	at                    time.Time
+	timeWait, established int
+}
 
 type timeline struct {
 	start time.Time
@@ -47,13 +50,13 @@ type timeline struct {
 
 	mu      sync.Mutex
 	merged  map[int]*interval
-	sockets map[int]socketCounts
+	sockets []socketCounts // in the order taken
 
 	timeWaitNow atomic.Int64 // latest TIME_WAIT count, for the progress line
 }
 
 func newTimeline(start time.Time, every time.Duration) *timeline {
-	t := &timeline{start: start, every: every, merged: map[int]*interval{}, sockets: map[int]socketCounts{}}
+	t := &timeline{start: start, every: every, merged: map[int]*interval{}}
 	t.free.New = func() any { return &interval{hist: newIntervalHist()} }
 	t.timeWaitNow.Store(-1)
 	return t
@@ -85,65 +88,71 @@ func (t *timeline) submit(iv *interval) {
 }
 
 // sampleSockets counts the namespace's TIME_WAIT and ESTABLISHED sockets at
-// the end of every interval, and once more when the run ends.
-func (t *timeline) sampleSockets(ctx context.Context) <-chan struct{} {
-	done := make(chan struct{})
+// the end of every interval until done is closed; the engine takes the
+// last sample itself, at the real end of the run.
+func (t *timeline) sampleSockets(done <-chan struct{}) <-chan struct{} {
+	finished := make(chan struct{})
 	go func() {
-		defer close(done)
+		defer close(finished)
 		tick := time.NewTicker(t.every)
 		defer tick.Stop()
 		for {
 			select {
-			case <-ctx.Done():
-				t.sample(time.Now())
+			case <-done:
 				return
 			case now := <-tick.C:
 				t.sample(now)
 			}
 		}
 	}()
-	return done
+	return finished
 }
 
+// sample records the socket counts at now. A failed read leaves no
+// sample: the interval takes the next one (see socketsAt).
 func (t *timeline) sample(now time.Time) {
 	tw, est, err := sockstate.Count()
 	if err != nil {
 		return
 	}
-	// A tick at k intervals closes interval k-1; build folds a short last
-	// interval into the one before, so the final sample lands in the right
-	// entry either way.
-	idx := max(int((now.Sub(t.start)+t.every/2)/t.every)-1, 0)
 	t.mu.Lock()
-	t.sockets[idx] = socketCounts{tw, est}
+	t.sockets = append(t.sockets, socketCounts{now, tw, est})
 	t.mu.Unlock()
 	t.timeWaitNow.Store(int64(tw))
 }
 
-// build returns the timeline of a run that lasted elapsed, one entry per
-// interval, counts per interval.
+// socketsAt is the first sample taken at or after end, the state that
+// interval ended in as nearly as was seen: a tick late on a busy machine,
+// or a missed one, moves a row's sample later but never leaves the row
+// without one. The last row takes the last sample, the run's real end.
+func (t *timeline) socketsAt(end time.Duration, last bool) (socketCounts, bool) {
+	if len(t.sockets) == 0 {
+		return socketCounts{}, false
+	}
+	if !last {
+		for _, s := range t.sockets {
+			if s.at.Sub(t.start) >= end {
+				return s, true
+			}
+		}
+	}
+	return t.sockets[len(t.sockets)-1], true
+}
+
+// build returns the timeline of a run whose measured window lasted
+// elapsed, one entry per interval, counts per interval. What was answered
+// after the window (in the grace) is counted in the last entry, so the
+// timeline adds up to the totals.
 func (t *timeline) build(elapsed time.Duration) []report.Interval {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	n := int((elapsed + t.every - 1) / t.every)
+	n := max(int((elapsed+t.every-1)/t.every), 1)
 	// A last interval shorter than a quarter of the rest is only the tail of
 	// the run's stop: fold it into the one before.
-	last := n - 1
 	if n > 1 && elapsed-time.Duration(n-1)*t.every < t.every/4 {
 		n--
-		last = n
-		if tail := t.merged[last]; tail != nil {
-			prev := t.merged[n-1]
-			if prev == nil {
-				prev = &interval{idx: n - 1, hist: newIntervalHist()}
-				t.merged[n-1] = prev
-			}
-			prev.add(tail)
-		}
-		if s, ok := t.sockets[last]; ok {
-			t.sockets[n-1] = s
-		}
 	}
+	t.foldFrom(n - 1)
 	out := make([]report.Interval, 0, n)
 	for idx := 0; idx < n; idx++ {
 		end := time.Duration(idx+1) * t.every
@@ -151,7 +160,7 @@ func (t *timeline) build(elapsed time.Duration) []report.Interval {
 			end = elapsed
 		}
 		ri := report.Interval{TS: end.Seconds(), Errors: map[string]int64{}, TimeWait: -1, Established: -1}
-		if s, ok := t.sockets[idx]; ok {
+		if s, ok := t.socketsAt(end, idx == n-1); ok {
 			ri.TimeWait, ri.Established = s.timeWait, s.established
 		}
 		if m := t.merged[idx]; m != nil {
@@ -170,4 +179,20 @@ func (t *timeline) build(elapsed time.Duration) []report.Interval {
 		out = append(out, ri)
 	}
 	return out
+}
+
+// foldFrom adds every interval after last into last.
+func (t *timeline) foldFrom(last int) {
+	for idx, m := range t.merged {
+		if idx <= last {
+			continue
+		}
+		into := t.merged[last]
+		if into == nil {
+			into = &interval{idx: last, hist: newIntervalHist()}
+			t.merged[last] = into
+		}
+		into.add(m)
+		delete(t.merged, idx)
+	}
 }

@@ -35,7 +35,7 @@ func (p udpProtocol) preflight(ctx context.Context) error {
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrUnreachable, p.r.raddr, err)
+		return preflightError(p.r.raddr, err)
 	}
 	return nil
 }

@@ -19,8 +19,15 @@ type worker struct {
 	live atomic.Pointer[conn]
 	_    [64]byte // keep the next worker's atomics off this cache line
 
-	r             *Runner
-	id            int
+	r  *Runner
+	id int
+	// Every request started ends ok, failed or incomplete; an open loop's
+	// claimed send time that the stop came before is abandoned.
+	started, incomplete int64
+	abandoned           time.Time
+	lastDone            time.Time     // the last request answered or failed
+	status              map[int]int64 // HTTP responses by status code
+
 	errs          [numClasses]int64
 	bytesSent     int64
 	bytesReceived int64
@@ -53,7 +60,8 @@ func newWorker(r *Runner, id int) *worker {
 	return w
 }
 
-// loop runs requests until the run stops.
+// loop runs requests until the run stops. ctx is the run's: its end stops
+// new requests; those in flight run on until the stopper aborts them.
 func (w *worker) loop(ctx context.Context) {
 	defer w.finish()
 	request := w.request
@@ -74,19 +82,21 @@ func (w *worker) loop(ctx context.Context) {
 // says. intended is the open loop's scheduled send time, zero in a closed
 // loop.
 func (w *worker) request(ctx context.Context, intended time.Time) {
+	w.started++
 	start := time.Now()
 	if intended.IsZero() {
 		intended = start
 	}
 	c, ok := w.acquire(ctx)
-	if !ok {
+	if !ok { // the run stopped while it waited for the pool
+		w.incomplete++
 		return
 	}
 	t1 := start
 	if c == nil {
 		var err error
-		if c, err = w.dial(ctx); err != nil {
-			w.fail(ctx, err, time.Now())
+		if c, err = w.dial(); err != nil {
+			w.fail(err, time.Now())
 			w.release(nil)
 			return
 		}
@@ -94,14 +104,15 @@ func (w *worker) request(ctx context.Context, intended time.Time) {
 		w.opened(t1, t1.Sub(start))
 	}
 	w.setDeadline(c, t1)
-	if w.r.stopped.Load() { // after setDeadline: the stopper's deadline wins
+	if w.r.aborted.Load() { // after setDeadline: the stopper's deadline wins
 		c.Close()
 		w.release(nil)
+		w.incomplete++
 		return
 	}
 	end, err := w.r.conns.exchange(w, c.Conn)
 	if err != nil {
-		w.fail(ctx, err, end)
+		w.fail(err, end)
 		c.Close()
 		w.release(nil)
 		return
@@ -111,15 +122,16 @@ func (w *worker) request(ctx context.Context, intended time.Time) {
 }
 
 // requestOwn performs one request of an ownConnProtocol.
-func (w *worker) requestOwn(ctx context.Context, intended time.Time) {
+func (w *worker) requestOwn(_ context.Context, intended time.Time) {
+	w.started++
 	start := time.Now()
 	if intended.IsZero() {
 		intended = start
 	}
-	t1, err := w.r.own.do(ctx, w)
+	t1, err := w.r.own.do(w.r.ioCtx, w)
 	end := time.Now()
 	if err != nil {
-		w.fail(ctx, err, end)
+		w.fail(err, end)
 		return
 	}
 	if t1.IsZero() {
@@ -135,6 +147,7 @@ func (w *worker) succeed(intended, t1, end time.Time) {
 	totalUS := int64(end.Sub(intended) / time.Microsecond)
 	w.total.RecordValue(totalUS)
 	w.ok.Add(1)
+	w.lastDone = end
 	iv := w.interval(end)
 	iv.ok++
 	iv.hist.RecordValue(totalUS)
@@ -148,21 +161,19 @@ func (w *worker) opened(t time.Time, connect time.Duration) {
 	w.connect.RecordValue(int64(connect / time.Microsecond))
 }
 
-// fail counts a failed request, unless the run is stopping: requests cut
-// short by the end of the run are not failures of the target.
-func (w *worker) fail(ctx context.Context, err error, at time.Time) {
-	if w.r.stopped.Load() {
-		return
-	}
-	if ctx.Err() != nil || !at.Before(w.r.deadline) {
-		// The run ended under this request before the stopper saw it:
-		// the dial's deadline can fire a moment before the run's own.
-		w.r.stopped.Store(true)
+// fail counts a failed request, or an incomplete one once the stopper
+// has aborted what was in flight: a request cut short by the end of the
+// run is no failure of the target, but it is not lost either. A failure
+// of its own in the grace (a timeout, a reset) is a failure.
+func (w *worker) fail(err error, at time.Time) {
+	if w.r.aborted.Load() {
+		w.incomplete++
 		return
 	}
 	class := Classify(err)
 	w.errs[class]++
 	w.failed.Add(1)
+	w.lastDone = at
 	w.interval(at).errs[class]++
 	w.r.noteError(class)
 }
@@ -182,7 +193,6 @@ func (w *worker) finish() {
 	if w.r.own != nil {
 		w.r.own.finish(w)
 	}
-	w.closeAll()
 	w.live.Store(nil)
 	w.r.intervals.submit(w.iv)
 	w.iv = nil

@@ -129,7 +129,19 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if c := checkFailIf(conds, []*report.Result{res}, stderr, "load"); code == exitOK {
 		code = c
 	}
+	if code == exitOK && nothingCompleted(res) {
+		// A run that measured nothing is no measurement: the result
+		// (written above) has the note saying why.
+		fmt.Fprintf(stderr, "portlab load: no request completed (%d started, %d incomplete)\n",
+			res.Totals.RequestsStarted, res.Totals.RequestsIncomplete)
+		code = exitFailure
+	}
 	return code
+}
+
+// nothingCompleted says that no request was answered or failed.
+func nothingCompleted(res *report.Result) bool {
+	return res.Totals.RequestsOK+res.Totals.RequestsFailed == 0
 }
 
 // httpMode maps the HTTP client's keep-alive switch onto --mode: for HTTP
