@@ -46,9 +46,13 @@ func TestHTTPConnections(t *testing.T) {
 		minConns, maxConns int64
 	}{
 		{"keep-alive, one worker: one connection", func(c *Config) { c.Concurrency = 1 }, 300, 1, 1},
+		// MaxConnsPerHost caps connections open at once, not those opened
+		// in all: on a busy machine the Transport now and then drops one
+		// and dials its replacement (seen: 4 of 3). Without the cap the 8
+		// workers' first requests alone dial 8.
 		{"max-conns-per-host caps the pool", func(c *Config) {
 			c.Concurrency, c.MaxConnsPerHost, c.MaxIdlePerHost = 8, 3, 3
-		}, 600, 1, 3},
+		}, 600, 1, 5},
 		{"max-idle-per-host = concurrency keeps them", func(c *Config) {
 			c.Concurrency, c.MaxIdlePerHost = 4, 4
 		}, 600, 1, 8}, // the first requests may dial in parallel
