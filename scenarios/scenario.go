@@ -52,6 +52,18 @@ type Run struct {
 	Topology Topology
 }
 
+// Run returns the run called name (a result's label), or nil. Reports
+// find a result's run this way, never by position: a run skipped in one
+// topology has no result, so positions shift.
+func (s *Scenario) Run(name string) *Run {
+	for i := range s.Runs {
+		if s.Runs[i].Name == name {
+			return &s.Runs[i]
+		}
+	}
+	return nil
+}
+
 // SysctlsFor returns the sysctls run r applies: the scenario's, then the run's.
 func (s *Scenario) SysctlsFor(r *Run) map[string]string {
 	out := maps.Clone(s.Sysctls)

@@ -153,10 +153,10 @@ func Diagnose(lab *sandbox.Lab) []string {
 		out = append(out, "No run exhausted its ports.")
 	}
 	out = append(out, "", "Each run, measured:")
-	for i, r := range lab.Results {
+	for _, r := range lab.Results {
 		lesson := ""
-		if i < len(lab.Scenario.Runs) {
-			lesson = lab.Scenario.Runs[i].Lesson
+		if run := lab.Scenario.Run(r.Label); run != nil {
+			lesson = run.Lesson
 		}
 		out = append(out, fmt.Sprintf("- %s: %s.", r.Label, lesson), "    "+measuredEffect(r))
 	}
