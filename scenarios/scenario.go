@@ -25,7 +25,12 @@ type Scenario struct {
 	// Link shapes the link between the two hosts (netem delay and loss)
 	// in the two-hosts topology.
 	Link *topology.Netem
-	Runs []Run
+	// GOMAXPROCS, when set, is how many threads run the load's goroutines
+	// at once, whatever the CPU count: a lesson about goroutines that
+	// finish together (Go's HTTP connection pool) needs them to run in
+	// parallel even on one CPU. 0 keeps Go's default, the CPUs available.
+	GOMAXPROCS int
+	Runs       []Run
 }
 
 // Run is one variant of a scenario, run in its own namespace.
