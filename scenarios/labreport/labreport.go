@@ -255,7 +255,8 @@ func httpCause(r *report.Result) []string {
 	if idle < c.Concurrency {
 		return []string{
 			fmt.Sprintf("  The HTTP client's Transport keeps only MaxIdleConnsPerHost = %d idle connections per host for %d concurrent", idle, c.Concurrency),
-			"  requests: every other connection is closed after one request. Set MaxIdleConnsPerHost to the concurrency."}
+			"  requests: a connection freed while that many sit idle is closed, as happens whenever responses finish in parallel.",
+			"  Set MaxIdleConnsPerHost to the concurrency."}
 	}
 	return nil
 }
