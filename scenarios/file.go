@@ -35,6 +35,7 @@ type fileScenario struct {
 	Sandbox     map[string]string `yaml:"sandbox"`
 	Addresses   []string          `yaml:"addresses"`
 	Link        *fileLink         `yaml:"link"`
+	GOMAXPROCS  int               `yaml:"gomaxprocs"`
 	Server      yaml.Node         `yaml:"server"`
 	Defaults    yaml.Node         `yaml:"defaults"`
 	Runs        []fileRun         `yaml:"runs"`
@@ -220,7 +221,10 @@ func build(fs *fileScenario) (*Scenario, error) {
 			return nil, fieldErr(fmt.Sprintf("addresses[%d]", i), "%q is not an address with a prefix length (198.18.0.1/32)", a)
 		}
 	}
-	sc := &Scenario{Name: fs.Name, Description: fs.Description, Sysctls: sysctls, Addresses: fs.Addresses}
+	if fs.GOMAXPROCS < 0 {
+		return nil, fieldErr("gomaxprocs", "must be >= 0, got %d", fs.GOMAXPROCS)
+	}
+	sc := &Scenario{Name: fs.Name, Description: fs.Description, Sysctls: sysctls, Addresses: fs.Addresses, GOMAXPROCS: fs.GOMAXPROCS}
 	if sc.Link, err = link("link", fs.Link); err != nil {
 		return nil, err
 	}

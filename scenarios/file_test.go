@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portlab/portlab/report"
 )
 
 // Each testdata/invalid-*.yaml ends with a "# want: " line: the error
@@ -66,9 +68,37 @@ func TestBuiltinsParse(t *testing.T) {
 	}
 }
 
+// TestBuiltinExpectationClasses: an expectation on an error class the
+// engine never reports would always read 0 and could never fail: every
+// built-in names only classes of report.ErrorClasses.
+func TestBuiltinExpectationClasses(t *testing.T) {
+	known := map[string]bool{}
+	for _, c := range report.ErrorClasses() {
+		known[string(c)] = true
+	}
+	for _, n := range Names() {
+		sc, err := Builtin(n)
+		if err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		for _, r := range sc.Runs {
+			for _, e := range r.Expect {
+				head, rest, _ := strings.Cut(e.Path, ".")
+				if head != "errors" && head != "onset" {
+					continue
+				}
+				if class, _, _ := strings.Cut(rest, "."); !known[class] {
+					t.Errorf("%s/%s: expect %s: %q is not an error class (have %v)", n, r.Name, e.Path, class, report.ErrorClasses())
+				}
+			}
+		}
+	}
+}
+
 func TestParseAppliesLayers(t *testing.T) {
 	sc, err := Parse("layers.yaml", []byte(`
 name: layers
+gomaxprocs: 4
 sandbox: {ip_local_port_range: "40000 40999", tcp_tw_reuse: "0"}
 server: {close: server, delay: 1ms}
 defaults: {concurrency: 4, duration: 1s, payload: 100}
@@ -98,6 +128,9 @@ runs:
 	}
 	if got := sc.SysctlsFor(&base); got["net.ipv4.tcp_tw_reuse"] != "0" {
 		t.Errorf("a run's sysctls leaked into the scenario: %v", got)
+	}
+	if sc.GOMAXPROCS != 4 {
+		t.Errorf("gomaxprocs %d, want 4", sc.GOMAXPROCS)
 	}
 	if len(over.Expect) != 1 || base.Load.Label != "base" {
 		t.Errorf("expect %v label %q", over.Expect, base.Load.Label)

@@ -25,7 +25,12 @@ type Scenario struct {
 	// Link shapes the link between the two hosts (netem delay and loss)
 	// in the two-hosts topology.
 	Link *topology.Netem
-	Runs []Run
+	// GOMAXPROCS, when set, is how many threads run the load's goroutines
+	// at once, whatever the CPU count: a lesson about goroutines that
+	// finish together (Go's HTTP connection pool) needs them to run in
+	// parallel even on one CPU. 0 keeps Go's default, the CPUs available.
+	GOMAXPROCS int
+	Runs       []Run
 }
 
 // Run is one variant of a scenario, run in its own namespace.
@@ -50,6 +55,18 @@ type Run struct {
 	// Topology, when set, is the only topology the run makes sense in
 	// (e.g. a lesson about loopback); in the other it is skipped.
 	Topology Topology
+}
+
+// Run returns the run called name (a result's label), or nil. Reports
+// find a result's run this way, never by position: a run skipped in one
+// topology has no result, so positions shift.
+func (s *Scenario) Run(name string) *Run {
+	for i := range s.Runs {
+		if s.Runs[i].Name == name {
+			return &s.Runs[i]
+		}
+	}
+	return nil
 }
 
 // SysctlsFor returns the sysctls run r applies: the scenario's, then the run's.

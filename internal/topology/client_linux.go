@@ -251,8 +251,15 @@ func addNetem(n Netem) error {
 func (s *ServerHost) failure(err error) error {
 	var b strings.Builder
 	b.WriteString(err.Error())
-	if errors.Is(err, errExited) && s.cmd.ProcessState != nil {
-		fmt.Fprintf(&b, " (%v)", s.cmd.ProcessState)
+	// A server host that dies early is noticed by whichever step comes
+	// next (a closed report pipe, a broken control pipe, a veth peer gone):
+	// say it exited, with its status, whichever step that was. One we
+	// killed after the failure was signalled, and its status is noise.
+	if ps := s.cmd.ProcessState; ps != nil && (ps.Exited() || errors.Is(err, errExited)) {
+		if !errors.Is(err, errExited) {
+			b.WriteString(": " + strings.TrimPrefix(errExited.Error(), "topology: "))
+		}
+		fmt.Fprintf(&b, " (%v)", ps)
 	}
 	b.WriteString(s.outputTail())
 	return &startError{msg: b.String(), err: err}

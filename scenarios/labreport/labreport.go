@@ -153,10 +153,10 @@ func Diagnose(lab *sandbox.Lab) []string {
 		out = append(out, "No run exhausted its ports.")
 	}
 	out = append(out, "", "Each run, measured:")
-	for i, r := range lab.Results {
+	for _, r := range lab.Results {
 		lesson := ""
-		if i < len(lab.Scenario.Runs) {
-			lesson = lab.Scenario.Runs[i].Lesson
+		if run := lab.Scenario.Run(r.Label); run != nil {
+			lesson = run.Lesson
 		}
 		out = append(out, fmt.Sprintf("- %s: %s.", r.Label, lesson), "    "+measuredEffect(r))
 	}
@@ -255,7 +255,8 @@ func httpCause(r *report.Result) []string {
 	if idle < c.Concurrency {
 		return []string{
 			fmt.Sprintf("  The HTTP client's Transport keeps only MaxIdleConnsPerHost = %d idle connections per host for %d concurrent", idle, c.Concurrency),
-			"  requests: every other connection is closed after one request. Set MaxIdleConnsPerHost to the concurrency."}
+			"  requests: a connection freed while that many sit idle is closed, as happens whenever responses finish in parallel.",
+			"  Set MaxIdleConnsPerHost to the concurrency."}
 	}
 	return nil
 }

@@ -18,7 +18,8 @@ func TestDiagnose(t *testing.T) {
 	unread := config.Load{Protocol: config.ProtocolHTTP, UnreadBody: true}
 	udp := config.Load{Protocol: config.ProtocolUDP}
 	lab := &sandbox.Lab{
-		Scenario: &scenarios.Scenario{Runs: []scenarios.Run{{Lesson: "no exhaustion"}, {Lesson: "a body left unread"}, {Lesson: "sockets held open"}}},
+		Scenario: &scenarios.Scenario{Runs: []scenarios.Run{
+			{Name: "drained", Lesson: "no exhaustion"}, {Name: "unread", Lesson: "a body left unread"}, {Name: "held", Lesson: "sockets held open"}}},
 		Results: []*report.Result{
 			{Label: "drained", Environment: env},
 			{Label: "unread", Environment: env, Target: "127.0.0.1:7777", Config: &report.RunConfig{Load: unread},
@@ -50,5 +51,27 @@ func TestDiagnose(t *testing.T) {
 	lab.Results = lab.Results[:1]
 	if got := Diagnose(lab); got[0] != "No run exhausted its ports." {
 		t.Errorf("without exhaustion the diagnosis starts %q", got[0])
+	}
+}
+
+// TestDiagnoseAfterSkippedRun: a run skipped in this topology has no
+// result; the runs after it keep their own lessons.
+func TestDiagnoseAfterSkippedRun(t *testing.T) {
+	lab := &sandbox.Lab{
+		Scenario: &scenarios.Scenario{Runs: []scenarios.Run{
+			{Name: "reuse-1", Lesson: "reuse after the delay"},
+			{Name: "loopback-only", Lesson: "only on loopback", Topology: scenarios.Loopback},
+			{Name: "elsewhere", Lesson: "no reuse elsewhere"},
+		}},
+		Topology: scenarios.TwoHosts,
+		Results:  []*report.Result{{Label: "reuse-1"}, {Label: "elsewhere"}},
+		Skipped:  []string{"loopback-only: only meaningful in the loopback topology"},
+	}
+	got := strings.Join(Diagnose(lab), "\n")
+	if !strings.Contains(got, "- elsewhere: no reuse elsewhere.") {
+		t.Errorf("the run after the skipped one lacks its own lesson:\n%s", got)
+	}
+	if strings.Contains(got, "- elsewhere: only on loopback") {
+		t.Errorf("the skipped run's lesson is printed for the next run:\n%s", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"runtime"
 	"strconv"
 
 	"github.com/portlab/portlab/echo"
@@ -38,6 +39,8 @@ type childSpec struct {
 	Destinations int `json:"destinations,omitempty"`
 	// Link is the two-hosts link shaping, if any.
 	Link *topology.Netem `json:"link,omitempty"`
+	// GOMAXPROCS, when > 0, is set before the load runs.
+	GOMAXPROCS int `json:"gomaxprocs,omitempty"`
 }
 
 // ErrInterrupted is what ChildMain returns when a signal cut the run
@@ -100,6 +103,11 @@ func runChild(ctx context.Context, spec childSpec, opts []loadgen.Option) (*repo
 		defer stop()
 	}
 
+	if spec.GOMAXPROCS > 0 {
+		notes = append(notes, fmt.Sprintf("the load ran its goroutines on %d threads at once (GOMAXPROCS) on %d CPU(s)",
+			spec.GOMAXPROCS, runtime.NumCPU()))
+		runtime.GOMAXPROCS(spec.GOMAXPROCS)
+	}
 	pred := predict.For(predict.ReadPortSettings(), spec.Server, spec.Load)
 	res, err := loadgen.Run(ctx, spec.Load, append(opts, loadgen.WithHostNetns(false))...)
 	if res == nil {

@@ -15,7 +15,6 @@ import (
 	"github.com/portlab/portlab/report"
 	"github.com/portlab/portlab/scenarios"
 	"github.com/portlab/portlab/scenarios/labreport"
-	"github.com/portlab/portlab/scenarios/predict"
 	"github.com/portlab/portlab/scenarios/sandbox"
 )
 
@@ -98,24 +97,25 @@ func TestDefaultLab(t *testing.T) {
 			t.Errorf("%s: no successful request", name)
 		}
 	}
-	if s := byName["server-closes"].Sockets; s == nil || s.TimeWaitServer <= s.TimeWaitClient {
-		t.Errorf("server-closes: sockets %+v, want TIME_WAIT on the server's side", s)
+	// A client that reads to the server's close closes second: only the
+	// requests the deadline cut, one per worker, leave its TIME_WAIT.
+	sc16 := byName["server-closes"]
+	if s := sc16.Sockets; s == nil || s.TimeWaitServer <= s.TimeWaitClient || s.TimeWaitClient > sc16.Config.Concurrency {
+		t.Errorf("server-closes: sockets %+v, want TIME_WAIT on the server's side and at most %d on the client's", s, sc16.Config.Concurrency)
 	}
 
+	// tcp_tw_reuse=1: reuse shows as more connections than ports (beyond
+	// the kernel's rare early reuse without it, up to 15). The kernel lets
+	// each port serve at most once per tcp_tw_reuse_delay after its first
+	// use, which bounds the count from above. How fast the client gets
+	// there is the machine's business, not the kernel's: no rate here
+	// (portlab run prints the churn beside its prediction).
 	reuse := byName["tw-reuse"]
-	if reuse.Errors["EADDRNOTAVAIL"] == 0 {
-		t.Errorf("tw-reuse: no EADDRNOTAVAIL at first")
-	}
-	// The kernel caps the churn at ports per tcp_tw_reuse_delay: never
-	// more (+15% for the interval edges). Reaching the cap needs a client
-	// that keeps up, which is timing, so the floor here only proves that
-	// reuse happens at all; on a quiet machine the ratio is 1.00 (portlab
-	// run prints it).
-	rate, ok := predict.SteadyConnectionsPerS(reuse)
-	if want := reuse.Prediction.SustainableConnectionsPerS; !ok || rate < 0.5*want || rate > 1.15*want {
-		t.Errorf("tw-reuse: steady churn %.0f/s (ok=%v), want at most 1.15x and at least half of %.0f/s; timeline %+v", rate, ok, want, reuse.Timeline)
-	} else {
-		t.Logf("tw-reuse: steady churn %.0f/s, predicted %.0f/s: ratio %.2f", rate, want, rate/want)
+	ports := int64(reuse.Environment.IPLocalPortRange[1] - reuse.Environment.IPLocalPortRange[0] + 1)
+	maxUses := int64(reuse.Config.Duration/time.Second) + 1 // tcp_tw_reuse_delay is 1 s
+	if n := reuse.Totals.ConnectionsOpened; n <= ports+15 || n > ports*maxUses {
+		t.Errorf("tw-reuse: %d connections over %d ports in %s, want more than %d (ports reused) and at most %d",
+			n, ports, reuse.Config.Duration, ports+15, ports*maxUses)
 	}
 
 	var out bytes.Buffer
@@ -218,10 +218,14 @@ func TestDefaultLabTwoHosts(t *testing.T) {
 			t.Errorf("%s: topology %q target %s", r.Label, r.Environment.Topology, r.Target)
 		}
 	}
-	if s := byName["new-conn"].Sockets; s == nil || s.TimeWaitClient < 900 || s.TimeWaitServer != 0 {
-		t.Errorf("new-conn: sockets %+v, want the client host's TIME_WAIT full and none on the server host", s)
+	// EADDRNOTAVAIL: connect() found every port toward the server taken.
+	if s := byName["new-conn"].Sockets; s == nil || s.TimeWaitClient < 900 || s.TimeWaitServer != 0 || s.TargetPortsHeld != 1000 {
+		t.Errorf("new-conn: sockets %+v, want the client host's TIME_WAIT full, all 1000 ports held toward the server, and no TIME_WAIT on the server host", s)
 	}
-	if s := byName["server-closes"].Sockets; s == nil || s.TimeWaitServer < 100 || s.TimeWaitClient > 10 {
-		t.Errorf("server-closes: sockets %+v, want TIME_WAIT on the server host and (almost) none on the client's", s)
+	// The client closes first only where the deadline cut a request short,
+	// at most once per worker; the server closed every other connection.
+	closes := byName["server-closes"]
+	if s := closes.Sockets; s == nil || s.TimeWaitServer < 100 || s.TimeWaitClient > closes.Config.Concurrency {
+		t.Errorf("server-closes: sockets %+v, want TIME_WAIT on the server host and at most %d (one per worker) on the client's", s, closes.Config.Concurrency)
 	}
 }

@@ -89,6 +89,7 @@ func executeRun(ctx context.Context, sc *scenarios.Scenario, r *scenarios.Run, o
 		Sysctls: sc.SysctlsFor(r), Addresses: sc.Addresses,
 		Server: r.Server, Load: r.Load, ListenProbe: r.ListenProbe,
 		Topology: opts.Topology, Destinations: r.Destinations, Link: r.Link,
+		GOMAXPROCS: sc.GOMAXPROCS,
 	})
 	if err != nil {
 		return nil, err
