@@ -86,8 +86,9 @@ type Load struct {
 	// else GET. GET and HEAD send no body.
 	Method string `json:"method,omitempty" yaml:"method"`
 	// MaxIdlePerHost is Transport.MaxIdleConnsPerHost: 0 keeps Go's
-	// default (http.DefaultMaxIdleConnsPerHost, 2), which at concurrency
-	// above 2 closes most connections after one request.
+	// default (http.DefaultMaxIdleConnsPerHost, 2): a connection freed
+	// while 2 others sit idle is closed, so workers running in parallel
+	// churn connections (how many depends on how many run at once).
 	MaxIdlePerHost int `json:"max_idle_per_host,omitempty" yaml:"max_idle_per_host"`
 	// MaxConnsPerHost is Transport.MaxConnsPerHost: 0 means no limit.
 	MaxConnsPerHost int `json:"max_conns_per_host,omitempty" yaml:"max_conns_per_host"`

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"runtime"
 	"testing"
 	"time"
 
@@ -18,7 +19,7 @@ func stopAtOnset(on bool) Option { return WithHostNetns(on) }
 
 // TestHTTPExhaustionInNamespace reproduces the common HTTP cases in 1,000
 // ports with tcp_tw_reuse off: Go's default Transport at concurrency 32
-// keeps 2 connections idle and closes the rest after one request, so
+// keeps 2 connections idle and closes one freed while 2 sit idle, so
 // client-side TIME_WAIT piles up; MaxIdleConnsPerHost = concurrency cures
 // it; a body closed unread makes every request a new connection again.
 func TestHTTPExhaustionInNamespace(t *testing.T) {
@@ -34,6 +35,10 @@ func TestHTTPExhaustionInNamespace(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			netnstest.Run(t, smallRange, func(t *testing.T) {
+				// The default Transport closes a connection freed while 2 sit
+				// idle, which takes workers running in parallel: on one CPU
+				// they barely do (see the http-max-idle scenario).
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 				srv := startHTTPEcho(t, func(c *echo.Config) { c.Listen = "127.0.0.1:7777" })
 				cfg := httpConfig(srv.Addr().String())
 				// The exhausting runs stop at onset, in about a second; the

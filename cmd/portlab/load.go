@@ -51,7 +51,7 @@ func newLoadCmd(stderr io.Writer) *loadCmd {
 	fs.BoolVar(&cfg.SustainExhaustion, "sustain-exhaustion", false, "in the host's own network namespace, keep going after the first EADDRNOTAVAIL (EAGAIN for --protocol udp; drains this host's ports!)")
 	fs.StringVar(&cfg.Label, "label", "", "name of this run in reports")
 	fs.StringVar(&cfg.Method, "method", "", "--protocol http: request method (default POST with --payload > 0, else GET; GET and HEAD send no body)")
-	fs.IntVar(&cfg.MaxIdlePerHost, "max-idle-per-host", 0, "--protocol http: Transport.MaxIdleConnsPerHost (0 = Go's default, 2: above concurrency 2 most connections close after one request)")
+	fs.IntVar(&cfg.MaxIdlePerHost, "max-idle-per-host", 0, "--protocol http: Transport.MaxIdleConnsPerHost (0 = Go's default, 2: a connection freed while 2 others sit idle is closed, so parallel workers churn ports)")
 	fs.IntVar(&cfg.MaxConnsPerHost, "max-conns-per-host", 0, "--protocol http: Transport.MaxConnsPerHost (0 = no limit)")
 	fs.BoolVar(&cfg.UnreadBody, "unread-body", false, "--protocol http: close each response body without reading it to EOF, so the Transport cannot reuse the connection")
 	fs.BoolVar(&cfg.Hold, "hold", false, "--protocol udp --mode new: keep every socket open until the run ends (a UDP socket frees its port at close)")
