@@ -51,51 +51,64 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitFailure
 		}
 	}
-
+	opts := sandbox.Options{Topology: topology, Stderr: stderr, ChildExecutable: sandboxChild}
 	code := exitOK
 	for _, sc := range list {
-		if isTerminal(stderr) {
-			fmt.Fprintf(stderr, "running %s: %d runs in private network namespaces...\n", sc.Name, len(sc.Runs))
-		}
-		lab, err := sandbox.Execute(ctx, sc, sandbox.Options{Topology: topology, Stderr: stderr, ChildExecutable: sandboxChild})
-		if errors.Is(err, sandbox.ErrNoSandbox) {
-			fmt.Fprintf(stderr, "portlab run: %v\n", err)
-			fmt.Fprintln(stderr, "Fallback: run 'portlab echo' and 'portlab load --target HOST:PORT' against a host you choose;")
-			fmt.Fprintln(stderr, "in the host's own namespace the load stops at the first EADDRNOTAVAIL (leave --sustain-exhaustion off).")
-			return exitFailure
-		}
-		if err != nil {
-			code = exitInterrupted
-		}
-		if lab == nil {
-			continue
-		}
-		if len(lab.Failures) > 0 && code == exitOK {
-			code = exitFailure
-		}
-		if c := checkFailIf(conds, lab.Results, stderr, "run"); c != exitOK && code == exitOK {
+		c, stop := runScenario(ctx, sc, opts, conds, *outDir, stdout, stderr)
+		if code == exitOK || stop {
 			code = c
 		}
-		if failed := lab.Failed(); len(failed) > 0 && code == exitOK {
-			for _, f := range failed {
-				fmt.Fprintf(stderr, "portlab run: expectation failed: %s\n", f)
-			}
-			code = exitFailIf
-		}
-		var buf bytes.Buffer
-		labreport.Write(&buf, lab)
-		stdout.Write(buf.Bytes())
-		if *outDir != "" {
-			if werr := writeLab(*outDir, lab, buf.Bytes()); werr != nil {
-				fmt.Fprintf(stderr, "portlab run: %v\n", werr)
-				return exitFailure
-			}
-		}
-		if code == exitInterrupted {
+		if stop {
 			break
 		}
 	}
 	return code
+}
+
+// runScenario runs one scenario, prints its lab report and writes it under
+// outDir; stop says that no further scenario may run (interrupted, no
+// sandbox, the report could not be written).
+func runScenario(ctx context.Context, sc *scenarios.Scenario, opts sandbox.Options, conds []report.Condition,
+	outDir string, stdout, stderr io.Writer) (code int, stop bool) {
+	if isTerminal(stderr) {
+		fmt.Fprintf(stderr, "running %s: %d runs in private network namespaces...\n", sc.Name, len(sc.Runs))
+	}
+	lab, err := sandbox.Execute(ctx, sc, opts)
+	if errors.Is(err, sandbox.ErrNoSandbox) {
+		fmt.Fprintf(stderr, "portlab run: %v\n", err)
+		fmt.Fprintln(stderr, "Fallback: run 'portlab echo' and 'portlab load --target HOST:PORT' against a host you choose;")
+		fmt.Fprintln(stderr, "in the host's own namespace the load stops at the first EADDRNOTAVAIL (leave --sustain-exhaustion off).")
+		return exitFailure, true
+	}
+	code = exitOK
+	if err != nil {
+		code = exitInterrupted
+	}
+	if lab == nil {
+		return code, code == exitInterrupted
+	}
+	if len(lab.Failures) > 0 && code == exitOK {
+		code = exitFailure
+	}
+	if c := checkFailIf(conds, lab.Results, stderr, "run"); c != exitOK && code == exitOK {
+		code = c
+	}
+	if failed := lab.Failed(); len(failed) > 0 && code == exitOK {
+		for _, f := range failed {
+			fmt.Fprintf(stderr, "portlab run: expectation failed: %s\n", f)
+		}
+		code = exitFailIf
+	}
+	var buf bytes.Buffer
+	labreport.Write(&buf, lab)
+	stdout.Write(buf.Bytes())
+	if outDir != "" {
+		if werr := writeLab(outDir, lab, buf.Bytes()); werr != nil {
+			fmt.Fprintf(stderr, "portlab run: %v\n", werr)
+			return exitFailure, true
+		}
+	}
+	return code, code == exitInterrupted
 }
 
 // writeLab writes one result JSON per run, the printed lab report, and the
