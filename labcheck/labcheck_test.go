@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/echo/echotest"
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/netns/netnstest"
 	"github.com/portlab/portlab/internal/testsupport"
@@ -98,16 +99,12 @@ func runCases(t *testing.T, n int, cases []checkCase) {
 // server starts an echo server on addr for the test.
 func server(t *testing.T, addr string, edit func(*echo.Config)) string {
 	t.Helper()
-	cfg := echo.DefaultConfig()
-	cfg.Listen = addr
-	if edit != nil {
-		edit(&cfg)
-	}
-	srv, err := echo.NewServer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := echotest.Start(t, func(c *echo.Config) {
+		c.Listen = addr
+		if edit != nil {
+			edit(c)
+		}
+	})
 	return srv.Addr().String()
 }
 
@@ -140,6 +137,22 @@ func exhaust(t *testing.T, dir, name, target string) *report.Result {
 	return res
 }
 
+// exhausted is a case's setup: one exhausting run, saved as name, against
+// an echo server on srvA.
+func exhausted(name string) func(t *testing.T, dir string) {
+	return func(t *testing.T, dir string) { exhaust(t, dir, name, server(t, srvA, nil)) }
+}
+
+// afterEarlierRun starts an echo server on srvA and runs requests against
+// it, saved outside the checked directory, so that their TIME_WAIT is
+// still held; it returns the server's address for the run the check reads.
+func afterEarlierRun(t *testing.T, requests int64) string {
+	t.Helper()
+	target := server(t, srvA, nil)
+	load(t, t.TempDir(), "first.json", target, func(c *loadgen.Config) { c.Requests = requests })
+	return target
+}
+
 // setSysctls changes the test namespace's sysctls between two runs, as a
 // student does with sysctl -w.
 func setSysctls(t *testing.T, kv ...string) {
@@ -162,7 +175,7 @@ func TestExercise1(t *testing.T) {
 	runCases(t, 1, []checkCase{{
 		name:    "exhausted",
 		sysctls: narrow(),
-		setup:   func(t *testing.T, dir string) { exhaust(t, dir, "ex1.json", server(t, srvA, nil)) },
+		setup:   exhausted("ex1.json"),
 		ok:      []bool{true, true},
 		says:    []string{"ok: onset reproduced: a result with EADDRNOTAVAIL: ex1.json:", "of 1,000 ports (40000-40999)", "verdict: exercise 1 done"},
 	}, {
@@ -180,9 +193,7 @@ func TestExercise1(t *testing.T) {
 		name:    "TIME_WAIT of an earlier run",
 		sysctls: narrow(),
 		setup: func(t *testing.T, dir string) {
-			target := server(t, srvA, nil)
-			load(t, t.TempDir(), "first.json", target, func(c *loadgen.Config) { c.Requests = 700 })
-			exhaust(t, dir, "again.json", target)
+			exhaust(t, dir, "again.json", afterEarlierRun(t, 700))
 		},
 		ok:   []bool{true, false},
 		says: []string{"missing: onset after about as many connections as the range has ports: again.json: onset after", "TIME_WAIT from an earlier run still held the rest"},
@@ -208,9 +219,7 @@ func TestExercise2(t *testing.T) {
 		name:    "TIME_WAIT of an earlier run",
 		sysctls: narrow("net.ipv4.ip_local_port_range", "40000 40199"),
 		setup: func(t *testing.T, dir string) {
-			target := server(t, srvA, nil)
-			load(t, t.TempDir(), "first.json", target, func(c *loadgen.Config) { c.Requests = 100 })
-			load(t, dir, "ex2.json", target, func(c *loadgen.Config) { c.Rate, c.Duration = 200, 1600*time.Millisecond })
+			load(t, dir, "ex2.json", afterEarlierRun(t, 100), func(c *loadgen.Config) { c.Rate, c.Duration = 200, 1600*time.Millisecond })
 		},
 		ok:   []bool{true, true, false},
 		says: []string{"forecast 200 ports / 200 per s = 1.0 s: more than 25% apart"},
@@ -339,7 +348,7 @@ func TestExercise6(t *testing.T) {
 	}, {
 		name:    "still narrow",
 		sysctls: narrow(),
-		setup:   func(t *testing.T, dir string) { exhaust(t, dir, "narrow.json", server(t, srvA, nil)) },
+		setup:   exhausted("narrow.json"),
 		ok:      []bool{false, false, false},
 		says: []string{"missing: range widened to at least 20,000 ports: ip_local_port_range is 40000 40999, 1,000 ports",
 			`do: sudo sysctl -w net.ipv4.ip_local_port_range="10000 65000"`, "needs the two runs above"},
@@ -368,7 +377,7 @@ func TestExercise7(t *testing.T) {
 	}, {
 		name:    "the client closed first",
 		sysctls: narrow(),
-		setup:   func(t *testing.T, dir string) { exhaust(t, dir, "ex1.json", server(t, srvA, nil)) },
+		setup:   exhausted("ex1.json"),
 		ok:      []bool{false, false},
 		says:    []string{"no --await-close run without EADDRNOTAVAIL", "server-closes-first"},
 	}})
@@ -401,7 +410,7 @@ func TestExercise9(t *testing.T) {
 	runCases(t, 9, []checkCase{{
 		name:    "reserved",
 		sysctls: narrow("net.ipv4.ip_local_reserved_ports", "40500"),
-		setup:   func(t *testing.T, dir string) { exhaust(t, dir, "ex9.json", server(t, srvA, nil)) },
+		setup:   exhausted("ex9.json"),
 		ok:      []bool{true, true, true},
 		says:    []string{"ip_local_reserved_ports 40500: 1 port of 40000-40999", "ex9.json: onset after", "of 999 ports (40000-40999 less 40500)"},
 	}, {

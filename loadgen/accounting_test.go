@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"math"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/echo/echotest"
+	"github.com/portlab/portlab/internal/testsupport"
 	"github.com/portlab/portlab/report"
 )
 
@@ -22,38 +23,7 @@ func silentServer(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() {
-				buf := make([]byte, 4096)
-				for {
-					if _, err := c.Read(buf); err != nil {
-						return
-					}
-				}
-			})
-		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return ln.Addr().String()
+	return testsupport.Drain(t, ln)
 }
 
 // accountingServer is a way the target behaves during a run: it returns
@@ -65,7 +35,7 @@ type accountingServer struct {
 }
 
 func echoFor(t *testing.T, proto Protocol, mutate func(*echo.Config)) *echo.Server {
-	return startEcho(t, func(c *echo.Config) {
+	return echotest.Start(t, func(c *echo.Config) {
 		c.Protocol = proto
 		if mutate != nil {
 			mutate(c)

@@ -5,13 +5,15 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/portlab/portlab/echo/echotest"
 )
 
 // benchWorker returns a worker of a Runner made by New against a loopback
 // echo server, its run begun but with no worker loop running, so a
 // benchmark times the per-request path alone.
 func benchWorker(b testing.TB, mutate func(*Config)) (*worker, context.Context) {
-	srv := startEcho(b, nil)
+	srv := echotest.Start(b, nil)
 	cfg := testConfig(srv.Addr().String())
 	cfg.Duration, cfg.Concurrency = time.Hour, 1
 	if mutate != nil {

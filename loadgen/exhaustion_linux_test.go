@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/echo/echotest"
 	"github.com/portlab/portlab/internal/netns/netnstest"
 	"github.com/portlab/portlab/report"
 )
@@ -19,7 +20,7 @@ var smallRange = map[string]string{
 }
 
 func exhaustionConfig(t *testing.T, mode Mode) Config {
-	srv := startEcho(t, func(c *echo.Config) { c.Listen = "127.0.0.1:7777" })
+	srv := echotest.Start(t, func(c *echo.Config) { c.Listen = "127.0.0.1:7777" })
 	cfg := testConfig(srv.Addr().String())
 	cfg.Mode, cfg.Concurrency, cfg.Requests, cfg.Duration = mode, 16, 3000, 10*time.Second
 	return cfg

@@ -17,11 +17,12 @@ import (
 	"time"
 
 	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/echo/echotest"
 	"github.com/portlab/portlab/report"
 )
 
 func startHTTPEcho(t testing.TB, mutate func(*echo.Config)) *echo.Server {
-	return startEcho(t, func(c *echo.Config) {
+	return echotest.Start(t, func(c *echo.Config) {
 		c.Protocol = echo.ProtocolHTTP
 		if mutate != nil {
 			mutate(c)

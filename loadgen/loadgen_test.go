@@ -12,27 +12,10 @@ import (
 	"time"
 
 	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/echo/echotest"
+	"github.com/portlab/portlab/internal/testsupport"
 	"github.com/portlab/portlab/report"
 )
-
-// startEcho starts a loopback echo server for the test.
-func startEcho(t testing.TB, mutate func(*echo.Config)) *echo.Server {
-	t.Helper()
-	cfg := echo.DefaultConfig()
-	cfg.Listen = "127.0.0.1:0"
-	if mutate != nil {
-		mutate(&cfg)
-	}
-	srv, err := echo.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
-}
 
 func testConfig(target string) Config {
 	cfg := DefaultConfig()
@@ -44,7 +27,7 @@ func testConfig(target string) Config {
 // TestConnectionsPerMode checks every mode over TCP and UDP, where a
 // connected UDP socket plays the connection.
 func TestConnectionsPerMode(t *testing.T) {
-	servers := map[Protocol]*echo.Server{ProtocolTCP: startEcho(t, nil), ProtocolUDP: startUDPEcho(t)}
+	servers := map[Protocol]*echo.Server{ProtocolTCP: echotest.Start(t, nil), ProtocolUDP: startUDPEcho(t)}
 	tests := []struct {
 		name               string
 		mode               Mode
@@ -159,7 +142,7 @@ func checkConsistent(t *testing.T, res *report.Result) {
 // sends, one global schedule for every worker, and accounts for each:
 // started or unsent. Bounded by a count, it schedules that many.
 func TestOpenLoopSendsAtTheRate(t *testing.T) {
-	srv := startEcho(t, nil)
+	srv := echotest.Start(t, nil)
 	t.Run("duration", func(t *testing.T) {
 		cfg := testConfig(srv.Addr().String())
 		cfg.Rate, cfg.Duration, cfg.Concurrency = 400, 300*time.Millisecond, 8
@@ -239,7 +222,7 @@ func TestUnreachableTargetFailsBeforeLoad(t *testing.T) {
 }
 
 func TestDyingServerStillYieldsResult(t *testing.T) {
-	srv := startEcho(t, nil)
+	srv := echotest.Start(t, nil)
 	cfg := testConfig(srv.Addr().String())
 	cfg.Duration, cfg.Concurrency = 700*time.Millisecond, 4
 	time.AfterFunc(200*time.Millisecond, func() { srv.Close() })
@@ -264,7 +247,7 @@ func TestDyingServerStillYieldsResult(t *testing.T) {
 // incomplete, not failures. (TestCancelAbortsBlockedReads checks that the
 // stop aborts them.)
 func TestCancelReturnsPartialResult(t *testing.T) {
-	srv := startEcho(t, func(c *echo.Config) { c.Delay = 50 * time.Millisecond })
+	srv := echotest.Start(t, func(c *echo.Config) { c.Delay = 50 * time.Millisecond })
 	cfg := testConfig(srv.Addr().String())
 	cfg.Mode, cfg.Concurrency = ModeKeepAlive, 4
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
@@ -328,23 +311,13 @@ func TestShortReadWhenServerClosesEarly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	t.Cleanup(func() { ln.Close(); <-done })
-	go func() {
-		defer close(done)
+	target := testsupport.Serve(t, ln, func(c net.Conn) {
 		buf := make([]byte, 32)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			if _, err := io.ReadFull(c, buf); err == nil {
-				c.Write(buf[:8])
-			}
-			c.Close()
+		if _, err := io.ReadFull(c, buf); err == nil {
+			c.Write(buf[:8])
 		}
-	}()
-	cfg := testConfig(ln.Addr().String())
+	})
+	cfg := testConfig(target)
 	cfg.Payload, cfg.Requests, cfg.Concurrency = 32, 50, 1
 	res, err := Run(context.Background(), cfg)
 	if err != nil {
@@ -393,7 +366,7 @@ func TestValidateNamesTheField(t *testing.T) {
 func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
 
 func TestSeveralDestinationsTakeTurns(t *testing.T) {
-	a, b := startEcho(t, nil), startEcho(t, nil)
+	a, b := echotest.Start(t, nil), echotest.Start(t, nil)
 	cfg := testConfig(a.Addr().String() + "," + b.Addr().String())
 	cfg.Requests, cfg.Concurrency, cfg.Linger = 200, 1, 0
 	res, err := Run(context.Background(), cfg)

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/portlab/portlab/internal/testsupport"
 )
 
 // pausableEcho is a TCP echo server that a test can pause: while paused
@@ -22,42 +24,19 @@ func startPausableEcho(t *testing.T, payload int) *pausableEcho {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &pausableEcho{addr: ln.Addr().String()}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Go(func() {
+	s := &pausableEcho{}
+	s.addr = testsupport.Serve(t, ln, func(c net.Conn) {
+		buf := make([]byte, payload)
 		for {
-			c, err := ln.Accept()
-			if err != nil {
+			if _, err := io.ReadFull(c, buf); err != nil {
 				return
 			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Go(func() {
-				buf := make([]byte, payload)
-				for {
-					if _, err := io.ReadFull(c, buf); err != nil {
-						return
-					}
-					s.pause.RLock() // waits out a pause
-					s.pause.RUnlock()
-					if _, err := c.Write(buf); err != nil {
-						return
-					}
-				}
-			})
+			s.pause.RLock() // waits out a pause
+			s.pause.RUnlock()
+			if _, err := c.Write(buf); err != nil {
+				return
+			}
 		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
 	})
 	return s
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/echo/echotest"
 	"github.com/portlab/portlab/internal/netns/netnstest"
 )
 
@@ -31,7 +32,7 @@ const earlyReuse = 15
 // onsetRun churns new connections in a namespace of n ports at
 // concurrency c until EADDRNOTAVAIL, and returns its onset.
 func onsetRun(t *testing.T, c int) (connsBefore, okBefore int64) {
-	srv := startEcho(t, func(c *echo.Config) { c.Listen = "127.0.0.1:7777" })
+	srv := echotest.Start(t, func(c *echo.Config) { c.Listen = "127.0.0.1:7777" })
 	cfg := testConfig(srv.Addr().String())
 	cfg.Mode, cfg.Concurrency, cfg.Duration = ModeNew, c, time.Minute
 	res, err := Run(context.Background(), cfg, WithHostNetns(true)) // stop at onset
@@ -94,7 +95,7 @@ func TestOnsetTable(t *testing.T) {
 // target (which it is not).
 func TestPreflightWithoutLocalPort(t *testing.T) {
 	netnstest.Run(t, rangeOf(1), func(t *testing.T) {
-		srv := startEcho(t, func(c *echo.Config) { c.Listen = "127.0.0.1:7777" })
+		srv := echotest.Start(t, func(c *echo.Config) { c.Listen = "127.0.0.1:7777" })
 		held, err := net.Dial("tcp", srv.Addr().String()) // the range's one port
 		if err != nil {
 			t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/portlab/portlab/echo/echotest"
 	"github.com/portlab/portlab/internal/netns/netnstest"
 	"github.com/portlab/portlab/internal/sockstate"
 )
@@ -17,7 +18,7 @@ func TestLingerSetBeforeConnect(t *testing.T) {
 	for _, linger := range []int{0, -1} {
 		t.Run(fmt.Sprint("linger ", linger), func(t *testing.T) {
 			netnstest.Run(t, nil, func(t *testing.T) {
-				cfg := testConfig(startEcho(t, nil).Addr().String())
+				cfg := testConfig(echotest.Start(t, nil).Addr().String())
 				cfg.Requests, cfg.Concurrency, cfg.Linger = 200, 2, linger
 				res, err := Run(context.Background(), cfg, WithHostNetns(false))
 				if err != nil {

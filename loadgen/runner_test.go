@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"testing"
+
+	"github.com/portlab/portlab/echo/echotest"
 )
 
 // TestRunnerSetUpThenRun: New does the set-up (and its errors), Run the
 // load, once; the options reach the result.
 func TestRunnerSetUpThenRun(t *testing.T) {
-	cfg := testConfig(startEcho(t, nil).Addr().String())
+	cfg := testConfig(echotest.Start(t, nil).Addr().String())
 	cfg.Requests = 50
 	r, err := New(context.Background(), cfg, WithVersion("v9.9.9"), WithHostNetns(false))
 	if err != nil {

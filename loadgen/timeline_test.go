@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portlab/portlab/echo/echotest"
 	"github.com/portlab/portlab/internal/sockstate"
 )
 
@@ -15,7 +16,7 @@ func TestTimelineHasEveryRow(t *testing.T) {
 	if _, _, err := sockstate.Count(); err != nil {
 		t.Skipf("cannot count sockets here: %v", err)
 	}
-	srv := startEcho(t, nil)
+	srv := echotest.Start(t, nil)
 	cfg := testConfig(srv.Addr().String())
 	cfg.Mode, cfg.Concurrency, cfg.Duration, cfg.Interval = ModeKeepAlive, 2, 500*time.Millisecond, 50*time.Millisecond
 	res, err := Run(context.Background(), cfg)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/echo/echotest"
 	"github.com/portlab/portlab/internal/netns/netnstest"
 	"github.com/portlab/portlab/report"
 )
@@ -21,7 +22,7 @@ import (
 // another table, still connects.
 func TestUDPErrnoWhenRangeIsUsedUp(t *testing.T) {
 	netnstest.Run(t, smallRange, func(t *testing.T) {
-		srv := startEcho(t, func(c *echo.Config) { c.Protocol, c.Listen = echo.ProtocolUDP, "127.0.0.1:7777" })
+		srv := echotest.Start(t, func(c *echo.Config) { c.Protocol, c.Listen = echo.ProtocolUDP, "127.0.0.1:7777" })
 		var held []net.Conn
 		t.Cleanup(func() {
 			for _, c := range held {
@@ -45,7 +46,7 @@ func TestUDPErrnoWhenRangeIsUsedUp(t *testing.T) {
 		if !errors.Is(err, syscall.EADDRINUSE) || Classify(err) != ClassAddrInUse {
 			t.Errorf("bind udp 127.0.0.1:0 with the range used up: %v, want EADDRINUSE", err)
 		}
-		tcp := startEcho(t, func(c *echo.Config) { c.Listen = "127.0.0.1:7777" })
+		tcp := echotest.Start(t, func(c *echo.Config) { c.Listen = "127.0.0.1:7777" })
 		if c, err := net.Dial("tcp", tcp.Addr().String()); err != nil {
 			t.Errorf("TCP connect while UDP holds the range: %v, want success", err)
 		} else {
@@ -67,7 +68,7 @@ func TestUDPExhaustionInNamespace(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			netnstest.Run(t, smallRange, func(t *testing.T) {
-				srv := startEcho(t, func(c *echo.Config) { c.Protocol, c.Listen = echo.ProtocolUDP, "127.0.0.1:7777" })
+				srv := echotest.Start(t, func(c *echo.Config) { c.Protocol, c.Listen = echo.ProtocolUDP, "127.0.0.1:7777" })
 				cfg := udpConfig(srv.Addr().String())
 				cfg.Hold, cfg.Concurrency, cfg.Requests, cfg.Duration = tt.hold, udpC, 5000, time.Minute
 				res, err := Run(context.Background(), cfg, stopAtOnset(tt.hold))

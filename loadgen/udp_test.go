@@ -11,10 +11,11 @@ import (
 	"time"
 
 	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/echo/echotest"
 )
 
 func startUDPEcho(t testing.TB) *echo.Server {
-	return startEcho(t, func(c *echo.Config) { c.Protocol = echo.ProtocolUDP })
+	return echotest.Start(t, func(c *echo.Config) { c.Protocol = echo.ProtocolUDP })
 }
 
 func udpConfig(target string) Config {
@@ -70,7 +71,7 @@ func TestRequestFailures(t *testing.T) {
 		t.Cleanup(s.Close)
 		return s.URL
 	}
-	garbage := startEcho(t, func(c *echo.Config) { c.Close, c.Payload = echo.CloseServer, 1 })
+	garbage := echotest.Start(t, func(c *echo.Config) { c.Close, c.Payload = echo.CloseServer, 1 })
 	tests := []struct {
 		name   string
 		proto  Protocol

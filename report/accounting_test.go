@@ -196,13 +196,21 @@ func TestMergeWindDownAndEndings(t *testing.T) {
 	}
 }
 
+// endedDifferently is two accounted runs, one stopped by an onset after
+// 0.11 s, the other by its duration after 3 s with a 0.02 s wind-down.
+func endedDifferently(t *testing.T) (base, long *Result) {
+	t.Helper()
+	base = accounted(t, "baseline", 996, 1, 3, 0, false)
+	base.StopReason, base.ElapsedS = StopOnset, 0.11
+	long = accounted(t, "long", 15000, 0, 4, 0, false)
+	long.StopReason, long.ElapsedS, long.WindDownS = StopDuration, 3, 0.02
+	return base, long
+}
+
 // TestComparisonEndings: every format shows how each run ended and warns
 // when runs stopped differently.
 func TestComparisonEndings(t *testing.T) {
-	base := accounted(t, "baseline", 996, 1, 3, 0, false)
-	base.StopReason, base.ElapsedS = StopOnset, 0.11
-	long := accounted(t, "long", 15000, 0, 4, 0, false)
-	long.StopReason, long.ElapsedS, long.WindDownS = StopDuration, 3, 0.02
+	base, long := endedDifferently(t)
 	same := accounted(t, "same", 15000, 0, 4, 0, false)
 	same.StopReason, same.ElapsedS = StopDuration, 3
 	tests := []struct {
@@ -260,16 +268,8 @@ func TestComparisonEndings(t *testing.T) {
 // TestComparisonJSONEndings: the JSON comparison gives each run's window,
 // wind-down and stop reason as numbers and words a script can read.
 func TestComparisonJSONEndings(t *testing.T) {
-	base := accounted(t, "baseline", 996, 1, 3, 0, false)
-	base.StopReason, base.ElapsedS = StopOnset, 0.11
-	long := accounted(t, "long", 15000, 0, 4, 0, false)
-	long.StopReason, long.ElapsedS, long.WindDownS = StopDuration, 3, 0.02
-	c, err := Compare([]*Result{base, long}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	c.WriteJSON(&b)
+	base, long := endedDifferently(t)
+	_, out := rendered(t, []*Result{base, long}, 0, (*Comparison).WriteJSON)
 	var doc struct {
 		Runs []struct {
 			ElapsedS   float64 `json:"elapsed_s"`
@@ -277,7 +277,7 @@ func TestComparisonJSONEndings(t *testing.T) {
 			StopReason string  `json:"stop_reason"`
 		}
 	}
-	if err := json.Unmarshal(b.Bytes(), &doc); err != nil || len(doc.Runs) != 2 || doc.Runs[0].ElapsedS != 0.11 ||
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Runs) != 2 || doc.Runs[0].ElapsedS != 0.11 ||
 		doc.Runs[0].StopReason != "onset" || doc.Runs[1].WindDownS != 0.02 || doc.Runs[1].StopReason != "duration" {
 		t.Errorf("JSON runs %+v (%v)", doc.Runs, err)
 	}

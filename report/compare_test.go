@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -108,28 +109,36 @@ func TestTextFitsTerminal(t *testing.T) {
 		r.Strategy += ", SO_LINGER 0, bound to 127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5 127.0.0.6 127.0.0.7 in turn"
 		rs = append(rs, r)
 	}
-	c, err := Compare(rs, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := c.WriteText(&b); err != nil {
-		t.Fatal(err)
-	}
-	for i, line := range strings.Split(b.String(), "\n") {
+	c, text := rendered(t, rs, 2, (*Comparison).WriteText)
+	for i, line := range strings.Split(text, "\n") {
 		if n := utf8.RuneCountInString(line); n > TextWidth {
 			t.Errorf("line %d is %d columns wide, want <= %d:\n%s", i+1, n, TextWidth, line)
 		}
 	}
 	// Every run is listed whole; the table splits into blocks.
-	if blocks := strings.Count(b.String(), "\n  requests/s "); blocks < 3 {
-		t.Errorf("8 long-named runs fit in %d blocks; want them split:\n%s", blocks, b.String())
+	if blocks := strings.Count(text, "\n  requests/s "); blocks < 3 {
+		t.Errorf("8 long-named runs fit in %d blocks; want them split:\n%s", blocks, text)
 	}
 	for _, n := range c.Names {
-		if !strings.Contains(b.String(), "\n  "+n+"  ") {
+		if !strings.Contains(text, "\n  "+n+"  ") {
 			t.Errorf("text does not list run %q", n)
 		}
 	}
+}
+
+// rendered is the comparison of rs against run baseline, and what write
+// (one of its Write methods) makes of it; the test fails on an error.
+func rendered(t *testing.T, rs []*Result, baseline int, write func(*Comparison, io.Writer) error) (*Comparison, string) {
+	t.Helper()
+	c, err := Compare(rs, baseline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := write(c, &b); err != nil {
+		t.Fatal(err)
+	}
+	return c, b.String()
 }
 
 func TestCompareVerdicts(t *testing.T) {
@@ -179,14 +188,7 @@ func TestCompareVerdicts(t *testing.T) {
 }
 
 func TestComparisonJSON(t *testing.T) {
-	c, err := Compare(lab(t), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := c.WriteJSON(&b); err != nil {
-		t.Fatal(err)
-	}
+	_, out := rendered(t, lab(t), 1, (*Comparison).WriteJSON)
 	var doc struct {
 		Baseline string
 		Runs     []struct{ Label string }
@@ -199,11 +201,11 @@ func TestComparisonJSON(t *testing.T) {
 			}
 		}
 	}
-	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
 	if doc.Baseline != "pool" || len(doc.Runs) != 4 || doc.Rows[0].Path != "throughput.requests_per_s" {
-		t.Errorf("JSON comparison: %s", b.String())
+		t.Errorf("JSON comparison: %s", out)
 	}
 	if got := doc.Rows[0].Cells[0]; got.Value != 499 || !got.Present || got.Verdict != Worse {
 		t.Errorf("new-conn requests/s against pool: %+v, want 499, worse", got)
@@ -214,15 +216,7 @@ func TestHTMLEscapesAndStandsAlone(t *testing.T) {
 	rs := lab(t)
 	rs[1].Label = `<script>alert("x")</script>`
 	rs[2].Strategy = `a & b "quoted"`
-	c, err := Compare(rs, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := c.WriteHTML(&b); err != nil {
-		t.Fatal(err)
-	}
-	page := b.String()
+	_, page := rendered(t, rs, 0, (*Comparison).WriteHTML)
 	for _, bad := range []string{"<script", "<link", "src=", "url(", "ZgotmplZ"} {
 		if strings.Contains(page, bad) {
 			t.Errorf("page contains %q", bad)

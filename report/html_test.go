@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portlab/portlab/echo/echotest"
 	"github.com/portlab/portlab/loadgen"
 	"github.com/portlab/portlab/report"
 )
@@ -80,13 +81,13 @@ func TestHTMLRendersInChromium(t *testing.T) {
 // keep-alive one, and one whose server goes away under it, so that its
 // timeline has an onset to mark.
 func realRuns(t *testing.T) []*report.Result {
-	srv := startEcho(t)
+	srv := echotest.Start(t, nil)
 	churn := loadConfig(srv, "churn", 3000)
 	keep := loadConfig(srv, "keep-alive", 6000)
 	keep.Mode = loadgen.ModeKeepAlive
 	runs := runAll(t, churn, keep)
 
-	doomed := startEcho(t)
+	doomed := echotest.Start(t, nil)
 	cfg := loadConfig(doomed, "server-gone", 0)
 	cfg.Duration = 800 * time.Millisecond
 	time.AfterFunc(400*time.Millisecond, func() { doomed.Close() })

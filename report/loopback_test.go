@@ -10,22 +10,6 @@ import (
 	"github.com/portlab/portlab/report"
 )
 
-// startEcho starts a loopback echo server for the test.
-func startEcho(t *testing.T) *echo.Server {
-	t.Helper()
-	cfg := echo.DefaultConfig()
-	cfg.Listen = "127.0.0.1:0"
-	srv, err := echo.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
-}
-
 // loadConfig is a real load run against srv that leaves nothing in
 // TIME_WAIT on the host: new connections close with RST (SO_LINGER 0).
 func loadConfig(srv *echo.Server, label string, requests int64) loadgen.Config {

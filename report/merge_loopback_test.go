@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/echo/echotest"
 	"github.com/portlab/portlab/loadgen"
 	"github.com/portlab/portlab/report"
 )
@@ -16,7 +18,7 @@ import (
 // TestMergeRealClients merges two clients that loaded one echo server at
 // the same time, one churning connections, one keeping them alive.
 func TestMergeRealClients(t *testing.T) {
-	srv := startEcho(t)
+	srv := echotest.Start(t, nil)
 	churn := loadConfig(srv, "churn", 1500)
 	keep := loadConfig(srv, "keep", 2500)
 	keep.Mode = loadgen.ModeKeepAlive
@@ -79,7 +81,7 @@ func TestMergeRealClients(t *testing.T) {
 // connections (not after a time), so that both clients are sure to have
 // started and to see an onset however busy the machine.
 func TestMergeRealOnsets(t *testing.T) {
-	servers := []*echo.Server{startEcho(t), startEcho(t)}
+	servers := []*echo.Server{echotest.Start(t, nil), echotest.Start(t, nil)}
 	rs := make([]*report.Result, 2)
 	done := make(chan error, 2)
 	for i, srv := range servers {
@@ -139,20 +141,21 @@ func checkAccounting(t *testing.T, m *report.Result, rs ...*report.Result) {
 	gap := func(x report.Totals) int64 {
 		return x.RequestsStarted - x.RequestsOK - x.RequestsFailed - x.RequestsIncomplete
 	}
+	// Sum every field of Totals, whatever it is named, so that a counter
+	// Merge forgets to add shows here.
 	var sum report.Totals
+	sv := reflect.ValueOf(&sum).Elem()
 	var gaps int64
 	status := map[string]int64{}
 	for _, r := range rs {
 		x := r.Totals
-		sum.RequestsStarted += x.RequestsStarted
-		sum.RequestsOK += x.RequestsOK
-		sum.RequestsFailed += x.RequestsFailed
-		sum.RequestsIncomplete += x.RequestsIncomplete
-		sum.RequestsScheduled += x.RequestsScheduled
-		sum.RequestsUnsent += x.RequestsUnsent
-		sum.ConnectionsOpened += x.ConnectionsOpened
-		sum.BytesSent += x.BytesSent
-		sum.BytesReceived += x.BytesReceived
+		xv := reflect.ValueOf(x)
+		for i := range xv.NumField() {
+			if k := xv.Field(i).Kind(); k != reflect.Int64 {
+				t.Fatalf("Totals.%s is a %s: this check sums int64 counters", xv.Type().Field(i).Name, k)
+			}
+			sv.Field(i).SetInt(sv.Field(i).Int() + xv.Field(i).Int())
+		}
 		gaps += gap(x)
 		for code, n := range r.Status {
 			status[code] += n
@@ -178,7 +181,7 @@ func checkAccounting(t *testing.T, m *report.Result, rs ...*report.Result) {
 // schedule's counters add up like the others, and the summary portlab load
 // prints shows them.
 func TestMergeRealOpenLoop(t *testing.T) {
-	srv := startEcho(t)
+	srv := echotest.Start(t, nil)
 	var cfgs []loadgen.Config
 	for _, label := range []string{"paced-1", "paced-2"} {
 		cfg := loadConfig(srv, label, 0)

@@ -335,7 +335,7 @@ func sortedKeys(m map[string]bool) []string {
 // configs decodes a run's load and server: the lab's defaults, the
 // scenario's sections over them, the run's over those; then validates both.
 func configs(at string, fs *fileScenario, fr *fileRun, r *Run) error {
-	load := fileLoad{Load: labLoad(nil)}
+	load := fileLoad{Load: LabLoad(nil)}
 	load.Target = "" // unless a section sets it, the load goes where the server listens
 	if err := decodeLayers(&load, &fs.Defaults, &fr.Load); err != nil {
 		return err
@@ -344,7 +344,7 @@ func configs(at string, fs *fileScenario, fr *fileRun, r *Run) error {
 		return fieldErr(at+".load.label", "a run is labelled by its name")
 	}
 	load.Label = fr.Name
-	srv := labServer(nil)
+	srv := LabServer(nil)
 	// The server reads one request of the client's size before closing
 	// (and answers an HTTP GET, which sends none, with its default size).
 	if load.Payload > 0 {

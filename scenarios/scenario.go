@@ -87,7 +87,9 @@ const LabAddr = "127.0.0.1:7777"
 // comes in well under a second.
 const labRange = "40000 40999"
 
-func labServer(mutate func(*echo.Config)) echo.Config {
+// LabServer is the lab's echo server: echo.DefaultConfig listening on
+// LabAddr, edited by mutate (nil keeps it).
+func LabServer(mutate func(*echo.Config)) echo.Config {
 	c := echo.DefaultConfig()
 	c.Listen = LabAddr
 	if mutate != nil {
@@ -96,7 +98,9 @@ func labServer(mutate func(*echo.Config)) echo.Config {
 	return c
 }
 
-func labLoad(mutate func(*loadgen.Config)) loadgen.Config {
+// LabLoad is a lab run's load: loadgen.DefaultConfig toward LabAddr for
+// 2 s in 250 ms intervals, edited by mutate (nil keeps it).
+func LabLoad(mutate func(*loadgen.Config)) loadgen.Config {
 	c := loadgen.DefaultConfig()
 	c.Target = LabAddr
 	c.Duration = 2 * time.Second

@@ -24,27 +24,64 @@ func ListenLoopback(tb testing.TB) net.Listener {
 	return ln
 }
 
-// Drain serves ln until tb ends: it reads each connection to EOF and only
-// then closes it, so a client that closes first ends in TIME_WAIT, not
-// FIN_WAIT2. It returns ln's address. At the end of the test it closes ln
-// and waits for every connection.
-func Drain(tb testing.TB, ln net.Listener) string {
+// Serve accepts connections on ln until tb ends and runs handle on each
+// in its own goroutine, closing the connection when handle returns. It
+// returns ln's address. At the end of the test it closes ln and every
+// connection still open, and waits for every handle to return.
+func Serve(tb testing.TB, ln net.Listener, handle func(net.Conn)) string {
 	tb.Helper()
-	var wg sync.WaitGroup
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		conns  = map[net.Conn]bool{}
+		closed bool
+	)
 	wg.Go(func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
+			mu.Lock()
+			if closed { // accepted as the test ended
+				mu.Unlock()
+				c.Close()
+				return
+			}
+			conns[c] = true
+			mu.Unlock()
 			wg.Go(func() {
-				defer c.Close()
-				io.Copy(io.Discard, c)
+				defer func() {
+					mu.Lock()
+					delete(conns, c)
+					mu.Unlock()
+					c.Close()
+				}()
+				handle(c)
 			})
 		}
 	})
-	tb.Cleanup(func() { ln.Close(); wg.Wait() })
+	tb.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		closed = true
+		for c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
 	return ln.Addr().String()
+}
+
+// Drain serves ln until tb ends: it reads each connection to EOF and only
+// then closes it, so a client that closes first ends in TIME_WAIT, not
+// FIN_WAIT2. It never writes. It returns ln's address. At the end of the
+// test it closes ln and any connection still open, and waits for them
+// (see Serve).
+func Drain(tb testing.TB, ln net.Listener) string {
+	tb.Helper()
+	return Serve(tb, ln, func(c net.Conn) { io.Copy(io.Discard, c) })
 }
 
 // DrainServer is Drain on a new ListenLoopback listener.

@@ -1,4 +1,4 @@
-package predict
+package predict_test
 
 import (
 	"testing"
@@ -7,20 +7,22 @@ import (
 	"github.com/portlab/portlab/echo"
 	"github.com/portlab/portlab/loadgen"
 	"github.com/portlab/portlab/report"
+	"github.com/portlab/portlab/scenarios"
+	"github.com/portlab/portlab/scenarios/predict"
 )
 
 func TestFor(t *testing.T) {
-	lab := PortSettings{RangeLo: 40000, RangeHi: 40999, TwReuseDelay: time.Second}
-	withReuse := func(v int) PortSettings { ps := lab; ps.TwReuse = v; return ps }
+	lab := predict.PortSettings{RangeLo: 40000, RangeHi: 40999, TwReuseDelay: time.Second}
+	withReuse := func(v int) predict.PortSettings { ps := lab; ps.TwReuse = v; return ps }
 	reserved := lab
 	reserved.Reserved = [][2]int{{40100, 40199}, {50000, 50010}}
-	srv := labServer(nil)
-	serverCloses := labServer(func(c *echo.Config) { c.Close = echo.CloseServer })
-	load := labLoad
+	srv := scenarios.LabServer(nil)
+	serverCloses := scenarios.LabServer(func(c *echo.Config) { c.Close = echo.CloseServer })
+	load := scenarios.LabLoad // its duration does not enter a prediction
 
 	tests := []struct {
 		name     string
-		ps       PortSettings
+		ps       predict.PortSettings
 		srv      echo.Config
 		load     loadgen.Config
 		usable   int
@@ -43,7 +45,7 @@ func TestFor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := For(tt.ps, tt.srv, tt.load)
+			p := predict.For(tt.ps, tt.srv, tt.load)
 			if p.UsablePorts != tt.usable || p.OnsetAfterConnections != tt.onset || p.HoldS != tt.holdS ||
 				p.ClientTimeWait != tt.clientTW || !near(p.SustainableConnectionsPerS, tt.perS) {
 				t.Errorf("For = usable %d onset %d hold %g sustainable %g clientTW %v; want %d %d %g %g %v\nwhy: %s",
@@ -69,34 +71,12 @@ func TestSteadyConnectionsPerS(t *testing.T) {
 	for i := 0; i < 16; i++ {
 		res.Timeline = append(res.Timeline, report.Interval{TS: float64(i+1) * 0.25, ConnectionsOpened: bursts[i]})
 	}
-	got, ok := SteadyConnectionsPerS(res)
+	got, ok := predict.SteadyConnectionsPerS(res)
 	if !ok || got != 1000 {
 		t.Errorf("SteadyConnectionsPerS = %g, %v; want 1000 over the three whole seconds after the first", got, ok)
 	}
 	res.Timeline = res.Timeline[:6]
-	if _, ok := SteadyConnectionsPerS(res); ok {
+	if _, ok := predict.SteadyConnectionsPerS(res); ok {
 		t.Error("a run shorter than one period after onset gave a steady rate")
 	}
-}
-
-// labAddr is where the lab's echo server listens (scenarios.LabAddr).
-const labAddr = "127.0.0.1:7777"
-
-func labServer(mutate func(*echo.Config)) echo.Config {
-	c := echo.DefaultConfig()
-	c.Listen = labAddr
-	if mutate != nil {
-		mutate(&c)
-	}
-	return c
-}
-
-// labLoad is a lab run's load; its duration does not enter a prediction.
-func labLoad(mutate func(*loadgen.Config)) loadgen.Config {
-	c := loadgen.DefaultConfig()
-	c.Target = labAddr
-	if mutate != nil {
-		mutate(&c)
-	}
-	return c
 }

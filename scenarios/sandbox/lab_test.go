@@ -50,21 +50,30 @@ func readHostPortState(t *testing.T) hostPortState {
 	return hostPortState{rng, n}
 }
 
-func TestDefaultLab(t *testing.T) {
-	requireSandbox(t)
-	before := readHostPortState(t)
-	sc, err := scenarios.Builtin(scenarios.Default)
+// executeBuiltin runs the built-in scenario name in the sandbox on
+// topology. The test stops if the lab cannot run, if a run failed, or if
+// a run gave no result.
+func executeBuiltin(t *testing.T, name string, topology scenarios.Topology) *sandbox.Lab {
+	t.Helper()
+	sc, err := scenarios.Builtin(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var stderr bytes.Buffer
-	lab, err := sandbox.Execute(context.Background(), sc, sandbox.Options{Stderr: &stderr, ChildExecutable: childExe})
+	lab, err := sandbox.Execute(context.Background(), sc, sandbox.Options{Topology: topology, Stderr: &stderr, ChildExecutable: childExe})
 	if err != nil {
 		t.Fatalf("Execute: %v\n%s", err, stderr.String())
 	}
 	if len(lab.Failures) > 0 || len(lab.Results) != len(sc.Runs) {
 		t.Fatalf("failures %q, %d results for %d runs\n%s", lab.Failures, len(lab.Results), len(sc.Runs), stderr.String())
 	}
+	return lab
+}
+
+func TestDefaultLab(t *testing.T) {
+	requireSandbox(t)
+	before := readHostPortState(t)
+	lab := executeBuiltin(t, scenarios.Default, scenarios.Loopback)
 	byName := map[string]*report.Result{}
 	for _, r := range lab.Results {
 		byName[r.Label] = r
@@ -166,18 +175,7 @@ func TestCatalogue(t *testing.T) {
 			continue // TestDefaultLab
 		}
 		t.Run(name, func(t *testing.T) {
-			sc, err := scenarios.Builtin(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var stderr bytes.Buffer
-			lab, err := sandbox.Execute(context.Background(), sc, sandbox.Options{Stderr: &stderr, ChildExecutable: childExe})
-			if err != nil {
-				t.Fatalf("Execute: %v\n%s", err, stderr.String())
-			}
-			if len(lab.Failures) > 0 {
-				t.Fatalf("failures: %q\n%s", lab.Failures, stderr.String())
-			}
+			lab := executeBuiltin(t, name, scenarios.Loopback)
 			for _, r := range lab.Results {
 				if r.Sockets == nil {
 					t.Errorf("%s: no socket table: %q", r.Label, r.Notes)
@@ -196,18 +194,7 @@ func TestCatalogue(t *testing.T) {
 // separate namespaces: TIME_WAIT must show on the side that closed first.
 func TestDefaultLabTwoHosts(t *testing.T) {
 	requireSandbox(t)
-	sc, err := scenarios.Builtin(scenarios.Default)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	lab, err := sandbox.Execute(context.Background(), sc, sandbox.Options{Topology: scenarios.TwoHosts, Stderr: &stderr, ChildExecutable: childExe})
-	if err != nil {
-		t.Fatalf("Execute: %v\n%s", err, stderr.String())
-	}
-	if len(lab.Failures) > 0 {
-		t.Fatalf("failures %q\n%s", lab.Failures, stderr.String())
-	}
+	lab := executeBuiltin(t, scenarios.Default, scenarios.TwoHosts)
 	if failed := lab.Failed(); len(failed) > 0 {
 		t.Errorf("expectations failed: %q", failed)
 	}
