@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -28,6 +29,14 @@ func (c *Load) URL() (*url.URL, error) {
 	}
 	if u.Hostname() == "" {
 		return nil, Errorf("target", "%q has no host", c.Target)
+	}
+	if err := validHost(u.Hostname()); err != nil {
+		return nil, Errorf("target", "%q: %v", c.Target, err)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return nil, Errorf("target", "%q: port must be from 1 to 65535, got %s", c.Target, p)
+		}
 	}
 	if u.Path == "" {
 		u.Path = "/"

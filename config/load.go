@@ -3,8 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -71,9 +73,10 @@ type Load struct {
 	// (Results keep the JSON key of its first name.)
 	AwaitClose bool          `json:"await_server_close,omitempty" yaml:"await_close"`
 	Interval   time.Duration `json:"interval_ns" yaml:"interval"`
-	// SustainExhaustion keeps a run in the host's own network namespace
-	// going after its first EADDRNOTAVAIL. Off, such a run stops there so
-	// the host's other programs are not starved of ports.
+	// SustainExhaustion keeps a run going after its first EADDRNOTAVAIL.
+	// Off, portlab load stops there, in whatever namespace it runs (only
+	// the sandbox that portlab run creates is exempt), so the host's
+	// other programs are not starved of ports.
 	SustainExhaustion bool   `json:"sustain_exhaustion,omitempty" yaml:"sustain_exhaustion"`
 	Label             string `json:"label,omitempty" yaml:"label"`
 
@@ -118,6 +121,9 @@ func DefaultLoad() Load {
 	}
 }
 
+// MaxRate is the fastest open loop, in requests/s.
+const MaxRate = 10_000_000
+
 // MaxDuration bounds every run, whatever it is asked, so that no load loop
 // runs unattended for ever.
 const MaxDuration = 24 * time.Hour
@@ -149,6 +155,9 @@ func (c *Load) Validate() error {
 	if err := c.validateSocket(); err != nil {
 		return err
 	}
+	if err := c.validateFamilies(); err != nil {
+		return err
+	}
 	switch c.protocol() {
 	case ProtocolHTTP:
 		return c.validateHTTP()
@@ -176,13 +185,99 @@ func (c *Load) validateTarget() error {
 		return Errorf("target", "one destination for --protocol udp, got %d", len(targets))
 	}
 	for _, t := range targets {
-		if _, err := netip.ParseAddrPort(t); err != nil {
-			if _, _, err := net.SplitHostPort(t); err != nil {
-				return Errorf("target", "%q is not HOST:PORT: %v", t, err)
+		if err := c.validateHostPort(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateHostPort checks one destination, HOST:PORT, before any dial: a
+// port the kernel cannot connect to or a host that cannot be an address is
+// the user's to fix, not a failure of the run.
+func (c *Load) validateHostPort(t string) error {
+	host, port, err := net.SplitHostPort(t)
+	if err != nil {
+		return Errorf("target", "%q is not HOST:PORT: %v", t, err)
+	}
+	if err := validHost(host); err != nil {
+		return Errorf("target", "%q: %v", t, err)
+	}
+	if port == "" {
+		return Errorf("target", "%q has no port", t)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		network := "tcp"
+		if c.protocol() == ProtocolUDP {
+			network = "udp"
+		}
+		// A service name, as in /etc/services: looked up locally.
+		if n, err = net.LookupPort(network, port); err != nil {
+			return Errorf("target", "%q: port %q is neither a number from 1 to 65535 nor a known %s service", t, port, network)
+		}
+	}
+	if n < 1 || n > 65535 {
+		return Errorf("target", "%q: port must be from 1 to 65535, got %s", t, port)
+	}
+	return nil
+}
+
+// validHost accepts an IP address (an IPv6 one with a zone too), a DNS
+// name, or nothing (the local system). Digits and dots alone must make an
+// IPv4 address: 999.1.1.1 is no name to look up.
+func validHost(host string) error {
+	if host == "" {
+		return nil
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return nil
+	}
+	if strings.Trim(host, "0123456789.") == "" || strings.Contains(host, ":") {
+		return fmt.Errorf("%q is not an IP address", host)
+	}
+	if len(host) > 253 {
+		return fmt.Errorf("host name is %d bytes long, at most 253", len(host))
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(host, "."), ".") {
+		if label == "" || len(label) > 63 || strings.Trim(label, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
+			return fmt.Errorf("%q is not a host name (letters, digits, - and _ in dot-separated labels of 1 to 63)", host)
+		}
+	}
+	return nil
+}
+
+// validateFamilies refuses source addresses of another family than a
+// literal target's: a socket bound to ::1 cannot connect to 127.0.0.1.
+func (c *Load) validateFamilies() error {
+	for _, t := range c.Targets() {
+		host, _, err := net.SplitHostPort(t)
+		if err != nil {
+			continue
+		}
+		dst, err := netip.ParseAddr(host)
+		if err != nil {
+			continue // a name: its family is known only once resolved
+		}
+		for _, s := range c.SourceIPs {
+			src, err := netip.ParseAddr(s)
+			if err != nil {
+				continue
+			}
+			if src.Unmap().Is4() != dst.Unmap().Is4() {
+				return Errorf("source_ips", "%s is %s but target %s is %s: a socket bound to one cannot connect to the other",
+					s, family(src), t, family(dst))
 			}
 		}
 	}
 	return nil
+}
+
+func family(a netip.Addr) string {
+	if a.Unmap().Is4() {
+		return "IPv4"
+	}
+	return "IPv6"
 }
 
 // validateShape checks the connection strategy and the load's size.
@@ -203,10 +298,15 @@ func (c *Load) validateShape() error {
 		return Errorf("requests_per_conn", "must be >= 0 (0 = unlimited), got %d", c.RequestsPerConn)
 	case c.RequestsPerConn > 0 && c.Mode != ModeKeepAlive:
 		return Errorf("requests_per_conn", "only applies to --mode keepalive, got mode %q", c.Mode)
-	case c.Rate < 0 || c.Rate > 10_000_000:
-		return Errorf("rate", "must be between 0 (closed loop) and 10000000 requests/s, got %g", c.Rate)
 	case c.Duration <= 0 || c.Duration > MaxDuration:
 		return Errorf("duration", "must be > 0 and <= %s, got %s", MaxDuration, c.Duration)
+	case math.IsNaN(c.Rate) || c.Rate < 0 || c.Rate > MaxRate:
+		return Errorf("rate", "must be between 0 (closed loop) and %d requests/s, got %g", MaxRate, c.Rate)
+	case c.Rate > 0 && c.Rate*c.Duration.Seconds() < 1:
+		// The pacer sends one request per 1/rate: below 1/duration the
+		// run would end before its second request was due.
+		return Errorf("rate", "must be 0 (closed loop) or at least 1/duration, %g requests/s for duration %s, got %g",
+			1/c.Duration.Seconds(), c.Duration, c.Rate)
 	case c.Requests < 0:
 		return Errorf("requests", "must be >= 0 (0 = no count limit), got %d", c.Requests)
 	case c.Interval < 10*time.Millisecond:

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"math"
 	"testing"
 )
 
@@ -24,6 +25,25 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"udp payload", func(c *Load) { c.Protocol, c.Payload = ProtocolUDP, MaxDatagram+1 }, "payload", ""},
 		{"connect timeout", func(c *Load) { c.ConnectTimeout = 0 }, "connect_timeout", "connect-timeout: must be > 0, got 0s"},
 		{"source ips", func(c *Load) { c.SourceIPs = []string{"1.2.3"} }, "source_ips", `source-ips: "1.2.3" is not an IP address`},
+		{"port too big", func(c *Load) { c.Target = "127.0.0.1:99999" }, "target", `target: "127.0.0.1:99999": port must be from 1 to 65535, got 99999`},
+		{"port zero", func(c *Load) { c.Target = ":0" }, "target", `target: ":0": port must be from 1 to 65535, got 0`},
+		{"port negative", func(c *Load) { c.Target = "127.0.0.1:-1" }, "target", `target: "127.0.0.1:-1": port must be from 1 to 65535, got -1`},
+		{"no port", func(c *Load) { c.Target = "127.0.0.1:" }, "target", `target: "127.0.0.1:" has no port`},
+		{"unknown service", func(c *Load) { c.Target = "127.0.0.1:nosuchservice" }, "target", `target: "127.0.0.1:nosuchservice": port "nosuchservice" is neither a number from 1 to 65535 nor a known tcp service`},
+		{"second target", func(c *Load) { c.Target = "127.0.0.1:7777,127.0.0.1:0" }, "target", `target: "127.0.0.1:0": port must be from 1 to 65535, got 0`},
+		{"bad ipv4", func(c *Load) { c.Target = "999.999.999.999:80" }, "target", `target: "999.999.999.999:80": "999.999.999.999" is not an IP address`},
+		{"bad ipv6", func(c *Load) { c.Target = "[::g]:80" }, "target", `target: "[::g]:80": "::g" is not an IP address`},
+		{"bad name", func(c *Load) { c.Target = "a b:80" }, "target", ""},
+		{"udp port", func(c *Load) { c.Protocol, c.Linger, c.Target = ProtocolUDP, -1, "127.0.0.1:65536" }, "target", ""},
+		{"http port zero", func(c *Load) { c.Protocol, c.Target = ProtocolHTTP, "http://127.0.0.1:0/" }, "target", `target: "http://127.0.0.1:0/": port must be from 1 to 65535, got 0`},
+		{"http port too big", func(c *Load) { c.Protocol, c.Target = ProtocolHTTP, "127.0.0.1:99999" }, "target", ""},
+		{"http bad ip", func(c *Load) { c.Protocol, c.Target = ProtocolHTTP, "http://999.1.1.1:80/" }, "target", ""},
+		{"source family", func(c *Load) { c.SourceIPs = []string{"::1"} }, "source_ips", `source-ips: ::1 is IPv6 but target 127.0.0.1:7777 is IPv4: a socket bound to one cannot connect to the other`},
+		{"source family v6 target", func(c *Load) { c.Target, c.SourceIPs = "[::1]:7777", []string{"127.0.0.2"} }, "source_ips", ""},
+		{"rate NaN", func(c *Load) { c.Rate = math.NaN() }, "rate", "rate: must be between 0 (closed loop) and 10000000 requests/s, got NaN"},
+		{"rate Inf", func(c *Load) { c.Rate = math.Inf(1) }, "rate", ""},
+		{"rate tiny", func(c *Load) { c.Rate = 1e-300 }, "rate", "rate: must be 0 (closed loop) or at least 1/duration, 0.1 requests/s for duration 10s, got 1e-300"},
+		{"rate below 1/duration", func(c *Load) { c.Rate = 1e-9 }, "rate", "rate: must be 0 (closed loop) or at least 1/duration, 0.1 requests/s for duration 10s, got 1e-09"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,9 +63,37 @@ func TestValidateNamesTheField(t *testing.T) {
 			}
 		})
 	}
-	c := DefaultLoad()
-	c.Target = "127.0.0.1:7777"
-	if err := c.Validate(); err != nil {
-		t.Errorf("defaults: %v", err)
+}
+
+// Valid destinations, sources and rates stay valid.
+func TestValidateAccepts(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mutate func(*Load)
+	}{
+		{"defaults", func(c *Load) {}},
+		{"name", func(c *Load) { c.Target = "localhost:7777" }},
+		{"fqdn", func(c *Load) { c.Target = "echo-1.example_lab.internal.:7777" }},
+		{"service", func(c *Load) { c.Target = "127.0.0.1:http" }},
+		{"local system", func(c *Load) { c.Target = ":7777" }},
+		{"ipv6 zone", func(c *Load) { c.Target = "[fe80::1%lo]:7777" }},
+		{"highest port", func(c *Load) { c.Target = "127.0.0.1:65535" }},
+		{"two targets", func(c *Load) { c.Target = "127.0.0.1:7777,127.0.0.2:7777" }},
+		{"source ipv4", func(c *Load) { c.SourceIPs = []string{"127.0.0.2", "::ffff:127.0.0.3"} }},
+		{"source for a name", func(c *Load) { c.Target, c.SourceIPs = "localhost:7777", []string{"::1"} }},
+		{"source ipv6", func(c *Load) { c.Target, c.SourceIPs = "[::1]:7777", []string{"::1"} }},
+		{"http url", func(c *Load) { c.Protocol, c.Mode, c.Target = ProtocolHTTP, ModeKeepAlive, "http://[::1]:8080/x" }},
+		{"http default port", func(c *Load) { c.Protocol, c.Mode, c.Target = ProtocolHTTP, ModeKeepAlive, "http://localhost/" }},
+		{"rate 1/duration", func(c *Load) { c.Rate = 0.1 }},
+		{"rate max", func(c *Load) { c.Rate = MaxRate }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultLoad()
+			c.Target = "127.0.0.1:7777"
+			tc.mutate(&c)
+			if err := c.Validate(); err != nil {
+				t.Errorf("Validate() = %v, want nil", err)
+			}
+		})
 	}
 }

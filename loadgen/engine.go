@@ -157,6 +157,9 @@ func (r *Runner) Run(ctx context.Context) (*report.Result, error) {
 	if r.opts.host {
 		env.Netns = "host"
 	}
+	if r.opts.label != "" {
+		env.Netns = r.opts.label
+	}
 	runCtx, end := r.begin(ctx)
 	defer end()
 	r.work(ctx, runCtx)
@@ -328,8 +331,12 @@ func (r *Runner) stopReason(ctx, runCtx context.Context, res *report.Result) (*r
 		return res, ctx.Err()
 	case errors.Is(cause, errStopOnset):
 		res.StopReason = report.StopOnset
+		where := "it runs in the host's own network namespace"
+		if l := res.Environment.Netns; l != "host" {
+			where = "it runs in network namespace " + l + ", which portlab did not create"
+		}
 		res.Notes = append(res.Notes, "stopped at the first "+r.stopClass.String()+" to spare this host's ports "+
-			"(it runs in the host's own network namespace); --sustain-exhaustion keeps going, "+
+			"("+where+"); --sustain-exhaustion keeps going, "+
 			"portlab run reproduces exhaustion in a private namespace instead")
 	case r.ranOut:
 		res.StopReason = report.StopRequests

@@ -10,6 +10,7 @@ type options struct {
 	progress io.Writer
 	version  string
 	host     bool
+	label    string
 }
 
 func defaultOptions() options { return options{host: true} }
@@ -26,3 +27,9 @@ func WithVersion(v string) Option { return func(o *options) { o.version = v } }
 // the namespace as "host" or "sandbox". Without this option a run assumes
 // the host, the safe side.
 func WithHostNetns(host bool) Option { return func(o *options) { o.host = host } }
+
+// WithNetnsLabel is the namespace the result records (environment.netns)
+// instead of "host" or "sandbox": portlab load passes what the kernel says,
+// "host" or "shared:net:[INODE]". It changes only the label; WithHostNetns
+// decides the stop.
+func WithNetnsLabel(label string) Option { return func(o *options) { o.label = label } }

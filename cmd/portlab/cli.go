@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sort"
 	"syscall"
 
@@ -129,6 +130,47 @@ func cmdVersion(_ context.Context, args []string, stdout, stderr io.Writer) int 
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
+	if fs.NArg() > 0 {
+		return usageError(stderr, "version", fmt.Errorf("unexpected argument %q", fs.Arg(0)))
+	}
 	fmt.Fprintf(stdout, "portlab %s\n", version)
 	return exitOK
+}
+
+// checkOutFile makes sure, before any load is sent, that a result can be
+// written to path: path is not a directory nor a special file, and its
+// directory exists and takes a new file. Otherwise the whole run would be
+// measured only to be lost at the end.
+func checkOutFile(path string) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		what := "a directory"
+		if !fi.IsDir() {
+			what = "not a regular file"
+		}
+		return fmt.Errorf("out: %s is %s; give a file name", path, what)
+	}
+	return checkOutDir(filepath.Dir(path))
+}
+
+// checkOutDir makes sure a new file can be created in dir: it creates one
+// and removes it again.
+func checkOutDir(dir string) error {
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("out: directory %s does not exist", dir)
+	case err == nil && !fi.IsDir():
+		return fmt.Errorf("out: %s is not a directory", dir)
+	}
+	f, err := os.CreateTemp(dir, ".portlab-probe-*")
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("out: cannot create a file in %s: %v", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }

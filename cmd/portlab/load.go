@@ -48,7 +48,7 @@ func newLoadCmd(stderr io.Writer) *loadCmd {
 	fs.StringSliceVar(&cfg.SourceIPs, "source-ips", nil, "bind connections to these source addresses in turn (each has its own port space)")
 	fs.BoolVar(&cfg.AwaitClose, "await-close", false, "--mode new: read to the server's EOF before closing, so a server that closes first (echo --close server) keeps the TIME_WAIT")
 	fs.DurationVar(&cfg.Interval, "interval", cfg.Interval, "timeline interval")
-	fs.BoolVar(&cfg.SustainExhaustion, "sustain-exhaustion", false, "in the host's own network namespace, keep going after the first EADDRNOTAVAIL (EAGAIN for --protocol udp; drains this host's ports!)")
+	fs.BoolVar(&cfg.SustainExhaustion, "sustain-exhaustion", false, "keep going after the first EADDRNOTAVAIL (EAGAIN for --protocol udp), where load stops by default in any network namespace; drains this host's ports!")
 	fs.StringVar(&cfg.Label, "label", "", "name of this run in reports")
 	fs.StringVar(&cfg.Method, "method", "", "--protocol http: request method (default POST with --payload > 0, else GET; GET and HEAD send no body)")
 	fs.IntVar(&cfg.MaxIdlePerHost, "max-idle-per-host", 0, "--protocol http: Transport.MaxIdleConnsPerHost (0 = Go's default, 2: a connection freed while 2 others sit idle is closed, so parallel workers churn ports)")
@@ -91,9 +91,17 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageError(stderr, "load", err)
 	}
+	if c.out != "" {
+		if err := checkOutFile(c.out); err != nil {
+			return usageError(stderr, "load", err)
+		}
+	}
 	opts := []loadgen.Option{
 		loadgen.WithVersion(version),
-		loadgen.WithHostNetns(!netns.Inside() && netns.IsHost()),
+		// Whatever the environment says: only the sandbox child, which
+		// portlab run starts in a namespace of its own, may skip the stop.
+		loadgen.WithHostNetns(true),
+		loadgen.WithNetnsLabel(netns.Label()),
 	}
 	if !c.quiet && isTerminal(stderr) {
 		opts = append(opts, loadgen.WithProgress(stderr))

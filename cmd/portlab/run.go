@@ -46,9 +46,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		list = append(list, sc)
 	}
 	if *outDir != "" {
+		// Before any run: a report that cannot be written is lost.
 		if err := os.MkdirAll(*outDir, 0o755); err != nil {
-			fmt.Fprintf(stderr, "portlab run: %v\n", err)
-			return exitFailure
+			return usageError(stderr, "run", fmt.Errorf("out: %w", err))
+		}
+		if err := checkOutDir(*outDir); err != nil {
+			return usageError(stderr, "run", err)
 		}
 	}
 	opts := sandbox.Options{Topology: topology, Stderr: stderr, ChildExecutable: sandboxChild}

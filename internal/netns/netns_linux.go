@@ -111,6 +111,30 @@ func IsHost() bool {
 	return self == host
 }
 
+// Label names the network namespace this process is in, from the kernel
+// alone, for a result's environment.netns: "host" when it is the host's
+// (the initial namespace, or the one PID 1 is in), otherwise "shared" and
+// the namespace as readlink shows it, "shared:net:[4026532...]": one that
+// portlab did not create, so other programs may share its ports. Unlike
+// IsHost it never trusts PORTLAB_NETNS, which anyone can set, and where
+// PID 1's namespace cannot be read (EACCES in many containers) it says
+// shared rather than guess host.
+func Label() string { return label("/proc/self/ns/net", "/proc/1/ns/net") }
+
+func label(selfPath, hostPath string) string {
+	self, err := nsID(selfPath)
+	if err != nil {
+		return "shared:net:[unknown]"
+	}
+	if self.ino == initNetIno {
+		return "host"
+	}
+	if host, err := nsID(hostPath); err == nil && host == self {
+		return "host"
+	}
+	return fmt.Sprintf("shared:net:[%d]", self.ino)
+}
+
 // initNetIno is NET_NS_INIT_INO from <linux/nsfs.h>.
 const initNetIno = 0xEFFFFFF9
 

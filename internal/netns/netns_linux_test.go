@@ -2,6 +2,7 @@ package netns_test
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"strings"
@@ -26,6 +27,16 @@ func hostRange(t *testing.T) string {
 	return v
 }
 
+// nsInode is the inode of this process's network namespace.
+func nsInode(t *testing.T) uint64 {
+	t.Helper()
+	fi, err := os.Stat("/proc/self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Sys().(*syscall.Stat_t).Ino
+}
+
 func TestSetupInNamespace(t *testing.T) {
 	sysctls := map[string]string{
 		portRange:               "40000 40999",
@@ -48,6 +59,10 @@ func TestSetupInNamespace(t *testing.T) {
 		if !netns.Inside() {
 			t.Error("Inside() = false inside the namespace, want true")
 		}
+		want := fmt.Sprintf("shared:net:[%d]", nsInode(t))
+		if got := netns.Label(); got != want {
+			t.Errorf("Label() = %q inside the namespace, want %q", got, want)
+		}
 		c := testsupport.Dial(t, testsupport.DrainServer(t), 1)[0]
 		if port := c.LocalAddr().(*net.TCPAddr).Port; port < 40000 || port > 40999 {
 			t.Errorf("client port %d, want one from the namespace's range 40000-40999", port)
@@ -55,6 +70,9 @@ func TestSetupInNamespace(t *testing.T) {
 	})
 	if netns.Inside() {
 		return // the host checks below belong to the parent
+	}
+	if got := netns.Label(); netns.IsHost() && got != "host" {
+		t.Errorf("Label() = %q on the host, want host", got)
 	}
 	if after := hostRange(t); after != before {
 		t.Errorf("host %s changed from %q to %q", portRange, before, after)

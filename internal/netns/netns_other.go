@@ -32,6 +32,10 @@ func Setup(sysctls map[string]string) error { return errUnsupported }
 // without namespaces it always is.
 func IsHost() bool { return true }
 
+// Label names the caller's network namespace for a result; without
+// namespaces it is always the host's.
+func Label() string { return "host" }
+
 // Init answers the probe started by Available; without namespaces there is
 // none, so it returns at once.
 func Init() {}
