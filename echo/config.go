@@ -3,6 +3,9 @@ package echo
 import (
 	"errors"
 	"net"
+	"net/netip"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/portlab/portlab/config"
@@ -75,18 +78,55 @@ type Config struct {
 	// per request, before the response; under ProtocolUDP before every
 	// echoed datagram.
 	Delay time.Duration `yaml:"delay"`
+	// ReadHeaderTimeout (ProtocolHTTP) is the longest a request's header
+	// may take to arrive, counted from accept or from the request's first
+	// byte; a slow header (slowloris) is cut and its connection closed.
+	// 0 means no limit.
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	// ReadTimeout (ProtocolHTTP) is the longest a request may wait for
+	// the next bytes of its body: a body that stalls that long (a POST
+	// declaring more than it sends) is answered 408 and its connection
+	// closed. A body that keeps flowing is never cut. 0 means no limit.
+	ReadTimeout time.Duration `yaml:"read_timeout"`
+	// WriteTimeout (ProtocolHTTP) is the longest one response write may
+	// block on a peer that does not read; the connection is then closed.
+	// 0 means no limit.
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	// IdleTimeout closes a connection that has gone this long without a
+	// byte: under ProtocolTCP with no byte read or written, under
+	// ProtocolHTTP between keep-alive requests. Idle and half-open peers
+	// therefore cannot hold MaxConns's slots for ever. 0 means no limit;
+	// ProtocolUDP ignores it.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
 }
 
-// DefaultConfig returns the configuration the portlab CLI starts from.
+// The defaults of the timeouts: generous enough that no load test meets
+// them, short enough that abandoned and hostile connections are freed.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultWriteTimeout      = 30 * time.Second
+	DefaultIdleTimeout       = 2 * time.Minute
+)
+
+// DefaultConfig returns the configuration the portlab CLI starts from. Its
+// timeouts are the Default*Timeout constants; a zero Config has none.
 func DefaultConfig() Config {
-	c := Config{Linger: -1, KeepAlive: true}
+	c := Config{
+		Linger:            -1,
+		KeepAlive:         true,
+		ReadHeaderTimeout: DefaultReadHeaderTimeout,
+		ReadTimeout:       DefaultReadTimeout,
+		WriteTimeout:      DefaultWriteTimeout,
+		IdleTimeout:       DefaultIdleTimeout,
+	}
 	c.SetDefaults()
 	return c
 }
 
 // SetDefaults fills the zero-valued Protocol, Listen, Close and Payload
-// fields. It leaves Linger and KeepAlive alone because their zero values
-// are meaningful (RST on close; keep-alive off).
+// fields. It leaves Linger, KeepAlive and the timeouts alone because their
+// zero values are meaningful (RST on close; keep-alive off; no limit).
 func (c *Config) SetDefaults() {
 	if c.Protocol == "" {
 		c.Protocol = ProtocolTCP
@@ -119,8 +159,8 @@ func (c Config) Validate() error {
 		check(true, "protocol", "must be tcp, http or udp, got %q", c.Protocol)
 	}
 	check(!c.KeepAlive && c.Protocol != ProtocolHTTP, "keepalive", "only --protocol http can turn keep-alive off, got protocol %q", c.Protocol)
-	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
-		check(true, "listen", "%v", err)
+	if err := validListen(c.Listen, c.Protocol); err != nil {
+		errs = append(errs, err)
 	}
 	check(c.Close != CloseClient && c.Close != CloseServer, "close", "must be %s or %s, got %q", CloseClient, CloseServer, c.Close)
 	check(c.Payload < 1, "payload", "must be >= 1, got %d", c.Payload)
@@ -128,6 +168,10 @@ func (c Config) Validate() error {
 	check(c.Backlog < 0, "backlog", "must be >= 0, got %d", c.Backlog)
 	check(c.MaxConns < 0, "max_conns", "must be >= 0, got %d", c.MaxConns)
 	check(c.Delay < 0, "delay", "must be >= 0, got %s", c.Delay)
+	check(c.ReadHeaderTimeout < 0, "read_header_timeout", "must be >= 0 (0 = no limit), got %s", c.ReadHeaderTimeout)
+	check(c.ReadTimeout < 0, "read_timeout", "must be >= 0 (0 = no limit), got %s", c.ReadTimeout)
+	check(c.WriteTimeout < 0, "write_timeout", "must be >= 0 (0 = no limit), got %s", c.WriteTimeout)
+	check(c.IdleTimeout < 0, "idle_timeout", "must be >= 0 (0 = no limit), got %s", c.IdleTimeout)
 	return errors.Join(errs...)
 }
 
@@ -145,4 +189,42 @@ func (c Config) validateUDP() []error {
 	notUDP(c.Backlog != 0, "backlog")
 	notUDP(c.MaxConns != 0, "max_conns")
 	return errs
+}
+
+// validListen checks a listen address before any socket is made, so that a
+// port out of range or a host that is no address is a usage error: the
+// port must be 0-65535 (or a service name), the host empty, an IP address
+// or a host name (whose last label is not all digits, so "999.1.1.1" is
+// an IPv4 address out of range, not a name).
+func validListen(addr string, proto Protocol) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return config.Errorf("listen", "%v", err)
+	}
+	network := "tcp"
+	if proto == ProtocolUDP {
+		network = "udp"
+	}
+	if port == "" {
+		return config.Errorf("listen", "%q has no port (use port 0 for a free one)", addr)
+	}
+	if strings.Trim(port, "+-0123456789") == "" {
+		if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 || port[0] == '+' {
+			return config.Errorf("listen", "port %q in %q must be a number from 0 to 65535", port, addr)
+		}
+	} else if _, err := net.LookupPort(network, port); err != nil {
+		return config.Errorf("listen", "port %q in %q is neither a number nor a known service", port, addr)
+	}
+	if host == "" {
+		return nil
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return nil
+	}
+	labels := strings.Split(strings.TrimSuffix(host, "."), ".")
+	last := labels[len(labels)-1]
+	if strings.Trim(last, "0123456789") == "" || strings.ContainsAny(host, ":/[]% ") {
+		return config.Errorf("listen", "host %q in %q is not an IP address", host, addr)
+	}
+	return nil
 }

@@ -21,6 +21,23 @@ func TestValidate(t *testing.T) {
 		{"linger reset", func(c *echo.Config) { c.Linger = 0 }, ""},
 		{"free port", func(c *echo.Config) { c.Listen = ":0" }, ""},
 		{"listen", func(c *echo.Config) { c.Listen = "localhost" }, "listen: "},
+		{"listen port too big", func(c *echo.Config) { c.Listen = "127.0.0.1:99999" }, `listen: port "99999" in "127.0.0.1:99999" must be a number from 0 to 65535`},
+		{"listen port negative", func(c *echo.Config) { c.Listen = ":-1" }, `listen: port "-1" in ":-1" must be a number from 0 to 65535`},
+		{"listen port plus", func(c *echo.Config) { c.Listen = ":+80" }, `listen: port "+80"`},
+		{"listen port unknown", func(c *echo.Config) { c.Listen = ":nosuchservice" }, `listen: port "nosuchservice" in ":nosuchservice" is neither a number nor a known service`},
+		{"listen no port", func(c *echo.Config) { c.Listen = "127.0.0.1:" }, `listen: "127.0.0.1:" has no port`},
+		{"listen ipv4 out of range", func(c *echo.Config) { c.Listen = "999.1.1.1:8000" }, `listen: host "999.1.1.1" in "999.1.1.1:8000" is not an IP address`},
+		{"listen short numeric host", func(c *echo.Config) { c.Listen = "10.1:8000" }, `listen: host "10.1"`},
+		{"listen bad ipv6", func(c *echo.Config) { c.Listen = "[::g]:8000" }, `listen: host "::g"`},
+		{"listen ipv6", func(c *echo.Config) { c.Listen = "[::1]:8000" }, ""},
+		{"listen any", func(c *echo.Config) { c.Listen = ":65535" }, ""},
+		{"listen host name", func(c *echo.Config) { c.Listen = "localhost:0" }, ""},
+		{"listen udp", func(c *echo.Config) { c.Protocol, c.Listen = echo.ProtocolUDP, "127.0.0.1:65536" }, `listen: port "65536"`},
+		{"read-header-timeout", func(c *echo.Config) { c.ReadHeaderTimeout = -time.Second }, "read-header-timeout: must be >= 0 (0 = no limit), got -1s"},
+		{"read-timeout", func(c *echo.Config) { c.ReadTimeout = -time.Second }, "read-timeout: must be >= 0 (0 = no limit), got -1s"},
+		{"write-timeout", func(c *echo.Config) { c.WriteTimeout = -time.Second }, "write-timeout: must be >= 0 (0 = no limit), got -1s"},
+		{"idle-timeout", func(c *echo.Config) { c.IdleTimeout = -time.Second }, "idle-timeout: must be >= 0 (0 = no limit), got -1s"},
+		{"no timeouts", func(c *echo.Config) { c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout = 0, 0, 0, 0 }, ""},
 		{"close", func(c *echo.Config) { c.Close = "x" }, `close: must be client or server, got "x"`},
 		{"payload", func(c *echo.Config) { c.Payload = 0 }, "payload: must be >= 1, got 0"},
 		{"linger", func(c *echo.Config) { c.Linger = -2 }, "linger: must be >= -1, got -2"},
@@ -77,6 +94,9 @@ func TestValidateFieldErrors(t *testing.T) {
 		{func(c *echo.Config) { c.MaxConns = -1 }, "max_conns"},
 		{func(c *echo.Config) { c.KeepAlive = false }, "keepalive"},
 		{func(c *echo.Config) { c.Protocol, c.Backlog = echo.ProtocolUDP, 4 }, "backlog"},
+		{func(c *echo.Config) { c.Listen = "127.0.0.1:99999" }, "listen"},
+		{func(c *echo.Config) { c.Listen = "999.1.1.1:8000" }, "listen"},
+		{func(c *echo.Config) { c.IdleTimeout = -1 }, "idle_timeout"},
 	}
 	for _, tt := range tests {
 		cfg := echo.DefaultConfig()
@@ -89,14 +109,17 @@ func TestValidateFieldErrors(t *testing.T) {
 }
 
 func TestDefaults(t *testing.T) {
-	want := echo.Config{Protocol: echo.ProtocolTCP, Listen: "127.0.0.1:7777", Close: echo.CloseClient, Payload: 32, Linger: -1, KeepAlive: true}
+	want := echo.Config{Protocol: echo.ProtocolTCP, Listen: "127.0.0.1:7777", Close: echo.CloseClient, Payload: 32, Linger: -1, KeepAlive: true,
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	if got := echo.DefaultConfig(); got != want {
 		t.Errorf("DefaultConfig() = %+v, want %+v", got, want)
 	}
 	var got echo.Config
 	got.SetDefaults()
-	// zero Linger (RST) and KeepAlive (off) are real settings, so they are kept
+	// zero Linger (RST), KeepAlive (off) and timeouts (no limit) are real
+	// settings, so they are kept
 	want.Linger, want.KeepAlive = 0, false
+	want.ReadHeaderTimeout, want.ReadTimeout, want.WriteTimeout, want.IdleTimeout = 0, 0, 0, 0
 	if got != want {
 		t.Errorf("SetDefaults on zero Config = %+v, want %+v", got, want)
 	}

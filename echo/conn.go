@@ -61,6 +61,9 @@ func (s *Server) serveConn(c *net.TCPConn) {
 // server closes second, so TIME_WAIT stays on the client.
 func (ss *session) echoAll() {
 	for {
+		if !ss.arm() {
+			return
+		}
 		n, err := ss.read(0, bufSize)
 		if n > 0 && !ss.echo(n) {
 			return
@@ -79,6 +82,9 @@ func (ss *session) echoPayload() {
 		want, got := min(left, bufSize), 0
 		var err error
 		for got < want && err == nil {
+			if !ss.arm() {
+				return
+			}
 			var n int
 			n, err = ss.read(got, want)
 			got += n
@@ -109,10 +115,32 @@ func (ss *session) echo(n int) bool {
 		case <-ss.s.kill:
 			return false
 		}
+		if !ss.arm() { // the delay does not count as idle time
+			return false
+		}
 	}
 	w, err := ss.c.Write((*ss.r.buf)[:n])
 	ss.s.bytesOut.Add(int64(w))
 	return err == nil
+}
+
+// arm moves the connection's deadline to Config.IdleTimeout from now, so a
+// peer that neither sends nor reads for that long is dropped. It reports
+// false when the server is killing connections: killConns closes kill
+// before it sets its past deadline, so checking kill after setting ours
+// means the kill's deadline cannot be overwritten by a later arm.
+func (ss *session) arm() bool {
+	if d := ss.s.cfg.IdleTimeout; d > 0 {
+		if err := ss.c.SetDeadline(time.Now().Add(d)); err != nil {
+			return false
+		}
+	}
+	select {
+	case <-ss.s.kill:
+		return false
+	default:
+		return true
+	}
 }
 
 // release returns the buffer to the pool.

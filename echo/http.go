@@ -34,6 +34,12 @@ func (s *Server) startHTTP(ln *net.TCPListener) {
 		// A lab server under deliberate overload sees resets and aborted
 		// requests all the time; they are not worth a log line each.
 		ErrorLog: log.New(io.Discard, "", 0),
+		// net/http falls back to ReadTimeout for a zero ReadHeaderTimeout
+		// or IdleTimeout; here zero means no limit, as it does for TCP.
+		ReadHeaderTimeout: orNever(s.cfg.ReadHeaderTimeout),
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       orNever(s.cfg.IdleTimeout),
 	}
 	if !s.cfg.KeepAlive {
 		hs.SetKeepAlivesEnabled(false)
@@ -46,6 +52,16 @@ func (s *Server) startHTTP(ln *net.TCPListener) {
 			s.serveErr = fmt.Errorf("echo: serve: %w", err)
 		}
 	}()
+}
+
+// never stands for "no limit" where net/http reads zero as "ReadTimeout".
+const never = 100 * 365 * 24 * time.Hour
+
+func orNever(d time.Duration) time.Duration {
+	if d == 0 {
+		return never
+	}
+	return d
 }
 
 func (s *Server) httpServer() *http.Server {
@@ -138,18 +154,23 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.s.cfg.Close == CloseServer {
 		hdr["Connection"] = connectionClose
 	}
+	rc := http.NewResponseController(w)
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		hdr["Content-Length"] = h.length
+		// No body to wait for: net/http's background read, watching for
+		// the peer to go, must not time out while Delay is slept.
+		_ = rc.SetReadDeadline(time.Time{})
 		if !h.s.sleep(r.Context().Done()) {
 			return
 		}
+		h.s.armWrite(rc)
 		// HEAD writes nothing and says so with ErrBodyNotAllowed.
 		n, _ := w.Write(h.body)
 		h.s.bytesOut.Add(int64(n))
 		h.s.requests.Add(1)
 		return
 	}
-	if h.echo(w, r) {
+	if h.echo(w, r, rc) {
 		h.s.requests.Add(1)
 	}
 }
@@ -158,7 +179,11 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // whole first; a larger or chunked one is echoed as it arrives, which
 // HTTP/1 allows only once full duplex is on. It reports whether the whole
 // body went back.
-func (h *httpHandler) echo(w http.ResponseWriter, r *http.Request) bool {
+//
+// Config.ReadTimeout bounds each wait for body bytes, so a stalled body is
+// answered 408 and its connection closed; Config.WriteTimeout bounds each
+// write. Neither bounds a body that keeps flowing.
+func (h *httpHandler) echo(w http.ResponseWriter, r *http.Request, rc *http.ResponseController) bool {
 	s := h.s
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
@@ -167,27 +192,36 @@ func (h *httpHandler) echo(w http.ResponseWriter, r *http.Request) bool {
 		w.Header()["Content-Length"] = []string{strconv.FormatInt(r.ContentLength, 10)}
 	}
 	if r.ContentLength >= 0 && r.ContentLength <= int64(len(buf)) {
+		s.armRead(rc)
 		n, err := io.ReadFull(r.Body, buf[:r.ContentLength])
 		s.bytesIn.Add(int64(n))
-		if err != nil || !s.sleep(r.Context().Done()) {
+		if err != nil {
+			stalled(w, err)
 			return false
 		}
+		_ = rc.SetReadDeadline(time.Time{}) // the body is in: see GET
+		if !s.sleep(r.Context().Done()) {
+			return false
+		}
+		s.armWrite(rc)
 		n, err = w.Write(buf[:n])
 		s.bytesOut.Add(int64(n))
 		return err == nil
 	}
-	if err := http.NewResponseController(w).EnableFullDuplex(); err != nil {
+	if err := rc.EnableFullDuplex(); err != nil {
 		return false
 	}
-	slept := false
+	slept, wrote := false, false
 	for {
+		s.armRead(rc)
 		n, rerr := r.Body.Read(buf)
 		s.bytesIn.Add(int64(n))
 		if n > 0 {
 			if !slept && !s.sleep(r.Context().Done()) {
 				return false
 			}
-			slept = true
+			slept, wrote = true, true
+			s.armWrite(rc)
 			n, err := w.Write(buf[:n])
 			s.bytesOut.Add(int64(n))
 			if err != nil {
@@ -195,12 +229,50 @@ func (h *httpHandler) echo(w http.ResponseWriter, r *http.Request) bool {
 			}
 		}
 		if rerr == io.EOF {
+			_ = rc.SetReadDeadline(time.Time{})
 			return true
 		}
 		if rerr != nil {
-			return false
+			if !wrote {
+				stalled(w, rerr)
+				return false
+			}
+			// Part of the echo is out, so the answer cannot change:
+			// abort it, which closes the connection rather than let
+			// net/http wait on it for another request.
+			panic(http.ErrAbortHandler)
 		}
 	}
+}
+
+// armRead gives the next wait for request bytes Config.ReadTimeout.
+func (s *Server) armRead(rc *http.ResponseController) {
+	if s.cfg.ReadTimeout > 0 {
+		// Fails only once the connection is gone, which the read that
+		// follows reports.
+		_ = rc.SetReadDeadline(time.Now().Add(s.cfg.ReadTimeout))
+	}
+}
+
+// armWrite gives the next write Config.WriteTimeout.
+func (s *Server) armWrite(rc *http.ResponseController) {
+	if s.cfg.WriteTimeout > 0 {
+		_ = rc.SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
+	}
+}
+
+// stalled answers a request whose body timed out with 408 Request Timeout
+// and Connection: close, before anything else was written. Other read
+// errors (a reset, a malformed chunk) get no answer.
+func stalled(w http.ResponseWriter, err error) {
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		return
+	}
+	hdr := w.Header()
+	delete(hdr, "Content-Length")
+	hdr["Connection"] = connectionClose
+	w.WriteHeader(http.StatusRequestTimeout)
 }
 
 // sleep waits Config.Delay; false when done or the server's kill channel

@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -35,6 +39,10 @@ func newEchoCmd(stderr io.Writer) *echoCmd {
 	fs.IntVar(&cfg.Backlog, "backlog", cfg.Backlog, "listen backlog (0 = system default)")
 	fs.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "most concurrent connections; excess ones are accepted and closed at once (0 = unlimited)")
 	fs.DurationVar(&cfg.Delay, "delay", cfg.Delay, "wait this long before each echo")
+	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", cfg.ReadHeaderTimeout, "--protocol http: close a connection whose request header takes longer than this to arrive (slowloris; 0 = no limit)")
+	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", cfg.ReadTimeout, "--protocol http: answer 408 and close when a request body sends nothing for this long (0 = no limit)")
+	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", cfg.WriteTimeout, "--protocol http: close a connection when one response write blocks this long on a peer that does not read (0 = no limit)")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "close a connection that goes this long without a byte (tcp) or between keep-alive requests (http); frees --max-conns slots held by idle peers (0 = no limit)")
 	fs.DurationVar(&c.drain, "drain", 5*time.Second, "on SIGINT/SIGTERM, let open connections finish for up to this long")
 	return c
 }
@@ -75,12 +83,14 @@ func cmdEcho(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	<-ctx.Done()
-	fmt.Fprintf(stderr, "portlab echo: stopping; draining open connections for up to %s\n", c.drain)
-	dctx, cancel := context.WithTimeout(context.Background(), c.drain)
-	defer cancel()
-	if err := srv.Shutdown(dctx); err != nil && err != context.DeadlineExceeded {
-		fmt.Fprintf(stderr, "portlab echo: shutdown: %v\n", err)
-	}
+	fmt.Fprintf(stderr, "portlab echo: stopping; draining open connections for up to %s (signal again to stop at once)\n", c.drain)
+	// Registered once the first signal has ended ctx, so whatever comes
+	// here is a second one. run's handler keeps catching signals too (it
+	// would swallow them, which is why the drain needs its own).
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(signals)
+	code := drain(srv, c.drain, signals, stderr)
 	st := srv.Stats()
 	if cfg.Protocol != echo.ProtocolUDP {
 		fmt.Fprintf(stdout, "accepted %d, rejected %d, active peak %d, ", st.Accepted, st.Rejected, st.ActivePeak)
@@ -89,5 +99,71 @@ func cmdEcho(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "requests %d, ", st.Requests)
 	}
 	fmt.Fprintf(stdout, "bytes in %d, bytes out %d\n", st.BytesIn, st.BytesOut)
-	return exitOK
+	return code
+}
+
+// drain shuts srv down, letting open connections finish for up to d. A
+// signal on signals (the second SIGINT or SIGTERM: the first ended ctx)
+// cuts the drain short: the rest are closed at once and the code is
+// exitInterrupted. Running out of time is what --drain asks for, so it
+// is said as such, not printed as an error.
+func drain(srv *echo.Server, d time.Duration, signals <-chan os.Signal, stderr io.Writer) int {
+	dctx, cancel := context.WithTimeoutCause(context.Background(), d, errDrainTimeUp)
+	defer cancel()
+	code := exitOK
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		select {
+		case <-signals:
+			code = exitInterrupted
+			fmt.Fprintln(stderr, "portlab echo: second signal: closing open connections now")
+			cancel()
+		case <-stop:
+		}
+	}()
+	err := srv.Shutdown(dctx)
+	close(stop)
+	<-done
+	if errors.Is(context.Cause(dctx), errDrainTimeUp) {
+		fmt.Fprintf(stderr, "portlab echo: drain: %s passed; closed the connections still open\n", d)
+	}
+	if err := realErrors(err); err != nil {
+		fmt.Fprintf(stderr, "portlab echo: shutdown: %v\n", err)
+		if code == exitOK {
+			code = exitFailure
+		}
+	}
+	return code
+}
+
+var errDrainTimeUp = errors.New("drain time up")
+
+// realErrors is err without the context errors a cut-short drain joins
+// into it: those are the drain ending as asked, not failures.
+func realErrors(err error) error {
+	var errs []error
+	for _, e := range flatten(err) {
+		if !errors.Is(e, context.DeadlineExceeded) && !errors.Is(e, context.Canceled) {
+			errs = append(errs, e)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// flatten lists the leaves of a tree of errors.Join.
+func flatten(err error) []error {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		if err == nil {
+			return nil
+		}
+		return []error{err}
+	}
+	var errs []error
+	for _, e := range j.Unwrap() {
+		errs = append(errs, flatten(e)...)
+	}
+	return errs
 }
