@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/portlab/portlab/internal/netns"
+	"github.com/portlab/portlab/internal/sockstate"
 	"github.com/portlab/portlab/internal/testsupport"
 )
 
@@ -83,15 +85,39 @@ func TestScripts(t *testing.T) {
 				ts.Check(err)
 				time.Sleep(d)
 			},
-			// waitport HOST:PORT: wait (at most 10 s) until a server listens.
+			// waitport HOST:PORT: wait (at most 30 s) until a server
+			// listens; ! waitport: until none does any more.
 			"waitport": func(ts *testscript.TestScript, neg bool, args []string) {
-				for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-					if c, err := net.Dial("tcp", args[0]); err == nil {
+				for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+					c, err := net.Dial("tcp", args[0])
+					if err == nil {
 						c.Close()
+					}
+					if (err == nil) != neg {
 						return
 					}
 				}
+				if neg {
+					ts.Fatalf("%s still listens", args[0])
+				}
 				ts.Fatalf("nothing listens on %s", args[0])
+			},
+			// waitconns HOST:PORT N: wait (at most 30 s) until N
+			// connections toward HOST:PORT are established.
+			"waitconns": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: waitconns HOST:PORT N")
+				}
+				addr, err := netip.ParseAddrPort(args[0])
+				ts.Check(err)
+				n, err := strconv.Atoi(args[1])
+				ts.Check(err)
+				for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+					if established(addr) >= n {
+						return
+					}
+				}
+				ts.Fatalf("fewer than %d connections toward %s", n, addr)
 			},
 			// waitudp HOST:PORT: wait (at most 10 s) until a UDP echo
 			// server answers.
@@ -138,4 +164,20 @@ func udpEchoes(addr string) bool {
 	}
 	n, err := c.Read(make([]byte, 8))
 	return err == nil && n == 4
+}
+
+// established counts the connections toward addr that this namespace holds
+// in ESTABLISHED.
+func established(addr netip.AddrPort) int {
+	s, err := sockstate.Take()
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, d := range s.Destinations {
+		if d.Remote == addr {
+			n += d.States["ESTABLISHED"]
+		}
+	}
+	return n
 }
