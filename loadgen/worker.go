@@ -143,8 +143,8 @@ func (w *worker) requestOwn(_ context.Context, intended time.Time) {
 // succeed records a request that succeeded: it was due at intended, sent
 // on a connection at t1, and answered at end.
 func (w *worker) succeed(intended, t1, end time.Time) {
-	w.roundTrip.RecordValue(int64(end.Sub(t1) / time.Microsecond))
-	totalUS := int64(end.Sub(intended) / time.Microsecond)
+	w.roundTrip.RecordValue(micros(end.Sub(t1)))
+	totalUS := micros(end.Sub(intended))
 	w.total.RecordValue(totalUS)
 	w.ok.Add(1)
 	w.lastDone = end
@@ -158,7 +158,7 @@ func (w *worker) succeed(intended, t1, end time.Time) {
 func (w *worker) opened(t time.Time, connect time.Duration) {
 	w.conns.Add(1)
 	w.interval(t).conns++
-	w.connect.RecordValue(int64(connect / time.Microsecond))
+	w.connect.RecordValue(micros(connect))
 }
 
 // fail counts a failed request, or an incomplete one once the stopper
@@ -196,4 +196,12 @@ func (w *worker) finish() {
 	w.live.Store(nil)
 	w.r.intervals.submit(w.iv)
 	w.iv = nil
+}
+
+// micros is d in microseconds, clamped into the histograms' range: a
+// histogram drops a value beyond its highest, and a result must not lose a
+// sample (an open loop that fell minutes behind its schedule does record
+// latencies above 60 s), so such a value counts as the highest.
+func micros(d time.Duration) int64 {
+	return min(max(int64(d/time.Microsecond), 0), report.MaxLatencyUS)
 }
