@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // Marshal encodes r as indented JSON, filling the schema version.
@@ -74,37 +75,88 @@ func WriteFileAtomic(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// ReadFile reads a result JSON file and checks its schema version.
+// ReadFile reads a result JSON file: a regular file (or a symlink to one)
+// of at most MaxResultBytes, decoded and validated. Every error is an
+// *InputError naming the file and, where one is at fault, the field.
 func ReadFile(path string) (*Result, error) {
-	b, err := os.ReadFile(path)
+	b, err := readRegular(path, MaxResultBytes)
 	if err != nil {
-		return nil, err
+		return nil, &InputError{Path: path, Err: err}
 	}
 	r, err := Unmarshal(b)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		ie := asInputError(err)
+		ie.Path = path
+		return nil, ie
 	}
 	return r, nil
 }
 
-// Unmarshal decodes a result, refusing unknown schema versions.
+// readRegular reads a regular file of at most limit bytes. It opens
+// without blocking, so a FIFO cannot hang it, and refuses anything else
+// (a FIFO, a device, a directory, a socket) before reading.
+func readRegular(path string, limit int64) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s): a result is a file portlab wrote", describeMode(st.Mode()))
+	}
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%d bytes is larger than a result may be (%d MiB)", st.Size(), limit>>20)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("larger than a result may be (%d MiB)", limit>>20)
+	}
+	return b, nil
+}
+
+func describeMode(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "mode " + m.String()
+}
+
+// Unmarshal decodes a result, refusing unknown schema versions and values
+// no run produces (see Result.Validate). Every error is an *InputError.
 func Unmarshal(b []byte) (*Result, error) {
 	var probe struct {
 		SchemaVersion *int `json:"schema_version"`
 	}
 	if err := json.Unmarshal(b, &probe); err != nil {
-		return nil, fmt.Errorf("not a portlab result: %w", err)
+		return nil, &InputError{Err: fmt.Errorf("not a portlab result: %w", err)}
 	}
 	if probe.SchemaVersion == nil {
-		return nil, fmt.Errorf("not a portlab result: no schema_version")
+		return nil, &InputError{Err: fmt.Errorf("not a portlab result: no schema_version")}
 	}
 	if *probe.SchemaVersion != SchemaVersion {
-		return nil, fmt.Errorf("schema_version %d is not supported (this portlab reads %d)", *probe.SchemaVersion, SchemaVersion)
+		return nil, &InputError{Err: fmt.Errorf("schema_version %d is not supported (this portlab reads %d)", *probe.SchemaVersion, SchemaVersion)}
 	}
 	var r Result
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&r); err != nil {
-		return nil, fmt.Errorf("decode result: %w", err)
+		return nil, &InputError{Err: fmt.Errorf("decode result: %w", err)}
+	}
+	if err := r.Validate(); err != nil {
+		return nil, err
 	}
 	return &r, nil
 }

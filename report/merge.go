@@ -43,7 +43,27 @@ func Merge(rs ...*Result) (*Result, error) {
 	if err := sameSchema(rs); err != nil {
 		return nil, err
 	}
+	for i, r := range rs {
+		if err := r.validate(false); err != nil { // a file's was checked whole when read
+			return nil, inputErr(rs, i, err)
+		}
+	}
+	var latency Latencies
+	for _, pick := range []func(*Latencies) *Histogram{
+		func(l *Latencies) *Histogram { return &l.Connect },
+		func(l *Latencies) *Histogram { return &l.RoundTrip },
+		func(l *Latencies) *Histogram { return &l.Total },
+	} {
+		var err error
+		if *pick(&latency), err = mergeHistograms(rs, pick); err != nil {
+			return nil, err
+		}
+	}
 	start, end := span(rs)
+	every := intervalOf(rs[0])
+	if err := fitsOneTimeline(rs, start, every); err != nil {
+		return nil, err
+	}
 	m := &Result{
 		SchemaVersion: SchemaVersion,
 		Tool:          rs[0].Tool,
@@ -57,6 +77,7 @@ func Merge(rs ...*Result) (*Result, error) {
 		Errors:        map[string]int64{},
 		Onset:         map[string]Onset{},
 		Sockets:       sumSockets(rs),
+		Latency:       latency,
 	}
 	if m.Label == "" {
 		m.Label = "merged"
@@ -77,17 +98,6 @@ func Merge(rs ...*Result) (*Result, error) {
 		m.Throughput.RequestsPerS = float64(m.Totals.RequestsOK) / m.ElapsedS
 		m.Throughput.ConnectionsPerS = float64(m.Totals.ConnectionsOpened) / m.ElapsedS
 	}
-	var err error
-	for _, pick := range []func(*Latencies) *Histogram{
-		func(l *Latencies) *Histogram { return &l.Connect },
-		func(l *Latencies) *Histogram { return &l.RoundTrip },
-		func(l *Latencies) *Histogram { return &l.Total },
-	} {
-		if *pick(&m.Latency), err = mergeHistograms(rs, pick); err != nil {
-			return nil, err
-		}
-	}
-	every := intervalOf(rs[0])
 	m.Timeline = mergeTimelines(rs, start, end, every)
 	m.Config = &RunConfig{Merged: configs}
 	m.Config.Interval = every
@@ -142,9 +152,40 @@ func sameSchema(rs []*Result) error {
 			v = SchemaVersion
 		}
 		if v != SchemaVersion {
-			return fmt.Errorf("%s has schema_version %d, not %d: results of different schema versions do not merge",
-				inputName(r, i), v, SchemaVersion)
+			return &InputError{Input: i + 1, Err: fmt.Errorf("%s has schema_version %d, not %d: results of different schema versions do not merge",
+				inputName(r, i), v, SchemaVersion)}
 		}
+	}
+	return nil
+}
+
+// inputErr is err as an *InputError naming merge input i.
+func inputErr(rs []*Result, i int, err error) *InputError {
+	ie := *asInputError(err)
+	ie.Path, ie.Input = inputName(rs[i], i), i+1
+	return &ie
+}
+
+// fitsOneTimeline refuses inputs too far apart to merge: the merged span
+// must stay within MaxSpan and its timeline within MaxMergedIntervals of
+// the first input's interval. (Inputs are validated, so every offset in
+// them lies within elapsed_s + wind_down_s + one interval of their start.)
+func fitsOneTimeline(rs []*Result, start time.Time, every time.Duration) error {
+	last, lastEnd := 0, start
+	for i, r := range rs {
+		end := r.StartedAt.Add(seconds(r.ElapsedS+r.WindDownS) + intervalOf(r))
+		if end.After(lastEnd) {
+			last, lastEnd = i, end
+		}
+	}
+	span := lastEnd.Sub(start)
+	if span > MaxSpan {
+		return inputErr(rs, last, fieldErr("started_at", "ends %s after the earliest input starts, more than a merge spans (%s): merge the results of clients that ran at the same time",
+			span.Round(time.Second), MaxSpan))
+	}
+	if n := int64(span/every) + 1; n > MaxMergedIntervals {
+		return inputErr(rs, 0, fieldErr("config.interval_ns", "%d: the merged timeline would need %d intervals of %s over %s, more than %d",
+			every.Nanoseconds(), n, every, span.Round(time.Millisecond), MaxMergedIntervals))
 	}
 	return nil
 }
@@ -215,12 +256,12 @@ func mergeHistograms(rs []*Result, pick func(*Latencies) *Histogram) (Histogram,
 		s := *pick(&r.Latency)
 		h, err := s.Decode()
 		if err != nil {
-			return Histogram{}, fmt.Errorf("%s: %w", inputName(r, i), err)
+			return Histogram{}, inputErr(rs, i, err)
 		}
 		if s.HDR != "" && !sameBounds(h, sum) {
-			return Histogram{}, fmt.Errorf("%s: histogram bounds %d..%d µs with %d significant figures differ from portlab's %d..%d µs with %d: they cannot be added exactly",
-				inputName(r, i), h.LowestTrackableValue(), h.HighestTrackableValue(), h.SignificantFigures(),
-				sum.LowestTrackableValue(), sum.HighestTrackableValue(), sum.SignificantFigures())
+			return Histogram{}, inputErr(rs, i, fmt.Errorf("histogram bounds %d..%d µs with %d significant figures differ from portlab's %d..%d µs with %d: they cannot be added exactly",
+				h.LowestTrackableValue(), h.HighestTrackableValue(), h.SignificantFigures(),
+				sum.LowestTrackableValue(), sum.HighestTrackableValue(), sum.SignificantFigures()))
 		}
 		sum.Merge(h)
 	}
@@ -239,7 +280,7 @@ func intervalOf(r *Result) time.Duration {
 	if r.Config != nil && r.Config.Interval > 0 {
 		return r.Config.Interval
 	}
-	if len(r.Timeline) > 0 && r.Timeline[0].TS > 0 {
+	if len(r.Timeline) > 0 && r.Timeline[0].TS*1e9 >= float64(MinInterval) && r.Timeline[0].TS <= MaxInterval.Seconds() {
 		return seconds(r.Timeline[0].TS)
 	}
 	return time.Second
@@ -260,6 +301,9 @@ func mergeTimelines(rs []*Result, start, end time.Time, every time.Duration) []I
 			mid := r.StartedAt.Add(seconds((prev + iv.TS) / 2))
 			prev = iv.TS
 			k := int(mid.Sub(start) / every)
+			if k < 0 || k >= MaxMergedIntervals { // refused by Merge before
+				continue
+			}
 			for len(buckets) <= k {
 				buckets = append(buckets, &bucket{Interval: Interval{Errors: map[string]int64{}}, sockets: map[int]Interval{}})
 			}

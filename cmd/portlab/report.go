@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,9 +22,9 @@ var reportFormats = map[string]func(*report.Comparison, io.Writer) error{
 	"html":     (*report.Comparison).WriteHTML,
 }
 
-func cmdReport(_ context.Context, args []string, stdout, stderr io.Writer) int {
+func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "merge" {
-		return cmdReportMerge(args[1:], stdout, stderr)
+		return cmdReportMerge(ctx, args[1:], stdout, stderr)
 	}
 	fs := newFlagSet("report", "report RESULT.json... [flags]\n"+
 		"       portlab report merge RESULT.json... [-o MERGED.json]\n\n"+
@@ -55,9 +56,9 @@ func cmdReport(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() == 0 {
 		return usageError(stderr, "report", fmt.Errorf("no result files: give one or more RESULT.json"))
 	}
-	runs, err := readResults(fs.Args())
+	runs, err := readResults(ctx, fs.Args())
 	if err != nil {
-		return failure(stderr, "report", err)
+		return inputFailure(stderr, "report", err)
 	}
 	base := 0
 	if *baseline != "" {
@@ -80,7 +81,7 @@ func cmdReport(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	return checkFailIf(conds, runs, stderr, "report")
 }
 
-func cmdReportMerge(args []string, stdout, stderr io.Writer) int {
+func cmdReportMerge(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("report merge", "report merge RESULT.json... [-o MERGED.json]\n\n"+
 		"Merges the results of clients that loaded at the same time: histograms added exactly,\n"+
 		"counts summed, onsets and timelines aligned by wall clock. Without -o the merged\n"+
@@ -92,13 +93,17 @@ func cmdReportMerge(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() == 0 {
 		return usageError(stderr, "report merge", fmt.Errorf("no result files: give the RESULT.json of every client"))
 	}
-	runs, err := readResults(fs.Args())
+	runs, err := readResults(ctx, fs.Args())
 	if err != nil {
-		return failure(stderr, "report merge", err)
+		return inputFailure(stderr, "report merge", err)
 	}
 	merged, err := report.Merge(runs...)
 	if err != nil {
-		return failure(stderr, "report merge", err)
+		var ie *report.InputError
+		if errors.As(err, &ie) && ie.Input > 0 && ie.Input <= fs.NArg() {
+			ie.File = fs.Arg(ie.Input - 1)
+		}
+		return inputFailure(stderr, "report merge", err)
 	}
 	if *out == "" {
 		err = report.WriteJSON(stdout, merged)
@@ -137,11 +142,29 @@ func checkFailIf(conds []report.Condition, runs []*report.Result, stderr io.Writ
 	return exitOK
 }
 
+// inputFailure prints an error about the input files: exit 2 when they
+// are at fault (a malformed, special or missing file, or results that do
+// not merge), 130 when interrupted, else 1.
+func inputFailure(stderr io.Writer, cmd string, err error) int {
+	var ie *report.InputError
+	switch {
+	case errors.As(err, &ie):
+		return usageError(stderr, cmd, err)
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(stderr, "portlab %s: interrupted\n", cmd)
+		return exitInterrupted
+	}
+	return failure(stderr, cmd, err)
+}
+
 // readResults reads result files; a run without a label is named after its
-// file.
-func readResults(paths []string) ([]*report.Result, error) {
+// file. It stops between files once ctx is done.
+func readResults(ctx context.Context, paths []string) ([]*report.Result, error) {
 	runs := make([]*report.Result, 0, len(paths))
 	for _, p := range paths {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		r, err := report.ReadFile(p)
 		if err != nil {
 			return nil, err
@@ -172,9 +195,9 @@ func resolveBaseline(baseline string, paths []string, runs []*report.Result, std
 	if statErr != nil {
 		return nil, 0, usageError(stderr, "report", fmt.Errorf("baseline: %q is neither an input's file or label nor a result file", baseline))
 	}
-	extra, err := readResults([]string{baseline})
+	extra, err := readResults(context.Background(), []string{baseline})
 	if err != nil {
-		return nil, 0, failure(stderr, "report", fmt.Errorf("baseline: %w", err))
+		return nil, 0, inputFailure(stderr, "report", fmt.Errorf("baseline: %w", err))
 	}
 	return append(extra, runs...), 0, exitOK
 }
