@@ -56,13 +56,11 @@ func newState(dir string) (*state, error) {
 	return s, nil
 }
 
-// readRun reads one result with its load configuration.
+// readRun reads one result with its load configuration. report.ReadFile
+// bounds the read and refuses what is not a regular file, so a FIFO or
+// /dev/zero named *.json is skipped, not read for ever.
 func readRun(path string) (run, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return run{}, err
-	}
-	res, err := report.Unmarshal(b)
+	res, err := report.ReadFile(path)
 	if err != nil {
 		return run{}, err
 	}
