@@ -12,9 +12,9 @@ import (
 func (c *Comparison) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	if len(c.Runs) == 1 {
-		fmt.Fprintf(&b, "### portlab report: `%s`\n\n", c.Names[0])
+		fmt.Fprintf(&b, "### portlab report: %s\n\n", mdEscape(c.Names[0]))
 	} else {
-		fmt.Fprintf(&b, "### portlab report: %d runs against `%s`\n\n", len(c.Runs), c.Names[c.Baseline])
+		fmt.Fprintf(&b, "### portlab report: %d runs against %s\n\n", len(c.Runs), mdEscape(c.Names[c.Baseline]))
 	}
 	b.WriteString("| run | strategy | sysctls | ended |\n|---|---|---|---|\n")
 	for i, r := range c.Runs {
@@ -24,9 +24,12 @@ func (c *Comparison) WriteMarkdown(w io.Writer) error {
 		}
 		sysctls := "host"
 		if s := c.Sysctls(i); len(s) > 0 {
-			sysctls = "`" + strings.Join(s, "`<br>`") + "`"
+			for j := range s {
+				s[j] = "`" + mdEscape(s[j]) + "`"
+			}
+			sysctls = strings.Join(s, "<br>")
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", name, mdEscape(r.Strategy), mdEscape(sysctls), mdEscape(Ending(r)))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", name, mdEscape(r.Strategy), sysctls, mdEscape(Ending(r)))
 	}
 	for _, w := range c.Warnings {
 		fmt.Fprintf(&b, "\n> **Warning:** %s\n", mdEscape(w))
@@ -50,7 +53,7 @@ func (c *Comparison) WriteMarkdown(w io.Writer) error {
 	b.WriteString("\nLatency, errors, failed, incomplete and unsent: lower is better. requests/s: higher is better. " +
 		"connections/s and other counts (more/fewer), elapsed (longer/shorter) and onset (later/earlier) " +
 		"are neither better nor worse in themselves.\n")
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, Printable(b.String()))
 	return err
 }
 
@@ -70,7 +73,8 @@ func markdownChange(cell Cell) string {
 	return " (" + cell.Change + " " + cell.Verdict + mark + ")"
 }
 
-// mdEscape keeps a value from breaking a table cell.
+// mdEscape keeps a value from breaking a table cell or the page: a label
+// from a result file is text, never Markdown or HTML.
 func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+	return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;", "&", "&amp;", "`", "\\`").Replace(s)
 }

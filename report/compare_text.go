@@ -68,7 +68,7 @@ func (c *Comparison) WriteText(w io.Writer) error {
 	b.WriteString("\nChanges: latency, errors, failed, incomplete and unsent requests lower is better,\n" +
 		"requests/s higher is better; connections/s and other counts (more/fewer), elapsed\n" +
 		"(longer/shorter) and onset (later/earlier) are neither better nor worse in themselves.\n")
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, Printable(b.String()))
 	return err
 }
 

@@ -83,7 +83,7 @@ func ExampleComparison_WriteMarkdown() {
 	c.Rows = c.Rows[:9] // requests/s to requests incomplete, EADDRNOTAVAIL errors
 	c.WriteMarkdown(os.Stdout)
 	// Output:
-	// ### portlab report: 2 runs against `new-conn`
+	// ### portlab report: 2 runs against new-conn
 	//
 	// | run | strategy | sysctls | ended |
 	// |---|---|---|---|

@@ -60,7 +60,7 @@ func WriteText(w io.Writer, r *Result) error {
 	if len(r.Notes) > 0 {
 		b.WriteString("\n")
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, Printable(b.String()))
 	return err
 }
 

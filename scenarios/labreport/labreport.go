@@ -44,7 +44,7 @@ func Write(w io.Writer, lab *sandbox.Lab) error {
 		fmt.Fprintf(&b, "  %s\n", line)
 	}
 	writeNotes(&b, lab)
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, report.Printable(b.String()))
 	return err
 }
 
