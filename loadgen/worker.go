@@ -82,15 +82,21 @@ func (w *worker) loop(ctx context.Context) {
 // says. intended is the open loop's scheduled send time, zero in a closed
 // loop.
 func (w *worker) request(ctx context.Context, intended time.Time) {
-	w.started++
 	start := time.Now()
+	c, ok := w.acquire(ctx)
+	if !ok || w.r.stopped.Load() {
+		// The run stopped while this request waited for a pooled
+		// connection (or as it got one): it never started. In an open
+		// loop it was due, so it counts as unsent.
+		if ok && w.r.cfg.Mode == ModePool {
+			w.r.pool <- c // back unused: never blocks, one slot each
+		}
+		w.abandoned = intended
+		return
+	}
+	w.started++
 	if intended.IsZero() {
 		intended = start
-	}
-	c, ok := w.acquire(ctx)
-	if !ok { // the run stopped while it waited for the pool
-		w.incomplete++
-		return
 	}
 	t1 := start
 	if c == nil {
