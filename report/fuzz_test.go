@@ -92,6 +92,13 @@ func FuzzMerge(f *testing.F) {
 		if len(m.Timeline) > MaxMergedIntervals {
 			t.Fatalf("merged timeline has %d intervals", len(m.Timeline))
 		}
+		out, err := Marshal(m)
+		if err != nil {
+			t.Fatalf("Marshal of a merge: %v", err)
+		}
+		if _, err := Unmarshal(out); err != nil {
+			t.Fatalf("a merge does not read back: %v", err)
+		}
 	})
 }
 

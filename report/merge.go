@@ -18,8 +18,8 @@ import (
 //     of all requests together, not averages of percentiles;
 //   - totals, error and status counts are summed, so the accounting
 //     identity of Totals holds in the merge when it holds in every input
-//     (a merge of open- and closed-loop inputs has scheduled requests from
-//     the open-loop ones only: a note says so);
+//     (beside open-loop inputs, a closed-loop input's started requests
+//     count as scheduled: a note says so);
 //   - each error class's onset is the earliest by wall clock (started_at +
 //     at_s), re-expressed from the merged start, the earliest input's start;
 //     its requests_ok_before and connections_before are those the client
@@ -83,9 +83,17 @@ func Merge(rs ...*Result) (*Result, error) {
 		m.Label = "merged"
 	}
 	var configs []*RunConfig
+	anyOpen := slices.ContainsFunc(rs, openLoop)
 	for _, r := range rs {
 		m.Interrupted = m.Interrupted || r.Interrupted
-		m.Totals = addTotals(m.Totals, r.Totals)
+		t := r.Totals
+		if anyOpen && !openLoop(r) {
+			// Beside open-loop inputs, a closed loop's requests count as
+			// scheduled when started: it intended exactly those, so the
+			// merge keeps scheduled = started + unsent.
+			t.RequestsScheduled = t.RequestsStarted
+		}
+		m.Totals = addTotals(m.Totals, t)
 		for class, n := range r.Errors {
 			m.Errors[class] += n
 		}
@@ -385,7 +393,7 @@ func mergeNotes(rs []*Result, start time.Time) []string {
 	}
 	closedLoop := func(r *Result) bool { return !openLoop(r) }
 	if slices.ContainsFunc(rs, openLoop) && slices.ContainsFunc(rs, closedLoop) {
-		notes = append(notes, "open- and closed-loop inputs: requests_scheduled and requests_unsent count the open-loop inputs' requests only")
+		notes = append(notes, "open- and closed-loop inputs: requests_scheduled counts the closed-loop inputs' started requests as scheduled, and requests_unsent the open-loop inputs' only")
 	}
 	if w := endingWarnings(rs, names); w != nil {
 		notes = append(notes, w[0]+"; the merge shows the reason of the last to end")
