@@ -204,12 +204,13 @@ func TestExercise2(t *testing.T) {
 	runCases(t, 2, []checkCase{{
 		// The check judges the onset by the schedule (connections before
 		// it / rate), which a busy machine that falls behind the rate does
-		// not move; 200 ports at 200/s keep the run short.
+		// not move; 200 ports at 200/s keep the run short, and 4 s of
+		// schedule leave a machine far behind the rate time to use them.
 		name:    "fixed rate, within 60 s",
 		sysctls: narrow("net.ipv4.ip_local_port_range", "40000 40199"),
 		setup: func(t *testing.T, dir string) {
 			target := server(t, srvA, nil)
-			load(t, dir, "ex2.json", target, func(c *loadgen.Config) { c.Rate, c.Duration = 200, 1600*time.Millisecond })
+			load(t, dir, "ex2.json", target, func(c *loadgen.Config) { c.Rate, c.Duration = 200, 4*time.Second })
 		},
 		ok: []bool{true, true, true},
 		says: []string{"ok: one destination holds most of the range (portlab ports: warn or crit): 127.0.0.1:7777 holds 200 of the 200 usable ports (100%, crit)",
@@ -219,7 +220,7 @@ func TestExercise2(t *testing.T) {
 		name:    "TIME_WAIT of an earlier run",
 		sysctls: narrow("net.ipv4.ip_local_port_range", "40000 40199"),
 		setup: func(t *testing.T, dir string) {
-			load(t, dir, "ex2.json", afterEarlierRun(t, 100), func(c *loadgen.Config) { c.Rate, c.Duration = 200, 1600*time.Millisecond })
+			load(t, dir, "ex2.json", afterEarlierRun(t, 100), func(c *loadgen.Config) { c.Rate, c.Duration = 200, 4*time.Second })
 		},
 		ok:   []bool{true, true, false},
 		says: []string{"forecast 200 ports / 200 per s = 1.0 s: more than 25% apart"},
