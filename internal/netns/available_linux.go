@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/portlab/portlab/internal/sysctl"
 )
 
 // probeTimeout bounds the probe. It normally takes a few milliseconds; the
@@ -89,10 +91,9 @@ func diagnose(euid int, err error, read func(path string) (string, bool)) string
 	return strings.Join(why, "; ") + "; or run as root"
 }
 
+// readProc reads a /proc/sys path through the one sysctl reader.
 func readProc(path string) (string, bool) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", false
-	}
-	return strings.TrimSpace(string(b)), true
+	name := strings.ReplaceAll(strings.TrimPrefix(path, "/proc/sys/"), "/", ".")
+	v, err := sysctl.Read(name)
+	return v, err == nil
 }
