@@ -31,7 +31,7 @@ func sampleResult(t *testing.T) *Result {
 		Totals:     Totals{RequestsOK: 1000, RequestsFailed: 5, ConnectionsOpened: 1000},
 		Errors:     map[string]int64{"EADDRNOTAVAIL": 5},
 		Onset:      map[string]Onset{"EADDRNOTAVAIL": {AtS: 0.1, RequestsOKBefore: 990, ConnectionsBefore: 995}},
-		Latency:    Latencies{Total: total},
+		Latency:    Latencies{Connect: total, RoundTrip: total, Total: total},
 		Timeline:   []Interval{{TS: 1, RequestsOK: 1000, Errors: map[string]int64{"EADDRNOTAVAIL": 5}, TimeWait: 1000, Established: 3}},
 	}
 }

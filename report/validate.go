@@ -148,9 +148,10 @@ func (r *Result) validate(whole bool) error {
 			return err
 		}
 		// Every connection opened records its connect time, every
-		// request answered its round trip and total: a histogram that is
-		// there counts exactly those.
-		if h.h.HDR != "" && h.h.Count != h.total {
+		// request answered its round trip and total, so each histogram
+		// counts exactly those. An empty one with answers to count is a
+		// hand-made or truncated file: a merge of it would not read back.
+		if h.h.Count != h.total {
 			return fieldErr(h.name+".count", "%d values, but %s is %d: the histogram records one per %s",
 				h.h.Count, h.of, h.total, map[bool]string{true: "connection", false: "answered request"}[h.name == "latency.connect"])
 		}
