@@ -402,9 +402,14 @@ func (r *Runner) dialed(n int64) {
 }
 
 // preflightError is the error of a preflight request to raddr that
-// failed: ErrNoLocalPort when this host had no local port for it, which
-// says nothing of the target, ErrUnreachable otherwise.
-func preflightError(raddr netip.AddrPort, err error) error {
+// failed: ctx's error when ctx ended it (the user interrupted the check,
+// which says nothing of the target), ErrNoLocalPort when this host had no
+// local port for it, which says nothing of the target either,
+// ErrUnreachable otherwise.
+func preflightError(ctx context.Context, raddr netip.AddrPort, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("connectivity check to %s stopped: %w", raddr, ctx.Err())
+	}
 	switch c := Classify(err); c {
 	case ClassAddrNotAvail, ClassAddrInUse, ClassAgain:
 		return fmt.Errorf("%w (%s) for the connectivity check to %s: %w", ErrNoLocalPort, c, raddr, err)

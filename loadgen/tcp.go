@@ -54,7 +54,7 @@ func (r *Runner) preflightTCP(ctx context.Context) error {
 	for i, raddr := range r.raddrs {
 		c, err := r.dialTCP(ctx, i)
 		if err != nil {
-			return preflightError(raddr, err)
+			return preflightError(ctx, raddr, err)
 		}
 		err = c.SetLinger(0)
 		c.Close()

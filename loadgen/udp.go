@@ -23,11 +23,16 @@ func newUDP(ctx context.Context, r *Runner) (protocol, error) {
 
 // preflight sends one datagram and waits for its echo: a connected UDP
 // socket learns of a closed port only from the ICMP error that answers it.
+// The wait ends at --connect-timeout or as soon as ctx is done: a past
+// deadline wakes the blocked read.
 func (p udpProtocol) preflight(ctx context.Context) error {
 	c, err := p.dial(ctx, 0)
 	if err == nil {
 		defer c.Close()
 		if err = c.SetDeadline(time.Now().Add(p.r.cfg.ConnectTimeout)); err == nil {
+			// After the deadline above, which would otherwise undo it.
+			stop := context.AfterFunc(ctx, func() { c.SetDeadline(aLongTimeAgo) })
+			defer stop()
 			buf := make([]byte, p.r.cfg.Payload)
 			if _, err = c.Write(buf); err == nil {
 				_, err = c.Read(buf)
@@ -35,7 +40,7 @@ func (p udpProtocol) preflight(ctx context.Context) error {
 		}
 	}
 	if err != nil {
-		return preflightError(p.r.raddr, err)
+		return preflightError(ctx, p.r.raddr, err)
 	}
 	return nil
 }

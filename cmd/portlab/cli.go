@@ -27,23 +27,26 @@ const (
 type command struct {
 	summary string
 	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+	// graceful commands save what they have when ctx ends; the others
+	// are abandoned at the first signal (see abandonOnSignal).
+	graceful bool
 }
 
 var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"echo":      {"run an echo server (TCP, HTTP or UDP)", cmdEcho},
-		"load":      {"send load to an echo server and measure it", cmdLoad},
-		"run":       {"reproduce port exhaustion in a private network namespace (default lab) and explain it", cmdRun},
-		"ports":     {"inspect this host's ephemeral ports, read-only", cmdPorts},
-		"report":    {"compare results side by side, merge them, gate on --fail-if", cmdReport},
-		"scenarios": {"list the built-in scenarios, or show one as YAML", cmdScenarios},
-		"version":   {"print the version", cmdVersion},
-		"lab":       {"check a LABS.md exercise: what is done, what is missing", cmdLab},
+		"echo":      {"run an echo server (TCP, HTTP or UDP)", cmdEcho, true},
+		"load":      {"send load to an echo server and measure it", cmdLoad, true},
+		"run":       {"reproduce port exhaustion in a private network namespace (default lab) and explain it", cmdRun, true},
+		"ports":     {"inspect this host's ephemeral ports, read-only", cmdPorts, true},
+		"report":    {"compare results side by side, merge them, gate on --fail-if", cmdReport, false},
+		"scenarios": {"list the built-in scenarios, or show one as YAML", cmdScenarios, false},
+		"version":   {"print the version", cmdVersion, false},
+		"lab":       {"check a LABS.md exercise: what is done, what is missing", cmdLab, false},
 	}
 	// Hidden (no summary): the sandbox re-executes portlab with it.
-	commands[sandbox.ChildArg] = command{"", cmdSandbox}
+	commands[sandbox.ChildArg] = command{"", cmdSandbox, true}
 }
 
 // run is the whole CLI: it owns the process's only signal handler.
@@ -66,6 +69,9 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "portlab: unknown command %q\n\n", args[0])
 		usage(stderr)
 		return exitUsage
+	}
+	if !cmd.graceful {
+		return abandonOnSignal(ctx, args[0], cmd.run, args[1:], stdout, stderr)
 	}
 	return cmd.run(ctx, args[1:], stdout, stderr)
 }

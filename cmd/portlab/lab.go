@@ -11,7 +11,7 @@ import (
 	"github.com/portlab/portlab/labcheck"
 )
 
-func cmdLab(_ context.Context, args []string, stdout, stderr io.Writer) int {
+func cmdLab(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("lab", labSynopsis(), stderr)
 	results := fs.String("results", ".", "directory of the result files written with 'portlab load --out FILE' or 'portlab run --out DIR'; every *.json there that is a portlab result is read")
 	asJSON := fs.Bool("json", false, "print the verdict as JSON")
@@ -30,16 +30,16 @@ func cmdLab(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageError(stderr, "lab", fmt.Errorf("results: %v", err))
 	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(v)
-	} else {
-		err = v.WriteText(stdout)
-	}
+	err = commit(ctx, func() error {
+		if *asJSON {
+			enc := json.NewEncoder(stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(v)
+		}
+		return v.WriteText(stdout)
+	})
 	if err != nil {
-		fmt.Fprintf(stderr, "portlab lab: %v\n", err)
-		return exitFailure
+		return failure(stderr, "lab", err)
 	}
 	if !v.Done {
 		return exitFailure

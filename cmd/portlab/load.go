@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -107,7 +109,14 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		opts = append(opts, loadgen.WithProgress(stderr))
 	}
 
+	started := time.Now()
 	res, err := loadgen.Run(ctx, cfg, opts...)
+	if res == nil && ctx.Err() != nil {
+		// Interrupted in the connectivity check, before any request: the
+		// result says so rather than leave --out missing.
+		fmt.Fprintf(stderr, "portlab load: interrupted before the load: %v\n", err)
+		res, err = unsentResult(cfg, started), ctx.Err()
+	}
 	if res == nil {
 		fmt.Fprintf(stderr, "portlab load: %v\n", err)
 		return exitFailure
@@ -145,6 +154,30 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code = exitFailure
 	}
 	return code
+}
+
+// unsentResult is the result of a run interrupted before it sent its
+// first request: no counts, empty histograms (so that it merges and reads
+// back like any other), stopped by a signal, with a note saying so.
+func unsentResult(cfg config.Load, started time.Time) *report.Result {
+	empty, _ := report.Summarize(report.NewHDR()) // an empty histogram always encodes
+	return &report.Result{
+		SchemaVersion: report.SchemaVersion,
+		Tool:          report.Tool{Name: "portlab", Version: version},
+		Label:         cfg.Label,
+		Target:        cfg.Target,
+		Strategy:      cfg.Strategy(),
+		StartedAt:     started.UTC(),
+		Interrupted:   true,
+		StopReason:    report.StopSignal,
+		Config:        &report.RunConfig{Load: cfg},
+		Environment: report.Environment{OS: runtime.GOOS, GoVersion: runtime.Version(), CPUs: runtime.NumCPU(),
+			Netns: netns.Label()},
+		Errors:  map[string]int64{},
+		Onset:   map[string]report.Onset{},
+		Latency: report.Latencies{Connect: empty, RoundTrip: empty, Total: empty},
+		Notes:   []string{"interrupted during the connectivity check, before the load: no request was sent"},
+	}
 }
 
 // nothingCompleted says that no request was answered or failed.

@@ -75,7 +75,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err := write(cmp, &buf); err != nil {
 		return failure(stderr, "report", err)
 	}
-	if code := writeOutput(*out, buf.Bytes(), stdout, stderr, "report"); code != exitOK {
+	if code := writeOutput(ctx, *out, buf.Bytes(), stdout, stderr, "report"); code != exitOK {
 		return code
 	}
 	return checkFailIf(conds, runs, stderr, "report")
@@ -105,11 +105,15 @@ func cmdReportMerge(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		return inputFailure(stderr, "report merge", err)
 	}
-	if *out == "" {
-		err = report.WriteJSON(stdout, merged)
-	} else if err = report.WriteFile(*out, merged); err == nil {
-		err = report.WriteText(stdout, merged)
-	}
+	err = commit(ctx, func() error {
+		if *out == "" {
+			return report.WriteJSON(stdout, merged)
+		}
+		if err := report.WriteFile(*out, merged); err != nil {
+			return err
+		}
+		return report.WriteText(stdout, merged)
+	})
 	if err != nil {
 		return failure(stderr, "report merge", err)
 	}
@@ -203,22 +207,27 @@ func resolveBaseline(baseline string, paths []string, runs []*report.Result, std
 }
 
 // writeOutput writes data to path atomically, or to stdout when path is
-// empty.
-func writeOutput(path string, data []byte, stdout, stderr io.Writer, cmd string) int {
-	var err error
-	if path == "" {
-		_, err = stdout.Write(data)
-	} else {
-		err = report.WriteFileAtomic(path, data)
-	}
+// empty; nothing once ctx has ended.
+func writeOutput(ctx context.Context, path string, data []byte, stdout, stderr io.Writer, cmd string) int {
+	err := commit(ctx, func() error {
+		if path == "" {
+			_, err := stdout.Write(data)
+			return err
+		}
+		return report.WriteFileAtomic(path, data)
+	})
 	if err != nil {
 		return failure(stderr, cmd, err)
 	}
 	return exitOK
 }
 
-// failure prints a runtime error and returns the failure exit code.
+// failure prints a runtime error and returns the failure exit code, or
+// the interrupted one when ctx's end stopped the command.
 func failure(stderr io.Writer, cmd string, err error) int {
+	if errors.Is(err, context.Canceled) {
+		return exitInterrupted // abandonOnSignal has said so
+	}
 	fmt.Fprintf(stderr, "portlab %s: %v\n", cmd, err)
 	return exitFailure
 }

@@ -39,7 +39,12 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var list []*scenarios.Scenario
 	for _, n := range names {
-		sc, err := loadScenario(n)
+		// A parse takes no context: a signal abandons it.
+		sc, err := await(ctx, func() (*scenarios.Scenario, error) { return loadScenario(n) })
+		if errors.Is(err, context.Canceled) {
+			fmt.Fprintf(stderr, "portlab run: interrupted while reading %s\n", n)
+			return exitInterrupted
+		}
 		if err != nil {
 			return usageError(stderr, "run", err)
 		}
