@@ -290,8 +290,8 @@ func (c *Load) validateShape() error {
 	switch {
 	case c.Concurrency < 1 || c.Concurrency > 100_000:
 		return Errorf("concurrency", "must be between 1 and 100000, got %d", c.Concurrency)
-	case c.PoolSize < 0:
-		return Errorf("pool_size", "must be >= 0 (0 = concurrency), got %d", c.PoolSize)
+	case c.PoolSize < 0 || c.PoolSize > MaxPoolSize:
+		return Errorf("pool_size", "must be between 0 (= concurrency) and %d, got %d", MaxPoolSize, c.PoolSize)
 	case c.PoolSize > 0 && c.Mode != ModePool:
 		return Errorf("pool_size", "only applies to --mode pool, got mode %q", c.Mode)
 	case c.RequestsPerConn < 0:
@@ -315,7 +315,7 @@ func (c *Load) validateShape() error {
 	if lo, hi := c.payloadRange(); c.Payload < lo || c.Payload > hi {
 		return Errorf("payload", "must be between %d and %d bytes for --protocol %s, got %d", lo, hi, c.protocol(), c.Payload)
 	}
-	return nil
+	return c.checkResources()
 }
 
 // validateSocket checks the knobs of each connection's socket.
@@ -354,11 +354,11 @@ func (c *Load) protocol() Protocol {
 func (c *Load) payloadRange() (lo, hi int) {
 	switch c.protocol() {
 	case ProtocolHTTP:
-		return 0, 64 << 20
+		return 0, MaxPayload
 	case ProtocolUDP:
 		return 1, MaxDatagram
 	}
-	return 1, 64 << 20
+	return 1, MaxPayload
 }
 
 // onlyFor refuses the protocol-specific settings that p does not use.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/portlab/portlab/config"
 	"github.com/portlab/portlab/echo"
 )
 
@@ -55,7 +56,11 @@ func (c *echoCmd) config() (echo.Config, error) {
 	if c.drain < 0 {
 		return c.cfg, fmt.Errorf("drain: must be >= 0, got %s", c.drain)
 	}
-	return c.cfg, c.cfg.Validate()
+	if err := c.cfg.Validate(); err != nil {
+		return c.cfg, err
+	}
+	// Until echo.Config.Validate bounds it itself, for scenarios too.
+	return c.cfg, config.CheckServerPayload(c.cfg.Payload)
 }
 
 func cmdEcho(ctx context.Context, args []string, stdout, stderr io.Writer) int {
