@@ -124,6 +124,10 @@ func DefaultLoad() Load {
 // MaxRate is the fastest open loop, in requests/s.
 const MaxRate = 10_000_000
 
+// MaxLinger is the longest SO_LINGER, in seconds: the BSDs hold it in
+// 16 bits.
+const MaxLinger = 65535
+
 // MaxDuration bounds every run, whatever it is asked, so that no load loop
 // runs unattended for ever.
 const MaxDuration = 24 * time.Hour
@@ -309,8 +313,9 @@ func (c *Load) validateShape() error {
 			1/c.Duration.Seconds(), c.Duration, c.Rate)
 	case c.Requests < 0:
 		return Errorf("requests", "must be >= 0 (0 = no count limit), got %d", c.Requests)
-	case c.Interval < 10*time.Millisecond:
-		return Errorf("interval", "must be >= 10ms, got %s", c.Interval)
+	case c.Interval < 10*time.Millisecond || c.Interval > MaxDuration:
+		// A result's reader refuses intervals beyond 24 h.
+		return Errorf("interval", "must be between 10ms and %s, got %s", MaxDuration, c.Interval)
 	}
 	if lo, hi := c.payloadRange(); c.Payload < lo || c.Payload > hi {
 		return Errorf("payload", "must be between %d and %d bytes for --protocol %s, got %d", lo, hi, c.protocol(), c.Payload)
@@ -321,12 +326,12 @@ func (c *Load) validateShape() error {
 // validateSocket checks the knobs of each connection's socket.
 func (c *Load) validateSocket() error {
 	switch {
-	case c.ConnectTimeout <= 0:
-		return Errorf("connect_timeout", "must be > 0, got %s", c.ConnectTimeout)
-	case c.Timeout <= 0:
-		return Errorf("timeout", "must be > 0, got %s", c.Timeout)
-	case c.Linger < -1:
-		return Errorf("linger", "must be -1 (kernel default), 0 (RST on close) or seconds > 0, got %d", c.Linger)
+	case c.ConnectTimeout <= 0 || c.ConnectTimeout > MaxDuration:
+		return Errorf("connect_timeout", "must be > 0 and <= %s, got %s", MaxDuration, c.ConnectTimeout)
+	case c.Timeout <= 0 || c.Timeout > MaxDuration:
+		return Errorf("timeout", "must be > 0 and <= %s, got %s", MaxDuration, c.Timeout)
+	case c.Linger < -1 || c.Linger > MaxLinger:
+		return Errorf("linger", "must be -1 (kernel default), 0 (RST on close) or seconds from 1 to %d, got %d", MaxLinger, c.Linger)
 	case c.AwaitClose && c.Mode != ModeNew:
 		return Errorf("await_close", "only applies to --mode new, got mode %q", c.Mode)
 	case c.ReuseAddr && !platformSockopts:
@@ -334,10 +339,18 @@ func (c *Load) validateSocket() error {
 	case c.BindNoPort && !platformSockopts:
 		return Errorf("bind_no_port", "only implemented on Linux")
 	}
+	seen := make(map[netip.Addr]bool, len(c.SourceIPs))
 	for _, s := range c.SourceIPs {
-		if _, err := netip.ParseAddr(s); err != nil {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
 			return Errorf("source_ips", "%q is not an IP address", s)
 		}
+		// Each source is a port space of its own: one given twice would
+		// count twice in the prediction.
+		if seen[a] {
+			return Errorf("source_ips", "%s is given twice", s)
+		}
+		seen[a] = true
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"testing"
+	"time"
 )
 
 // Validate names the knob at fault as a typed field (its scenario key), and
@@ -23,7 +24,12 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"http pool", func(c *Load) { c.Protocol, c.Mode = ProtocolHTTP, ModePool }, "mode", ""},
 		{"udp linger", func(c *Load) { c.Protocol, c.Linger = ProtocolUDP, 0 }, "linger", ""},
 		{"udp payload", func(c *Load) { c.Protocol, c.Payload = ProtocolUDP, MaxDatagram+1 }, "payload", ""},
-		{"connect timeout", func(c *Load) { c.ConnectTimeout = 0 }, "connect_timeout", "connect-timeout: must be > 0, got 0s"},
+		{"connect timeout", func(c *Load) { c.ConnectTimeout = 0 }, "connect_timeout", "connect-timeout: must be > 0 and <= 24h0m0s, got 0s"},
+		{"connect timeout huge", func(c *Load) { c.ConnectTimeout = 100000 * time.Hour }, "connect_timeout", ""},
+		{"timeout huge", func(c *Load) { c.Timeout = 100000 * time.Hour }, "timeout", ""},
+		{"interval huge", func(c *Load) { c.Interval = 25 * time.Hour }, "interval", "interval: must be between 10ms and 24h0m0s, got 25h0m0s"},
+		{"linger huge", func(c *Load) { c.Linger = 99999999 }, "linger", "linger: must be -1 (kernel default), 0 (RST on close) or seconds from 1 to 65535, got 99999999"},
+		{"source twice", func(c *Load) { c.SourceIPs = []string{"127.0.0.2", "127.0.0.3", "127.0.0.2"} }, "source_ips", "source-ips: 127.0.0.2 is given twice"},
 		{"source ips", func(c *Load) { c.SourceIPs = []string{"1.2.3"} }, "source_ips", `source-ips: "1.2.3" is not an IP address`},
 		{"port too big", func(c *Load) { c.Target = "127.0.0.1:99999" }, "target", `target: "127.0.0.1:99999": port must be from 1 to 65535, got 99999`},
 		{"port zero", func(c *Load) { c.Target = ":0" }, "target", `target: ":0": port must be from 1 to 65535, got 0`},

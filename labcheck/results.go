@@ -36,19 +36,37 @@ type run struct {
 	cfg  loadgen.Config
 }
 
+// Bounds on what one check reads, which it holds in memory all at once.
+const (
+	MaxResultFiles = 1000
+	MaxResultBytes = 256 << 20
+)
+
 func newState(dir string) (*state, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	s := &state{dir: dir}
+	var names []string
+	var size int64
 	for _, e := range entries {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") {
 			continue
 		}
-		r, err := readRun(filepath.Join(dir, e.Name()))
+		names = append(names, e.Name())
+		if fi, err := os.Stat(filepath.Join(dir, e.Name())); err == nil && fi.Mode().IsRegular() {
+			size += fi.Size() // through symlinks: what a read would take
+		}
+	}
+	if len(names) > MaxResultFiles || size > MaxResultBytes {
+		return nil, fmt.Errorf("%s holds %d .json files of %d MiB in all; a check reads at most %d files and %d MiB: give a directory of this exercise's results",
+			dir, len(names), size>>20, MaxResultFiles, MaxResultBytes>>20)
+	}
+	s := &state{dir: dir}
+	for _, name := range names {
+		r, err := readRun(filepath.Join(dir, name))
 		if err != nil {
-			s.skipped = append(s.skipped, Skipped{File: e.Name(), Reason: err.Error()})
+			s.skipped = append(s.skipped, Skipped{File: name, Reason: err.Error()})
 			continue
 		}
 		s.runs = append(s.runs, r)

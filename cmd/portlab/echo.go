@@ -53,8 +53,8 @@ func (c *echoCmd) config() (echo.Config, error) {
 	if c.fs.NArg() > 0 {
 		return c.cfg, fmt.Errorf("unexpected argument %q", c.fs.Arg(0))
 	}
-	if c.drain < 0 {
-		return c.cfg, fmt.Errorf("drain: must be >= 0, got %s", c.drain)
+	if c.drain < 0 || c.drain > config.MaxDuration {
+		return c.cfg, fmt.Errorf("drain: must be between 0 and %s, got %s", config.MaxDuration, c.drain)
 	}
 	if err := c.cfg.Validate(); err != nil {
 		return c.cfg, err

@@ -100,7 +100,7 @@ func bigResult(t *testing.T, dir string, links int) string {
 		Config:  &report.RunConfig{Load: cfg},
 		Latency: report.Latencies{Connect: empty, RoundTrip: empty, Total: empty},
 	}
-	for i := range 60_000 {
+	for i := range 50_000 {
 		r.Timeline = append(r.Timeline, report.Interval{TS: float64(i + 1), TimeWait: -1, Established: -1})
 	}
 	big := filepath.Join(dir, "big.json")
