@@ -96,6 +96,11 @@ func ReadFile(path string) (*Result, error) {
 // without blocking, so a FIFO cannot hang it, and refuses anything else
 // (a FIFO, a device, a directory, a socket) before reading.
 func readRegular(path string, limit int64) ([]byte, error) {
+	// Judged before the open too: opening a socket fails with ENXIO,
+	// which says nothing to the user.
+	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		return nil, notRegular(st.Mode())
+	}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
@@ -106,7 +111,7 @@ func readRegular(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s): a result is a file portlab wrote", describeMode(st.Mode()))
+		return nil, notRegular(st.Mode())
 	}
 	if st.Size() > limit {
 		return nil, fmt.Errorf("%d bytes is larger than a result may be (%d MiB)", st.Size(), limit>>20)
@@ -119,6 +124,10 @@ func readRegular(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("larger than a result may be (%d MiB)", limit>>20)
 	}
 	return b, nil
+}
+
+func notRegular(m os.FileMode) error {
+	return fmt.Errorf("not a regular file (%s): a result is a file portlab wrote", describeMode(m))
 }
 
 func describeMode(m os.FileMode) string {

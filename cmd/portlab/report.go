@@ -56,6 +56,11 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if fs.NArg() == 0 {
 		return usageError(stderr, "report", fmt.Errorf("no result files: give one or more RESULT.json"))
 	}
+	if *out != "" {
+		if err := checkOutFile(*out); err != nil {
+			return usageError(stderr, "report", err)
+		}
+	}
 	runs, err := readResults(ctx, fs.Args())
 	if err != nil {
 		return inputFailure(stderr, "report", err)
@@ -92,6 +97,11 @@ func cmdReportMerge(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	if fs.NArg() == 0 {
 		return usageError(stderr, "report merge", fmt.Errorf("no result files: give the RESULT.json of every client"))
+	}
+	if *out != "" {
+		if err := checkOutFile(*out); err != nil {
+			return usageError(stderr, "report merge", err)
+		}
 	}
 	runs, err := readResults(ctx, fs.Args())
 	if err != nil {
