@@ -110,6 +110,27 @@ func (r *Result) validate(whole bool) error {
 	if err := r.validateTimeline(limit); err != nil || !whole {
 		return err
 	}
+	if err := r.validateCounts(); err != nil {
+		return err
+	}
+	if err := r.validateLatency(); err != nil {
+		return err
+	}
+	if s := r.Sockets; s != nil {
+		for state, n := range s.States {
+			if n < 0 {
+				return fieldErr("sockets.states."+state, "negative count %d", n)
+			}
+		}
+		if s.TimeWaitClient < 0 || s.TimeWaitServer < 0 || s.TargetPortsHeld < 0 {
+			return fieldErr("sockets", "negative count")
+		}
+	}
+	return nil
+}
+
+// validateCounts refuses negative counts and rates.
+func (r *Result) validateCounts() error {
 	if err := nonNegative("totals", map[string]int64{
 		"requests_started": r.Totals.RequestsStarted, "requests_ok": r.Totals.RequestsOK,
 		"requests_failed": r.Totals.RequestsFailed, "requests_incomplete": r.Totals.RequestsIncomplete,
@@ -133,6 +154,12 @@ func (r *Result) validate(whole bool) error {
 			return fieldErr("onset."+class, "negative count")
 		}
 	}
+	return nil
+}
+
+// validateLatency checks each histogram's own consistency and its count
+// against the totals it records.
+func (r *Result) validateLatency() error {
 	for _, h := range []struct {
 		name  string
 		h     Histogram
@@ -154,16 +181,6 @@ func (r *Result) validate(whole bool) error {
 		if h.h.Count != h.total {
 			return fieldErr(h.name+".count", "%d values, but %s is %d: the histogram records one per %s",
 				h.h.Count, h.of, h.total, map[bool]string{true: "connection", false: "answered request"}[h.name == "latency.connect"])
-		}
-	}
-	if s := r.Sockets; s != nil {
-		for state, n := range s.States {
-			if n < 0 {
-				return fieldErr("sockets.states."+state, "negative count %d", n)
-			}
-		}
-		if s.TimeWaitClient < 0 || s.TimeWaitServer < 0 || s.TargetPortsHeld < 0 {
-			return fieldErr("sockets", "negative count")
 		}
 	}
 	return nil

@@ -36,16 +36,7 @@ func TestHostileInvocations(t *testing.T) {
 	dir := hostileFixtures(t)
 	// Descriptor bounds are judged against ulimit -n: the same on every
 	// machine for these rows.
-	var rl unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
-		t.Fatal(err)
-	}
-	old := rl
-	rl.Cur = min(rl.Max, 4096)
-	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Setrlimit(unix.RLIMIT_NOFILE, &old)
+	lowerOpenFiles(t, 4096)
 
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -96,6 +87,21 @@ func TestHostileInvocations(t *testing.T) {
 	t.Logf("%d invocations", len(rows))
 }
 
+// lowerOpenFiles sets this process's RLIMIT_NOFILE soft limit to n (at
+// most the hard one) for the test.
+func lowerOpenFiles(t *testing.T, n uint64) {
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
+		t.Fatal(err)
+	}
+	old := rl
+	rl.Cur = min(rl.Max, n)
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &rl); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Setrlimit(unix.RLIMIT_NOFILE, &old) })
+}
+
 // busyPort is a port the test process listens on.
 var busyPort int
 
@@ -137,6 +143,13 @@ func hostileFixtures(t *testing.T) string {
 		write(s.name+".yaml", s.yaml)
 	}
 	write("notadir", "a file")
+	specialFixtures(t, dir)
+	return dir
+}
+
+// specialFixtures makes what is not a regular file: directories, FIFOs,
+// symlinks to devices and nowhere, a socket, a sparse file over 64 MiB.
+func specialFixtures(t *testing.T, dir string) {
 	for _, d := range []string{"dir.json", "dir.yaml", "results", "emptyresults"} {
 		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
 			t.Fatal(err)
@@ -157,7 +170,9 @@ func hostileFixtures(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	write("results/notes.json", `{"not": "a result"}`)
+	if err := os.WriteFile(filepath.Join(dir, "results/notes.json"), []byte(`{"not": "a result"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// A sparse file beyond the 64 MiB a result may have: no disk used.
 	f, err := os.Create(filepath.Join(dir, "huge.json"))
 	if err != nil {
@@ -172,7 +187,6 @@ func hostileFixtures(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	return dir
 }
 
 // validResult is a small result that reads back, started at start.

@@ -125,8 +125,12 @@ func load(flags ...string) []string {
 func hostileTable() []invocation {
 	var t []invocation
 	t = append(t, flagRows()...)
+	t = append(t, loadFlagRows()...)
 	t = append(t, rangeRows()...)
+	t = append(t, timeRangeRows()...)
+	t = append(t, serverRangeRows()...)
 	t = append(t, addressRows()...)
+	t = append(t, listenRows()...)
 	t = append(t, fileRows()...)
 	t = append(t, resultRows()...)
 	t = append(t, scenarioRows()...)
@@ -140,7 +144,7 @@ func hostileTable() []invocation {
 // arguments, for every command.
 func flagRows() []invocation {
 	const c = "flags"
-	rows := []invocation{
+	return []invocation{
 		row(c, 2, `portlab: unknown command "bogus"`, "bogus"),
 		row(c, 2, `portlab: unknown command ""`, ""),
 		row(c, 2, `portlab: unknown command "--version"`, "--version"),
@@ -196,6 +200,13 @@ func flagRows() []invocation {
 		row(c, 2, `invalid argument "soon" for "--delay" flag`, "echo", "--delay", "soon"),
 		row(c, 2, `invalid argument "5" for "--drain" flag`, "echo", "--drain", "5"),
 		row(c, 2, `flag needs an argument: --listen`, "echo", "--listen"),
+	}
+}
+
+// loadFlagRows: portlab load's flags.
+func loadFlagRows() []invocation {
+	const c = "flags"
+	return []invocation{
 		row(c, 2, `portlab load: unknown flag: --bogus`, load("--bogus")...),
 		row(c, 2, `portlab load: unexpected argument "extra"`, load("extra")...),
 		row(c, 2, `portlab load: target: required (HOST:PORT)`, "load"),
@@ -224,14 +235,13 @@ func flagRows() []invocation {
 			"load", "--protocol", "http", "--target", "127.0.0.1:1", "--mode", "keepalive", "--disable-keepalives"),
 		row(c, 2, `unexpected argument "T"`, "load", "--protocol", "http", "--target", "127.0.0.1:1", "--method", "GE", "T"),
 	}
-	return rows
 }
 
 // rangeRows: numbers out of range, negative, NaN, Inf, huge, and
 // resources beyond this process's limits.
 func rangeRows() []invocation {
 	const c = "values"
-	rows := []invocation{
+	return []invocation{
 		row(c, 2, `concurrency: must be between 1 and 100000, got 0`, load("-c", "0")...),
 		row(c, 2, `concurrency: must be between 1 and 100000, got -3`, load("-c", "-3")...),
 		row(c, 2, `concurrency: must be between 1 and 100000, got 100001`, load("-c", "100001")...),
@@ -272,6 +282,13 @@ func rangeRows() []invocation {
 		row(c, 2, `payload: must be between 1 and 65507 bytes for --protocol udp, got 65508`, "load", "--protocol", "udp", "--target", "127.0.0.1:1", "--payload", "65508"),
 		row(c, 2, `payload: must be between 0 and 67108864 bytes for --protocol http, got -5`, "load", "--protocol", "http", "--target", "127.0.0.1:1", "--payload", "-5"),
 		row(c, 2, `payload: 67108864 bytes with concurrency 4000 needs 500.0 GiB of buffers`, load("--payload", "67108864", "-c", "4000")...),
+	}
+}
+
+// timeRangeRows: load's times and socket knobs out of range.
+func timeRangeRows() []invocation {
+	const c = "values"
+	return []invocation{
 		row(c, 2, `connect-timeout: must be > 0 and <= 24h0m0s, got 0s`, load("--connect-timeout", "0")...),
 		row(c, 2, `connect-timeout: must be > 0 and <= 24h0m0s, got -1s`, load("--connect-timeout", "-1s")...),
 		row(c, 2, `connect-timeout: must be > 0 and <= 24h0m0s, got 100000h0m0s`, load("--connect-timeout", "100000h")...),
@@ -285,6 +302,13 @@ func rangeRows() []invocation {
 		row(c, 2, `interval: must be between 10ms and 24h0m0s, got 100000h0m0s`, load("--interval", "100000h")...),
 		row(c, 2, `max-idle-per-host: must be >= 0 (0 = Go's default, 2), got -1`, "load", "--protocol", "http", "--target", "127.0.0.1:1", "--max-idle-per-host", "-1"),
 		row(c, 2, `max-conns-per-host: must be >= 0 (0 = no limit), got -1`, "load", "--protocol", "http", "--target", "127.0.0.1:1", "--max-conns-per-host", "-1"),
+	}
+}
+
+// serverRangeRows: echo, ports and lab values out of range.
+func serverRangeRows() []invocation {
+	const c = "values"
+	return []invocation{
 		row(c, 2, `echo: payload: must be >= 1, got 0`, "echo", "--payload", "0"),
 		row(c, 2, `echo: payload: must be >= 1, got -1`, "echo", "--payload", "-1"),
 		row(c, 2, `echo: payload: must be between 1 and 67108864 bytes (64 MiB), got 3000000000`, "echo", "--protocol", "http", "--payload", "3000000000"),
@@ -311,7 +335,6 @@ func rangeRows() []invocation {
 		row(c, 2, `lab: exercise: must be a number from 1 to 10, got "x"`, "lab", "check", "x"),
 		row(c, 2, `lab: exercise: must be a number from 1 to 10, got ""`, "lab", "check", ""),
 	}
-	return rows
 }
 
 // addressRows: targets, source addresses and listen addresses the kernel
@@ -369,6 +392,13 @@ func addressRows() []invocation {
 		row(c, 2, `source-ips: 127.0.0.1 is given twice`, load("--source-ips", "127.0.0.1,127.0.0.1")...),
 		row(c, 2, `source-ips: 127.0.0.2 is given twice`, load("--source-ips", "127.0.0.2", "--source-ips", "127.0.0.3,127.0.0.2")...),
 	)
+	return rows
+}
+
+// listenRows: echo's listen addresses the kernel could never bind.
+func listenRows() []invocation {
+	const c = "addresses"
+	var rows []invocation
 	for _, tc := range []struct{ listen, msg string }{
 		{"127.0.0.1:99999", `listen: port "99999" in "127.0.0.1:99999" must be a number from 0 to 65535`},
 		{":-1", `listen: port "-1"`},

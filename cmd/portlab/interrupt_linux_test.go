@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/portlab/portlab/config"
-	"github.com/portlab/portlab/internal/sockstate"
 	"github.com/portlab/portlab/report"
 )
 
@@ -152,21 +151,6 @@ func TestReadingCommandsStopAtFirstSignal(t *testing.T) {
 	}
 }
 
-// synSent counts this namespace's sockets toward addr in SYN_SENT.
-func synSent(addr netip.AddrPort) int {
-	s, err := sockstate.Take()
-	if err != nil {
-		return 0
-	}
-	n := 0
-	for _, d := range s.Destinations {
-		if d.Remote == addr {
-			n += d.States["SYN_SENT"]
-		}
-	}
-	return n
-}
-
 // fullBacklog listens on loopback with a backlog of 0 and fills its accept
 // queue with one connection it never accepts: the kernel then drops every
 // further SYN, so a connect() to it waits in SYN_SENT.
@@ -234,7 +218,7 @@ func TestLoadInterruptedInPreflight(t *testing.T) {
 		flags  []string
 		ready  func(int) bool
 	}{
-		{"tcp", tcp, nil, func(int) bool { return synSent(tcp) > 0 }},
+		{"tcp", tcp, nil, func(int) bool { return inState(tcp, "SYN_SENT") > 0 }},
 		{"udp", udp, []string{"--protocol", "udp"}, func(int) bool { return udpGot() }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

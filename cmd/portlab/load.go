@@ -98,25 +98,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return usageError(stderr, "load", err)
 		}
 	}
-	opts := []loadgen.Option{
-		loadgen.WithVersion(version),
-		// Whatever the environment says: only the sandbox child, which
-		// portlab run starts in a namespace of its own, may skip the stop.
-		loadgen.WithHostNetns(true),
-		loadgen.WithNetnsLabel(netns.Label()),
-	}
-	if !c.quiet && isTerminal(stderr) {
-		opts = append(opts, loadgen.WithProgress(stderr))
-	}
-
-	started := time.Now()
-	res, err := loadgen.Run(ctx, cfg, opts...)
-	if res == nil && ctx.Err() != nil {
-		// Interrupted in the connectivity check, before any request: the
-		// result says so rather than leave --out missing.
-		fmt.Fprintf(stderr, "portlab load: interrupted before the load: %v\n", err)
-		res, err = unsentResult(cfg, started), ctx.Err()
-	}
+	res, err := c.run(ctx, cfg, stderr)
 	if res == nil {
 		fmt.Fprintf(stderr, "portlab load: %v\n", err)
 		return exitFailure
@@ -154,6 +136,29 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code = exitFailure
 	}
 	return code
+}
+
+// run runs the load. Interrupted in the connectivity check, before any
+// request, it returns a result that says so rather than leave --out
+// missing.
+func (c *loadCmd) run(ctx context.Context, cfg config.Load, stderr io.Writer) (*report.Result, error) {
+	opts := []loadgen.Option{
+		loadgen.WithVersion(version),
+		// Whatever the environment says: only the sandbox child, which
+		// portlab run starts in a namespace of its own, may skip the stop.
+		loadgen.WithHostNetns(true),
+		loadgen.WithNetnsLabel(netns.Label()),
+	}
+	if !c.quiet && isTerminal(stderr) {
+		opts = append(opts, loadgen.WithProgress(stderr))
+	}
+	started := time.Now()
+	res, err := loadgen.Run(ctx, cfg, opts...)
+	if res == nil && ctx.Err() != nil {
+		fmt.Fprintf(stderr, "portlab load: interrupted before the load: %v\n", err)
+		return unsentResult(cfg, started), ctx.Err()
+	}
+	return res, err
 }
 
 // unsentResult is the result of a run interrupted before it sent its

@@ -168,7 +168,10 @@ func udpEchoes(addr string) bool {
 
 // established counts the connections toward addr that this namespace holds
 // in ESTABLISHED.
-func established(addr netip.AddrPort) int {
+func established(addr netip.AddrPort) int { return inState(addr, "ESTABLISHED") }
+
+// inState counts this namespace's sockets toward addr in state.
+func inState(addr netip.AddrPort, state string) int {
 	s, err := sockstate.Take()
 	if err != nil {
 		return 0
@@ -176,7 +179,7 @@ func established(addr netip.AddrPort) int {
 	n := 0
 	for _, d := range s.Destinations {
 		if d.Remote == addr {
-			n += d.States["ESTABLISHED"]
+			n += d.States[state]
 		}
 	}
 	return n

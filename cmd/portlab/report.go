@@ -53,13 +53,8 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		return usageError(stderr, "report", err)
 	}
-	if fs.NArg() == 0 {
-		return usageError(stderr, "report", fmt.Errorf("no result files: give one or more RESULT.json"))
-	}
-	if *out != "" {
-		if err := checkOutFile(*out); err != nil {
-			return usageError(stderr, "report", err)
-		}
+	if err := checkInputsAndOut(fs.NArg(), "one or more RESULT.json", *out); err != nil {
+		return usageError(stderr, "report", err)
 	}
 	runs, err := readResults(ctx, fs.Args())
 	if err != nil {
@@ -95,13 +90,8 @@ func cmdReportMerge(ctx context.Context, args []string, stdout, stderr io.Writer
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
-	if fs.NArg() == 0 {
-		return usageError(stderr, "report merge", fmt.Errorf("no result files: give the RESULT.json of every client"))
-	}
-	if *out != "" {
-		if err := checkOutFile(*out); err != nil {
-			return usageError(stderr, "report merge", err)
-		}
+	if err := checkInputsAndOut(fs.NArg(), "the RESULT.json of every client", *out); err != nil {
+		return usageError(stderr, "report merge", err)
 	}
 	runs, err := readResults(ctx, fs.Args())
 	if err != nil {
@@ -128,6 +118,18 @@ func cmdReportMerge(ctx context.Context, args []string, stdout, stderr io.Writer
 		return failure(stderr, "report merge", err)
 	}
 	return exitOK
+}
+
+// checkInputsAndOut checks, before any input is read, that there are
+// inputs (want says which) and that out, if given, can be written.
+func checkInputsAndOut(inputs int, want, out string) error {
+	if inputs == 0 {
+		return fmt.Errorf("no result files: give %s", want)
+	}
+	if out == "" {
+		return nil
+	}
+	return checkOutFile(out)
 }
 
 // parseConditions parses --fail-if expressions; the error names the flag.
