@@ -164,7 +164,7 @@ func specialFixtures(t *testing.T, dir string) {
 		"zero.json": "/dev/zero", "zero.yaml": "/dev/zero", "null.json": "/dev/null", "null.yaml": "/dev/null",
 		"results/zero.json": "/dev/zero", "results/dir.json": dir + "/dir.json", "dangling.json": dir + "/nosuch",
 		"dangling.yaml": dir + "/nosuch", "loop.json": dir + "/loop.json", "linkdir.json": dir + "/dir.json",
-		"linkfifo.json": dir + "/fifo.json", "linkfifo.yaml": dir + "/fifo.yaml", "zerodir": "/dev/zero",
+		"linkfifo.json": dir + "/fifo.json", "goodlink.json": dir + "/good.json", "linkfifo.yaml": dir + "/fifo.yaml", "zerodir": "/dev/zero",
 	} {
 		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
 			t.Fatal(err)

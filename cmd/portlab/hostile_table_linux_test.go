@@ -480,6 +480,11 @@ func resultRows() []invocation {
 	}
 	rows = append(rows,
 		rowRE(c, 2, `^portlab report merge: .*span`, "report", "merge", "$D/good.json", "$D/late.json"),
+		row(c, 2, `portlab report merge: $D/good.json is given twice (inputs 1 and 2): a merge would count that client twice`,
+			"report", "merge", "$D/good.json", "$D/good.json"),
+		row(c, 2, `portlab report merge: $D/results/../good.json is given twice (inputs 1 and 3)`,
+			"report", "merge", "$D/good.json", "$D/late.json", "$D/results/../good.json"),
+		row(c, 2, `portlab report merge: $D/goodlink.json is given twice (inputs 1 and 2)`, "report", "merge", "$D/good.json", "$D/goodlink.json"),
 		rowRE(c, 2, `^portlab report: baseline: \S+/bare schema.json: started_at: missing`, "report", "--baseline", "$D/bare schema.json", "$D/good.json"),
 	)
 	return rows

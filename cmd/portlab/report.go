@@ -93,6 +93,9 @@ func cmdReportMerge(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := checkInputsAndOut(fs.NArg(), "the RESULT.json of every client", *out); err != nil {
 		return usageError(stderr, "report merge", err)
 	}
+	if err := distinctFiles(fs.Args()); err != nil {
+		return usageError(stderr, "report merge", err)
+	}
 	runs, err := readResults(ctx, fs.Args())
 	if err != nil {
 		return inputFailure(stderr, "report merge", err)
@@ -130,6 +133,26 @@ func checkInputsAndOut(inputs int, want, out string) error {
 		return nil
 	}
 	return checkOutFile(out)
+}
+
+// distinctFiles refuses a file given twice, by its name or through a
+// symlink: a merge would count that client twice.
+func distinctFiles(paths []string) error {
+	seen := make(map[string]int, len(paths))
+	for i, p := range paths {
+		key, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			continue // reading it will say what is wrong
+		}
+		if key, err = filepath.Abs(key); err != nil {
+			continue
+		}
+		if j, dup := seen[key]; dup {
+			return fmt.Errorf("%s is given twice (inputs %d and %d): a merge would count that client twice", p, j+1, i+1)
+		}
+		seen[key] = i
+	}
+	return nil
 }
 
 // parseConditions parses --fail-if expressions; the error names the flag.
