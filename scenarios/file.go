@@ -1,15 +1,11 @@
 package scenarios
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"maps"
 	"net"
 	"net/netip"
-	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -21,6 +17,7 @@ import (
 	"github.com/portlab/portlab/config"
 	"github.com/portlab/portlab/internal/topology"
 	"github.com/portlab/portlab/loadgen"
+	"github.com/portlab/portlab/report"
 	"github.com/portlab/portlab/scenarios/predict"
 )
 
@@ -84,36 +81,44 @@ var sandboxSysctls = map[string]bool{
 // ErrInvalid wraps every problem with a scenario file.
 var ErrInvalid = errors.New("invalid scenario")
 
-// LoadFile reads and validates a scenario file.
+// LoadFile reads and validates a scenario file: a regular file (or a
+// symlink to one) of at most MaxFileBytes.
 func LoadFile(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	data, err := report.ReadRegular(path, MaxFileBytes, "a scenario file", "a scenario is a YAML file")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %s: %w", ErrInvalid, path, err)
 	}
 	return Parse(path, data)
 }
 
 // Parse decodes a scenario strictly (unknown fields are errors), applies
 // defaults, then validates it once. Errors read "file:line: field: problem".
+// A file over MaxFileBytes, or over the limits of its lists and mappings,
+// is refused before anything is decoded.
 func Parse(file string, data []byte) (*Scenario, error) {
-	var fs fileScenario
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&fs); err != nil {
-		return nil, yamlError(file, err)
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Errorf("%w: %s: %d bytes is larger than a scenario file may be (%d MiB)", ErrInvalid, file, len(data), MaxFileBytes>>20)
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, yamlError(file, err)
 	}
-	lines := map[string]int{}
-	indexLines(&root, "", lines)
+	if err := checkTree(&root); err != nil {
+		return nil, fmt.Errorf("%w: %s:%v", ErrInvalid, file, err)
+	}
+	var fs fileScenario
+	if err := root.Decode(&fs); err != nil {
+		return nil, yamlError(file, err)
+	}
 	sc, err := build(&fs)
 	if err != nil {
 		var fe *fieldError
 		var de *decodeError
 		switch {
 		case errors.As(err, &fe):
+			// Lines are indexed only now: a valid file needs none.
+			lines := map[string]int{}
+			indexLines(&root, "", lines)
 			return nil, fmt.Errorf("%w: %s:%d: %s: %s", ErrInvalid, file, lineOf(lines, fe.path), fe.path, fe.problem)
 		case errors.As(err, &de):
 			return nil, yamlError(file, de.err)
@@ -411,41 +416,14 @@ type decodeError struct{ err error }
 func (e *decodeError) Error() string { return e.err.Error() }
 
 // decodeLayers decodes each section over dst in turn: yaml.v3 sets only the
-// keys a section has. yaml.v3 has no strict mode for a node, so unknown
-// keys are refused here, in its words, as for the rest of the file.
+// keys a section has. Unknown keys were refused by checkTree.
 func decodeLayers(dst any, sections ...*yaml.Node) error {
-	known := yamlKeys(reflect.TypeOf(dst).Elem())
 	for _, n := range sections {
-		if n.Kind == yaml.MappingNode {
-			for i := 0; i < len(n.Content); i += 2 {
-				if k := n.Content[i]; !known[k.Value] {
-					return &decodeError{fmt.Errorf("line %d: field %s not found", k.Line, k.Value)}
-				}
-			}
-		}
 		if err := n.Decode(dst); err != nil {
 			return &decodeError{err}
 		}
 	}
 	return nil
-}
-
-// yamlKeys lists the keys yaml.v3 decodes into a struct type.
-func yamlKeys(t reflect.Type) map[string]bool {
-	keys := map[string]bool{}
-	for f := range t.Fields() {
-		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		switch {
-		case !f.IsExported() || name == "-":
-		case opts == "inline":
-			maps.Copy(keys, yamlKeys(f.Type))
-		case name == "":
-			keys[strings.ToLower(f.Name)] = true
-		default:
-			keys[name] = true
-		}
-	}
-	return keys
 }
 
 // destinations lists n consecutive ports from listen's: the echo servers
