@@ -3,10 +3,12 @@ package scenarios
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/portlab/portlab/config"
+	"github.com/portlab/portlab/echo"
 	"github.com/portlab/portlab/internal/topology"
 	"github.com/portlab/portlab/loadgen"
 	"github.com/portlab/portlab/report"
@@ -62,20 +65,6 @@ type fileLoad struct {
 	config.Load `yaml:",inline"`
 	// Destinations is how many echo servers the load spreads over.
 	Destinations int `yaml:"destinations"`
-}
-
-// sandboxSysctls are the sysctl names a scenario may set, short (under
-// net.ipv4) as they appear in files: all of them are per network namespace.
-var sandboxSysctls = map[string]bool{
-	"ip_local_port_range":     true,
-	"ip_local_reserved_ports": true,
-	"tcp_tw_reuse":            true,
-	"tcp_tw_reuse_delay":      true,
-	"tcp_fin_timeout":         true,
-	"tcp_max_tw_buckets":      true,
-	"tcp_timestamps":          true,
-	"tcp_max_syn_backlog":     true,
-	"tcp_syncookies":          true,
 }
 
 // ErrInvalid wraps every problem with a scenario file.
@@ -221,10 +210,8 @@ func build(fs *fileScenario) (*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, a := range fs.Addresses {
-		if _, err := netip.ParsePrefix(a); err != nil {
-			return nil, fieldErr(fmt.Sprintf("addresses[%d]", i), "%q is not an address with a prefix length (198.18.0.1/32)", a)
-		}
+	if err := checkAddresses(fs.Addresses); err != nil {
+		return nil, err
 	}
 	if fs.GOMAXPROCS < 0 {
 		return nil, fieldErr("gomaxprocs", "must be >= 0, got %d", fs.GOMAXPROCS)
@@ -300,41 +287,40 @@ func buildRun(at string, fs *fileScenario, fr *fileRun) (Run, error) {
 	return r, nil
 }
 
+// checkAddresses refuses what adding the addresses to lo would: lo has
+// 127.0.0.1/8 and ::1/128 already, and an address with its prefix length
+// is added once.
+func checkAddresses(addresses []string) error {
+	have := map[netip.Prefix]bool{netip.MustParsePrefix("127.0.0.1/8"): true, netip.MustParsePrefix("::1/128"): true}
+	for i, a := range addresses {
+		p, err := netip.ParsePrefix(a)
+		if err != nil {
+			return fieldErr(fmt.Sprintf("addresses[%d]", i), "%q is not an address with a prefix length (198.18.0.1/32)", a)
+		}
+		if have[p] {
+			return fieldErr(fmt.Sprintf("addresses[%d]", i), "%s is on lo already", a)
+		}
+		have[p] = true
+	}
+	return nil
+}
+
 var validName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
 func sandbox(at string, m map[string]string) (map[string]string, error) {
 	out := map[string]string{}
 	for k, v := range m {
-		if !sandboxSysctls[k] {
-			return nil, fieldErr(at+"."+k, "not a sysctl the sandbox sets (have: %s)", strings.Join(sortedKeys(sandboxSysctls), ", "))
+		check, ok := sandboxSysctls[k]
+		if !ok {
+			return nil, fieldErr(at+"."+k, "not a sysctl the sandbox sets (have: %s)", strings.Join(slices.Sorted(maps.Keys(sandboxSysctls)), ", "))
 		}
-		if k == "ip_local_port_range" {
-			f := strings.Fields(v)
-			lo, err1 := strconv.Atoi(first(f, 0))
-			hi, err2 := strconv.Atoi(first(f, 1))
-			if len(f) != 2 || err1 != nil || err2 != nil || lo < 1024 || hi > 65535 || lo > hi {
-				return nil, fieldErr(at+"."+k, "want \"LO HI\" with 1024 <= LO <= HI <= 65535, got %q", v)
-			}
+		w, err := check(v)
+		if err != nil {
+			return nil, fieldErr(at+"."+k, "%v", err)
 		}
-		out["net.ipv4."+k] = v
+		out["net.ipv4."+k] = w
 	}
 	return out, nil
-}
-
-func first(f []string, i int) string {
-	if i < len(f) {
-		return f[i]
-	}
-	return ""
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // configs decodes a run's load and server: the lab's defaults, the
@@ -358,6 +344,12 @@ func configs(at string, fs *fileScenario, fr *fileRun, r *Run) error {
 	if err := decodeLayers(&srv, &fs.Server, &fr.Server); err != nil {
 		return err
 	}
+	// The server first: a bad listen address is the server's, though the
+	// load's target follows it.
+	if err := srv.Validate(); err != nil {
+		return fieldOf(at+".server.", err)
+	}
+	srv.Listen = numericPort(srv)
 	if load.Target == "" {
 		load.Target = srv.Listen
 	}
@@ -370,11 +362,66 @@ func configs(at string, fs *fileScenario, fr *fileRun, r *Run) error {
 	if err := load.Validate(); err != nil {
 		return fieldOf(at+".load.", err)
 	}
-	if err := srv.Validate(); err != nil {
-		return fieldOf(at+".server.", err)
+	if err := inNamespace(at, fs.Addresses, srv, &load.Load); err != nil {
+		return err
 	}
 	r.Load, r.Server, r.Destinations = load.Load, srv, load.Destinations
 	return nil
+}
+
+// inNamespace checks that the server's and the load's addresses exist in
+// the sandbox's namespace, where only lo is up, with 127.0.0.0/8, ::1 and
+// the scenario's addresses: any other fails to bind, and a name other than
+// localhost cannot be resolved without a network. (The two-hosts topology
+// moves them onto its link.)
+func inNamespace(at string, addresses []string, srv echo.Config, load *config.Load) error {
+	local := func(host string) bool {
+		if host == "" || host == "localhost" {
+			return true
+		}
+		a, err := netip.ParseAddr(host)
+		if err != nil {
+			return false
+		}
+		a = a.Unmap()
+		if a.IsLoopback() || a.IsUnspecified() {
+			return true
+		}
+		for _, p := range addresses {
+			if pf, err := netip.ParsePrefix(p); err == nil && pf.Masked().Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	const where = "is not an address of the sandbox (127.0.0.0/8, ::1, localhost or the scenario's addresses)"
+	if host, _, _ := net.SplitHostPort(srv.Listen); !local(host) {
+		return fieldErr(at+".server.listen", "%q %s", host, where)
+	}
+	for _, t := range load.Targets() {
+		if host, _, _ := net.SplitHostPort(t); !local(host) {
+			return fieldErr(at+".load.target", "%q %s", host, where)
+		}
+	}
+	for i, s := range load.SourceIPs {
+		if !local(s) || s == "" || s == "localhost" {
+			return fieldErr(fmt.Sprintf("%s.load.source_ips[%d]", at, i), "%q %s", s, where)
+		}
+	}
+	return nil
+}
+
+// numericPort is srv's valid listen address with a service name's port
+// number, so the load's target, the socket table and the two-hosts link
+// read it as IP:PORT.
+func numericPort(srv echo.Config) string {
+	network := "tcp"
+	if srv.Protocol == echo.ProtocolUDP {
+		network = "udp"
+	}
+	host, _, _ := net.SplitHostPort(srv.Listen)
+	port, _ := config.CheckAddr(srv.Listen, network, 0)
+	return net.JoinHostPort(host, strconv.Itoa(port))
 }
 
 // destinationsOf checks a load's destinations and spreads a TCP load over
@@ -429,12 +476,12 @@ func decodeLayers(dst any, sections ...*yaml.Node) error {
 // destinations lists n consecutive ports from listen's: the echo servers
 // of a run with several destinations.
 func destinations(listen string, n int) (string, error) {
-	host, port, err := net.SplitHostPort(listen)
+	host, _, err := net.SplitHostPort(listen)
 	if err != nil {
 		return "", err
 	}
-	p, err := strconv.Atoi(port)
-	if err != nil || p == 0 || p+n-1 > 65535 {
+	p, err := config.CheckAddr(listen, "tcp", 1)
+	if err != nil || p+n-1 > 65535 {
 		return "", fmt.Errorf("%d destinations need %d consecutive ports from %s", n, n, listen)
 	}
 	out := make([]string, n)
