@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"net"
 	"net/netip"
 	"path/filepath"
@@ -220,6 +221,10 @@ func build(fs *fileScenario) (*Scenario, error) {
 	if sc.Link, err = link("link", fs.Link); err != nil {
 		return nil, err
 	}
+	sh, err := sharedLayers(fs)
+	if err != nil {
+		return nil, err
+	}
 	seen := map[string]bool{}
 	for i := range fs.Runs {
 		fr := &fs.Runs[i]
@@ -234,7 +239,7 @@ func build(fs *fileScenario) (*Scenario, error) {
 			return nil, fieldErr(at+".name", "%q is used by another run", fr.Name)
 		}
 		seen[fr.Name] = true
-		r, err := buildRun(at, fs, fr)
+		r, err := buildRun(at, fs, sh, fr)
 		if err != nil {
 			return nil, err
 		}
@@ -249,13 +254,13 @@ func build(fs *fileScenario) (*Scenario, error) {
 // buildRun turns one run of the file into a Run: its load and server are
 // the lab's defaults with the scenario's sections decoded over them, then
 // the run's.
-func buildRun(at string, fs *fileScenario, fr *fileRun) (Run, error) {
+func buildRun(at string, fs *fileScenario, sh *shared, fr *fileRun) (Run, error) {
 	r := Run{Name: fr.Name, Lesson: fr.Lesson}
 	var err error
 	if r.Sysctls, err = sandbox(at+".sandbox", fr.Sandbox); err != nil {
 		return r, err
 	}
-	if err = configs(at, fs, fr, &r); err != nil {
+	if err = configs(at, sh, fs.Addresses, fr, &r); err != nil {
 		return r, err
 	}
 	if r.Link, err = link(at+".link", fr.Link); err != nil {
@@ -323,25 +328,54 @@ func sandbox(at string, m map[string]string) (map[string]string, error) {
 	return out, nil
 }
 
-// configs decodes a run's load and server: the lab's defaults, the
-// scenario's sections over them, the run's over those; then validates both.
-func configs(at string, fs *fileScenario, fr *fileRun, r *Run) error {
-	load := fileLoad{Load: LabLoad(nil)}
-	load.Target = "" // unless a section sets it, the load goes where the server listens
-	if err := decodeLayers(&load, &fs.Defaults, &fr.Load); err != nil {
+// shared is the lab's defaults with the scenario's sections decoded over
+// them. They are decoded once, not once per run: a run starts from a copy,
+// so a large defaults section costs its size once, not times the runs.
+type shared struct {
+	load fileLoad
+	srv  echo.Config
+}
+
+// unsetPayload marks a server payload that no section set: it follows the
+// run's load.
+const unsetPayload = math.MinInt
+
+func sharedLayers(fs *fileScenario) (*shared, error) {
+	sh := &shared{load: fileLoad{Load: LabLoad(nil)}, srv: LabServer(nil)}
+	sh.load.Target = "" // unless a section sets it, the load goes where the server listens
+	sh.srv.Payload = unsetPayload
+	if err := decodeLayers(&sh.load, &fs.Defaults); err != nil {
+		return nil, err
+	}
+	if err := decodeLayers(&sh.srv, &fs.Server); err != nil {
+		return nil, err
+	}
+	return sh, nil
+}
+
+// configs decodes a run's load and server, its sections over the shared
+// ones, then validates both.
+func configs(at string, sh *shared, addresses []string, fr *fileRun, r *Run) error {
+	load := sh.load
+	load.SourceIPs = slices.Clone(load.SourceIPs)
+	if err := decodeLayers(&load, &fr.Load); err != nil {
 		return err
 	}
 	if load.Label != "" {
 		return fieldErr(at+".load.label", "a run is labelled by its name")
 	}
 	load.Label = fr.Name
-	srv := LabServer(nil)
-	// The server reads one request of the client's size before closing
-	// (and answers an HTTP GET, which sends none, with its default size).
-	if load.Payload > 0 {
-		srv.Payload = load.Payload
+	srv := sh.srv
+	if srv.Payload == unsetPayload {
+		// The server reads one request of the client's size before
+		// closing (and answers an HTTP GET, which sends none, with its
+		// default size).
+		srv.Payload = LabServer(nil).Payload
+		if load.Payload > 0 {
+			srv.Payload = load.Payload
+		}
 	}
-	if err := decodeLayers(&srv, &fs.Server, &fr.Server); err != nil {
+	if err := decodeLayers(&srv, &fr.Server); err != nil {
 		return err
 	}
 	// The server first: a bad listen address is the server's, though the
@@ -359,10 +393,17 @@ func configs(at string, fs *fileScenario, fr *fileRun, r *Run) error {
 	if load.Duration > maxRunDuration {
 		return fieldErr(at+".load.duration", "a sandbox run lasts at most %s, got %s", maxRunDuration, load.Duration)
 	}
+	// Bounded before they are checked, once per run.
+	if n := strings.Count(load.Target, ",") + 1; n > maxDestinations {
+		return fieldErr(at+".load.target", "a sandbox run has at most %d destinations, got %d", maxDestinations, n)
+	}
+	if n := len(load.SourceIPs); n > maxSources {
+		return fieldErr(at+".load.source_ips", "a sandbox run has at most %d source addresses, got %d", maxSources, n)
+	}
 	if err := load.Validate(); err != nil {
 		return fieldOf(at+".load.", err)
 	}
-	if err := inNamespace(at, fs.Addresses, srv, &load.Load); err != nil {
+	if err := inNamespace(at, addresses, srv, &load.Load); err != nil {
 		return err
 	}
 	r.Load, r.Server, r.Destinations = load.Load, srv, load.Destinations
@@ -428,8 +469,8 @@ func numericPort(srv echo.Config) string {
 // that many servers.
 func destinationsOf(at string, load *fileLoad, listen string) error {
 	n := load.Destinations
-	if n < 0 || n > 64 {
-		return fieldErr(at+".load.destinations", "must be 1..64 servers, got %d", n)
+	if n < 0 || n > maxDestinations {
+		return fieldErr(at+".load.destinations", "must be 1..%d servers, got %d", maxDestinations, n)
 	}
 	if n <= 1 {
 		return nil

@@ -25,6 +25,14 @@ const (
 	// maxKeys bounds a mapping: a load section, the largest, has about 40
 	// knobs.
 	maxKeys = 100
+	// maxScalar bounds a key or a value, a lesson as much as a target
+	// URL: a run's values are checked once per run.
+	maxScalar = 4096
+	// maxDestinations bounds a run's echo servers and targets.
+	maxDestinations = 64
+	// maxSources bounds a run's source addresses (the two-hosts topology
+	// maps 149 of them).
+	maxSources = 256
 )
 
 // limitError is a problem the tree check finds, at a line of the file.
@@ -74,6 +82,10 @@ func (c *treeCheck) node(n *yaml.Node, t reflect.Type, path string) error {
 	}
 	c.seen[visit{n, t}] = true
 	switch n.Kind {
+	case yaml.ScalarNode:
+		if len(n.Value) > maxScalar {
+			return &limitError{n.Line, orRoot(path), fmt.Sprintf("%d bytes; a scenario file's keys and values are at most %d bytes", len(n.Value), maxScalar)}
+		}
 	case yaml.DocumentNode:
 		for _, k := range n.Content {
 			if err := c.node(k, t, path); err != nil {

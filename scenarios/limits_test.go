@@ -41,6 +41,13 @@ func maxFiles() map[string]string {
 		"aliases":   fill("server: &s {close: client, payload: 64}\ndefaults: &d {mode: pool, concurrency: 4}\nruns:\n", "  - {name: r%d, load: *d, server: *s}\n", maxItems, MaxFileBytes),
 		"string":    "runs:\n  - name: a\n    lesson: \"" + strings.Repeat("x", MaxFileBytes-40) + "\"\n",
 		"sequences": fill("addresses:\n", "  - 198.18.%d.1/32\n", 1<<30, MaxFileBytes-20) + "runs: [{name: a}]\n",
+		// Shared sections at their limits, under every run.
+		"sources": fill("defaults:\n  source_ips: ["+strings.TrimSuffix(fill("", "127.0.%d.1,", maxSources, 1<<30), ",")+"]\nruns:\n",
+			"  - {name: r%d, load: {concurrency: 2}}\n", maxItems, MaxFileBytes),
+		"targets": fill("defaults:\n  target: \""+strings.TrimSuffix(fill("", "127.0.0.1:1%d,", maxDestinations, 1<<30), ",")+"\"\nruns:\n",
+			"  - {name: r%d, load: {concurrency: 2}}\n", maxItems, MaxFileBytes),
+		"url": fill("server: {protocol: http}\ndefaults: {protocol: http, target: \"http://127.0.0.1:7777/"+strings.Repeat("a", maxScalar-30)+"\"}\nruns:\n",
+			"  - {name: r%d, load: {concurrency: 2}}\n", maxItems, MaxFileBytes),
 	}
 }
 
@@ -51,6 +58,9 @@ func TestLimits(t *testing.T) {
 		{"too large", strings.Repeat("#", MaxFileBytes+1), fmt.Sprintf("%d bytes is larger than a scenario file may be (1 MiB)", MaxFileBytes+1)},
 		{"too many runs", fill("runs:\n", "  - name: r%d\n", maxItems+1, 1<<30), ":2: runs: 1001 items; a scenario file has at most 1000 in a list"},
 		{"too many keys", fill("runs:\n  - name: a\n    expect:\n", "      errors.EADDRNOTAVAIL%d: \">0\"\n", maxKeys+1, 1<<30), ":4: runs[0].expect: 101 keys; a scenario file has at most 100 in a mapping"},
+		{"too long a value", "runs: [{name: a, lesson: " + strings.Repeat("x", maxScalar+1) + "}]", ":1: runs[0].lesson: 4097 bytes; a scenario file's keys and values are at most 4096 bytes"},
+		{"too many targets", "defaults: {target: \"" + strings.Repeat("127.0.0.1:1,", maxDestinations) + "127.0.0.1:1\"}\nruns: [{name: a}]", ":1: runs[0].load.target: a sandbox run has at most 64 destinations, got 65"},
+		{"too many sources", "defaults: {source_ips: [" + strings.Repeat("127.0.0.1,", maxSources) + "127.0.0.1]}\nruns: [{name: a}]", ":1: runs[0].load.source_ips: a sandbox run has at most 256 source addresses, got 257"},
 		{"too many addresses", fill("runs: [{name: a}]\naddresses:\n", "  - 198.18.%d.1/32\n", maxItems+1, 1<<30), ":3: addresses: 1001 items"},
 		{"duplicate key", "runs:\n  - name: a\n    load: {concurrency: 2, concurrency: 3}\n", ":3: runs[0].load.concurrency: duplicate key (first at line 3)"},
 		{"unknown key in a section", "server: {close: client, clsoe: server}\nruns: [{name: a}]\n", ":1: server.clsoe: unknown field"},
@@ -68,7 +78,7 @@ func TestLimits(t *testing.T) {
 
 // TestMaxFiles: files at the limits that are valid parse.
 func TestMaxFiles(t *testing.T) {
-	for _, name := range []string{"runs", "aliases"} {
+	for _, name := range []string{"runs", "aliases", "sources", "targets", "url"} {
 		data := maxFiles()[name]
 		sc, err := Parse(name+".yaml", []byte(data))
 		if err != nil {
