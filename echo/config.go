@@ -2,10 +2,6 @@ package echo
 
 import (
 	"errors"
-	"net"
-	"net/netip"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/portlab/portlab/config"
@@ -191,40 +187,15 @@ func (c Config) validateUDP() []error {
 	return errs
 }
 
-// validListen checks a listen address before any socket is made, so that a
-// port out of range or a host that is no address is a usage error: the
-// port must be 0-65535 (or a service name), the host empty, an IP address
-// or a host name (whose last label is not all digits, so "999.1.1.1" is
-// an IPv4 address out of range, not a name).
+// validListen checks a listen address before any socket is made, with
+// config's rules for every address (port 0 picks a free one).
 func validListen(addr string, proto Protocol) error {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return config.Errorf("listen", "%v", err)
-	}
 	network := "tcp"
 	if proto == ProtocolUDP {
 		network = "udp"
 	}
-	if port == "" {
-		return config.Errorf("listen", "%q has no port (use port 0 for a free one)", addr)
-	}
-	if strings.Trim(port, "+-0123456789") == "" {
-		if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 || port[0] == '+' {
-			return config.Errorf("listen", "port %q in %q must be a number from 0 to 65535", port, addr)
-		}
-	} else if _, err := net.LookupPort(network, port); err != nil {
-		return config.Errorf("listen", "port %q in %q is neither a number nor a known service", port, addr)
-	}
-	if host == "" {
-		return nil
-	}
-	if _, err := netip.ParseAddr(host); err == nil {
-		return nil
-	}
-	labels := strings.Split(strings.TrimSuffix(host, "."), ".")
-	last := labels[len(labels)-1]
-	if strings.Trim(last, "0123456789") == "" || strings.ContainsAny(host, ":/[]% ") {
-		return config.Errorf("listen", "host %q in %q is not an IP address", host, addr)
+	if _, err := config.CheckAddr(addr, network, 0); err != nil {
+		return config.Errorf("listen", "%v", err)
 	}
 	return nil
 }

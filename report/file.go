@@ -79,7 +79,7 @@ func WriteFileAtomic(path string, data []byte) error {
 // of at most MaxResultBytes, decoded and validated. Every error is an
 // *InputError naming the file and, where one is at fault, the field.
 func ReadFile(path string) (*Result, error) {
-	b, err := readRegular(path, MaxResultBytes)
+	b, err := ReadRegular(path, MaxResultBytes, "a result", "a result is a file portlab wrote")
 	if err != nil {
 		return nil, &InputError{Path: path, Err: err}
 	}
@@ -92,14 +92,16 @@ func ReadFile(path string) (*Result, error) {
 	return r, nil
 }
 
-// readRegular reads a regular file of at most limit bytes. It opens
+// ReadRegular reads a regular file of at most limit bytes. It opens
 // without blocking, so a FIFO cannot hang it, and refuses anything else
-// (a FIFO, a device, a directory, a socket) before reading.
-func readRegular(path string, limit int64) ([]byte, error) {
+// (a FIFO, a device, a directory, a socket) before reading. Its errors
+// name the file's kind ("a result") and, for a file that is not regular,
+// add hint.
+func ReadRegular(path string, limit int64, kind, hint string) ([]byte, error) {
 	// Judged before the open too: opening a socket fails with ENXIO,
 	// which says nothing to the user.
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
-		return nil, notRegular(st.Mode())
+		return nil, notRegular(st.Mode(), hint)
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
@@ -111,23 +113,23 @@ func readRegular(path string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, notRegular(st.Mode())
+		return nil, notRegular(st.Mode(), hint)
 	}
 	if st.Size() > limit {
-		return nil, fmt.Errorf("%d bytes is larger than a result may be (%d MiB)", st.Size(), limit>>20)
+		return nil, fmt.Errorf("%d bytes is larger than %s may be (%d MiB)", st.Size(), kind, limit>>20)
 	}
 	b, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("larger than a result may be (%d MiB)", limit>>20)
+		return nil, fmt.Errorf("larger than %s may be (%d MiB)", kind, limit>>20)
 	}
 	return b, nil
 }
 
-func notRegular(m os.FileMode) error {
-	return fmt.Errorf("not a regular file (%s): a result is a file portlab wrote", describeMode(m))
+func notRegular(m os.FileMode, hint string) error {
+	return fmt.Errorf("not a regular file (%s): %s", describeMode(m), hint)
 }
 
 func describeMode(m os.FileMode) string {

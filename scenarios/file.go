@@ -1,16 +1,15 @@
 package scenarios
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"net"
 	"net/netip"
-	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,8 +18,10 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/portlab/portlab/config"
+	"github.com/portlab/portlab/echo"
 	"github.com/portlab/portlab/internal/topology"
 	"github.com/portlab/portlab/loadgen"
+	"github.com/portlab/portlab/report"
 	"github.com/portlab/portlab/scenarios/predict"
 )
 
@@ -67,53 +68,47 @@ type fileLoad struct {
 	Destinations int `yaml:"destinations"`
 }
 
-// sandboxSysctls are the sysctl names a scenario may set, short (under
-// net.ipv4) as they appear in files: all of them are per network namespace.
-var sandboxSysctls = map[string]bool{
-	"ip_local_port_range":     true,
-	"ip_local_reserved_ports": true,
-	"tcp_tw_reuse":            true,
-	"tcp_tw_reuse_delay":      true,
-	"tcp_fin_timeout":         true,
-	"tcp_max_tw_buckets":      true,
-	"tcp_timestamps":          true,
-	"tcp_max_syn_backlog":     true,
-	"tcp_syncookies":          true,
-}
-
 // ErrInvalid wraps every problem with a scenario file.
 var ErrInvalid = errors.New("invalid scenario")
 
-// LoadFile reads and validates a scenario file.
+// LoadFile reads and validates a scenario file: a regular file (or a
+// symlink to one) of at most MaxFileBytes.
 func LoadFile(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	data, err := report.ReadRegular(path, MaxFileBytes, "a scenario file", "a scenario is a YAML file")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %s: %w", ErrInvalid, path, err)
 	}
 	return Parse(path, data)
 }
 
 // Parse decodes a scenario strictly (unknown fields are errors), applies
 // defaults, then validates it once. Errors read "file:line: field: problem".
+// A file over MaxFileBytes, or over the limits of its lists and mappings,
+// is refused before anything is decoded.
 func Parse(file string, data []byte) (*Scenario, error) {
-	var fs fileScenario
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&fs); err != nil {
-		return nil, yamlError(file, err)
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Errorf("%w: %s: %d bytes is larger than a scenario file may be (%d MiB)", ErrInvalid, file, len(data), MaxFileBytes>>20)
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, yamlError(file, err)
 	}
-	lines := map[string]int{}
-	indexLines(&root, "", lines)
+	if err := checkTree(&root); err != nil {
+		return nil, fmt.Errorf("%w: %s:%v", ErrInvalid, file, err)
+	}
+	var fs fileScenario
+	if err := root.Decode(&fs); err != nil {
+		return nil, yamlError(file, err)
+	}
 	sc, err := build(&fs)
 	if err != nil {
 		var fe *fieldError
 		var de *decodeError
 		switch {
 		case errors.As(err, &fe):
+			// Lines are indexed only now: a valid file needs none.
+			lines := map[string]int{}
+			indexLines(&root, "", lines)
 			return nil, fmt.Errorf("%w: %s:%d: %s: %s", ErrInvalid, file, lineOf(lines, fe.path), fe.path, fe.problem)
 		case errors.As(err, &de):
 			return nil, yamlError(file, de.err)
@@ -216,16 +211,18 @@ func build(fs *fileScenario) (*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, a := range fs.Addresses {
-		if _, err := netip.ParsePrefix(a); err != nil {
-			return nil, fieldErr(fmt.Sprintf("addresses[%d]", i), "%q is not an address with a prefix length (198.18.0.1/32)", a)
-		}
+	if err := checkAddresses(fs.Addresses); err != nil {
+		return nil, err
 	}
 	if fs.GOMAXPROCS < 0 {
 		return nil, fieldErr("gomaxprocs", "must be >= 0, got %d", fs.GOMAXPROCS)
 	}
 	sc := &Scenario{Name: fs.Name, Description: fs.Description, Sysctls: sysctls, Addresses: fs.Addresses, GOMAXPROCS: fs.GOMAXPROCS}
 	if sc.Link, err = link("link", fs.Link); err != nil {
+		return nil, err
+	}
+	sh, err := sharedLayers(fs)
+	if err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
@@ -242,7 +239,7 @@ func build(fs *fileScenario) (*Scenario, error) {
 			return nil, fieldErr(at+".name", "%q is used by another run", fr.Name)
 		}
 		seen[fr.Name] = true
-		r, err := buildRun(at, fs, fr)
+		r, err := buildRun(at, fs, sh, fr)
 		if err != nil {
 			return nil, err
 		}
@@ -257,13 +254,13 @@ func build(fs *fileScenario) (*Scenario, error) {
 // buildRun turns one run of the file into a Run: its load and server are
 // the lab's defaults with the scenario's sections decoded over them, then
 // the run's.
-func buildRun(at string, fs *fileScenario, fr *fileRun) (Run, error) {
+func buildRun(at string, fs *fileScenario, sh *shared, fr *fileRun) (Run, error) {
 	r := Run{Name: fr.Name, Lesson: fr.Lesson}
 	var err error
 	if r.Sysctls, err = sandbox(at+".sandbox", fr.Sandbox); err != nil {
 		return r, err
 	}
-	if err = configs(at, fs, fr, &r); err != nil {
+	if err = configs(at, sh, fs.Addresses, fr, &r); err != nil {
 		return r, err
 	}
 	if r.Link, err = link(at+".link", fr.Link); err != nil {
@@ -295,64 +292,98 @@ func buildRun(at string, fs *fileScenario, fr *fileRun) (Run, error) {
 	return r, nil
 }
 
+// checkAddresses refuses what adding the addresses to lo would: lo has
+// 127.0.0.1/8 and ::1/128 already, and an address with its prefix length
+// is added once.
+func checkAddresses(addresses []string) error {
+	have := map[netip.Prefix]bool{netip.MustParsePrefix("127.0.0.1/8"): true, netip.MustParsePrefix("::1/128"): true}
+	for i, a := range addresses {
+		p, err := netip.ParsePrefix(a)
+		if err != nil {
+			return fieldErr(fmt.Sprintf("addresses[%d]", i), "%q is not an address with a prefix length (198.18.0.1/32)", a)
+		}
+		if have[p] {
+			return fieldErr(fmt.Sprintf("addresses[%d]", i), "%s is on lo already", a)
+		}
+		have[p] = true
+	}
+	return nil
+}
+
 var validName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 
 func sandbox(at string, m map[string]string) (map[string]string, error) {
 	out := map[string]string{}
 	for k, v := range m {
-		if !sandboxSysctls[k] {
-			return nil, fieldErr(at+"."+k, "not a sysctl the sandbox sets (have: %s)", strings.Join(sortedKeys(sandboxSysctls), ", "))
+		check, ok := sandboxSysctls[k]
+		if !ok {
+			return nil, fieldErr(at+"."+k, "not a sysctl the sandbox sets (have: %s)", strings.Join(slices.Sorted(maps.Keys(sandboxSysctls)), ", "))
 		}
-		if k == "ip_local_port_range" {
-			f := strings.Fields(v)
-			lo, err1 := strconv.Atoi(first(f, 0))
-			hi, err2 := strconv.Atoi(first(f, 1))
-			if len(f) != 2 || err1 != nil || err2 != nil || lo < 1024 || hi > 65535 || lo > hi {
-				return nil, fieldErr(at+"."+k, "want \"LO HI\" with 1024 <= LO <= HI <= 65535, got %q", v)
-			}
+		w, err := check(v)
+		if err != nil {
+			return nil, fieldErr(at+"."+k, "%v", err)
 		}
-		out["net.ipv4."+k] = v
+		out["net.ipv4."+k] = w
 	}
 	return out, nil
 }
 
-func first(f []string, i int) string {
-	if i < len(f) {
-		return f[i]
-	}
-	return ""
+// shared is the lab's defaults with the scenario's sections decoded over
+// them. They are decoded once, not once per run: a run starts from a copy,
+// so a large defaults section costs its size once, not times the runs.
+type shared struct {
+	load fileLoad
+	srv  echo.Config
 }
 
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+// unsetPayload marks a server payload that no section set: it follows the
+// run's load.
+const unsetPayload = math.MinInt
+
+func sharedLayers(fs *fileScenario) (*shared, error) {
+	sh := &shared{load: fileLoad{Load: LabLoad(nil)}, srv: LabServer(nil)}
+	sh.load.Target = "" // unless a section sets it, the load goes where the server listens
+	sh.srv.Payload = unsetPayload
+	if err := decodeLayers(&sh.load, &fs.Defaults); err != nil {
+		return nil, err
 	}
-	sort.Strings(out)
-	return out
+	if err := decodeLayers(&sh.srv, &fs.Server); err != nil {
+		return nil, err
+	}
+	return sh, nil
 }
 
-// configs decodes a run's load and server: the lab's defaults, the
-// scenario's sections over them, the run's over those; then validates both.
-func configs(at string, fs *fileScenario, fr *fileRun, r *Run) error {
-	load := fileLoad{Load: LabLoad(nil)}
-	load.Target = "" // unless a section sets it, the load goes where the server listens
-	if err := decodeLayers(&load, &fs.Defaults, &fr.Load); err != nil {
+// configs decodes a run's load and server, its sections over the shared
+// ones, then validates both.
+func configs(at string, sh *shared, addresses []string, fr *fileRun, r *Run) error {
+	load := sh.load
+	load.SourceIPs = slices.Clone(load.SourceIPs)
+	if err := decodeLayers(&load, &fr.Load); err != nil {
 		return err
 	}
 	if load.Label != "" {
 		return fieldErr(at+".load.label", "a run is labelled by its name")
 	}
 	load.Label = fr.Name
-	srv := LabServer(nil)
-	// The server reads one request of the client's size before closing
-	// (and answers an HTTP GET, which sends none, with its default size).
-	if load.Payload > 0 {
-		srv.Payload = load.Payload
+	srv := sh.srv
+	if srv.Payload == unsetPayload {
+		// The server reads one request of the client's size before
+		// closing (and answers an HTTP GET, which sends none, with its
+		// default size).
+		srv.Payload = LabServer(nil).Payload
+		if load.Payload > 0 {
+			srv.Payload = load.Payload
+		}
 	}
-	if err := decodeLayers(&srv, &fs.Server, &fr.Server); err != nil {
+	if err := decodeLayers(&srv, &fr.Server); err != nil {
 		return err
 	}
+	// The server first: a bad listen address is the server's, though the
+	// load's target follows it.
+	if err := srv.Validate(); err != nil {
+		return fieldOf(at+".server.", err)
+	}
+	srv.Listen = numericPort(srv)
 	if load.Target == "" {
 		load.Target = srv.Listen
 	}
@@ -362,22 +393,84 @@ func configs(at string, fs *fileScenario, fr *fileRun, r *Run) error {
 	if load.Duration > maxRunDuration {
 		return fieldErr(at+".load.duration", "a sandbox run lasts at most %s, got %s", maxRunDuration, load.Duration)
 	}
+	// Bounded before they are checked, once per run.
+	if n := strings.Count(load.Target, ",") + 1; n > maxDestinations {
+		return fieldErr(at+".load.target", "a sandbox run has at most %d destinations, got %d", maxDestinations, n)
+	}
+	if n := len(load.SourceIPs); n > maxSources {
+		return fieldErr(at+".load.source_ips", "a sandbox run has at most %d source addresses, got %d", maxSources, n)
+	}
 	if err := load.Validate(); err != nil {
 		return fieldOf(at+".load.", err)
 	}
-	if err := srv.Validate(); err != nil {
-		return fieldOf(at+".server.", err)
+	if err := inNamespace(at, addresses, srv, &load.Load); err != nil {
+		return err
 	}
 	r.Load, r.Server, r.Destinations = load.Load, srv, load.Destinations
 	return nil
+}
+
+// inNamespace checks that the server's and the load's addresses exist in
+// the sandbox's namespace, where only lo is up, with 127.0.0.0/8, ::1 and
+// the scenario's addresses: any other fails to bind, and a name other than
+// localhost cannot be resolved without a network. (The two-hosts topology
+// moves them onto its link.)
+func inNamespace(at string, addresses []string, srv echo.Config, load *config.Load) error {
+	local := func(host string) bool {
+		if host == "" || host == "localhost" {
+			return true
+		}
+		a, err := netip.ParseAddr(host)
+		if err != nil {
+			return false
+		}
+		a = a.Unmap()
+		if a.IsLoopback() || a.IsUnspecified() {
+			return true
+		}
+		for _, p := range addresses {
+			if pf, err := netip.ParsePrefix(p); err == nil && pf.Masked().Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	const where = "is not an address of the sandbox (127.0.0.0/8, ::1, localhost or the scenario's addresses)"
+	if host, _, _ := net.SplitHostPort(srv.Listen); !local(host) {
+		return fieldErr(at+".server.listen", "%q %s", host, where)
+	}
+	for _, t := range load.Targets() {
+		if host, _, _ := net.SplitHostPort(t); !local(host) {
+			return fieldErr(at+".load.target", "%q %s", host, where)
+		}
+	}
+	for i, s := range load.SourceIPs {
+		if !local(s) || s == "" || s == "localhost" {
+			return fieldErr(fmt.Sprintf("%s.load.source_ips[%d]", at, i), "%q %s", s, where)
+		}
+	}
+	return nil
+}
+
+// numericPort is srv's valid listen address with a service name's port
+// number, so the load's target, the socket table and the two-hosts link
+// read it as IP:PORT.
+func numericPort(srv echo.Config) string {
+	network := "tcp"
+	if srv.Protocol == echo.ProtocolUDP {
+		network = "udp"
+	}
+	host, _, _ := net.SplitHostPort(srv.Listen)
+	port, _ := config.CheckAddr(srv.Listen, network, 0)
+	return net.JoinHostPort(host, strconv.Itoa(port))
 }
 
 // destinationsOf checks a load's destinations and spreads a TCP load over
 // that many servers.
 func destinationsOf(at string, load *fileLoad, listen string) error {
 	n := load.Destinations
-	if n < 0 || n > 64 {
-		return fieldErr(at+".load.destinations", "must be 1..64 servers, got %d", n)
+	if n < 0 || n > maxDestinations {
+		return fieldErr(at+".load.destinations", "must be 1..%d servers, got %d", maxDestinations, n)
 	}
 	if n <= 1 {
 		return nil
@@ -411,18 +504,9 @@ type decodeError struct{ err error }
 func (e *decodeError) Error() string { return e.err.Error() }
 
 // decodeLayers decodes each section over dst in turn: yaml.v3 sets only the
-// keys a section has. yaml.v3 has no strict mode for a node, so unknown
-// keys are refused here, in its words, as for the rest of the file.
+// keys a section has. Unknown keys were refused by checkTree.
 func decodeLayers(dst any, sections ...*yaml.Node) error {
-	known := yamlKeys(reflect.TypeOf(dst).Elem())
 	for _, n := range sections {
-		if n.Kind == yaml.MappingNode {
-			for i := 0; i < len(n.Content); i += 2 {
-				if k := n.Content[i]; !known[k.Value] {
-					return &decodeError{fmt.Errorf("line %d: field %s not found", k.Line, k.Value)}
-				}
-			}
-		}
 		if err := n.Decode(dst); err != nil {
 			return &decodeError{err}
 		}
@@ -430,33 +514,15 @@ func decodeLayers(dst any, sections ...*yaml.Node) error {
 	return nil
 }
 
-// yamlKeys lists the keys yaml.v3 decodes into a struct type.
-func yamlKeys(t reflect.Type) map[string]bool {
-	keys := map[string]bool{}
-	for f := range t.Fields() {
-		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		switch {
-		case !f.IsExported() || name == "-":
-		case opts == "inline":
-			maps.Copy(keys, yamlKeys(f.Type))
-		case name == "":
-			keys[strings.ToLower(f.Name)] = true
-		default:
-			keys[name] = true
-		}
-	}
-	return keys
-}
-
 // destinations lists n consecutive ports from listen's: the echo servers
 // of a run with several destinations.
 func destinations(listen string, n int) (string, error) {
-	host, port, err := net.SplitHostPort(listen)
+	host, _, err := net.SplitHostPort(listen)
 	if err != nil {
 		return "", err
 	}
-	p, err := strconv.Atoi(port)
-	if err != nil || p == 0 || p+n-1 > 65535 {
+	p, err := config.CheckAddr(listen, "tcp", 1)
+	if err != nil || p+n-1 > 65535 {
 		return "", fmt.Errorf("%d destinations need %d consecutive ports from %s", n, n, listen)
 	}
 	out := make([]string, n)

@@ -38,7 +38,11 @@
 //
 // In the child, Inside reports true and Setup brings lo up and writes the
 // sysctls. Setup refuses to run anywhere else, so it cannot change the
-// host's settings.
+// host's settings. Inside only reads PORTLAB_NETNS, which anyone can set: a
+// child that must be sure it runs in the namespace made for it (the
+// sandbox's) gets from its parent the namespace's ID, which the parent
+// reads with Of(cmd.Process.Pid) once the child has started, and checks it
+// with Verify.
 //
 // Network namespaces exist only on Linux; elsewhere every function reports an
 // error wrapping errors.ErrUnsupported.

@@ -1,6 +1,8 @@
 package netns
 
 import (
+	"errors"
+	"fmt"
 	"os"
 )
 
@@ -27,3 +29,16 @@ const (
 func Inside() bool {
 	return os.Getenv(EnvInside) == "1"
 }
+
+// ID names a network namespace as the kernel does: the device and inode of
+// /proc/PID/ns/net, whose link reads "net:[INODE]".
+type ID struct {
+	Dev uint64 `json:"dev"`
+	Ino uint64 `json:"ino"`
+}
+
+func (id ID) String() string { return fmt.Sprintf("net:[%d]", id.Ino) }
+
+// ErrNotCreated is Verify's refusal: this process does not run in the
+// namespace its parent created for it.
+var ErrNotCreated = errors.New("not in the network namespace its parent created")

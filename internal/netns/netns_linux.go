@@ -101,7 +101,7 @@ func IsHost() bool {
 	if err != nil {
 		return !Inside()
 	}
-	if self.ino == initNetIno {
+	if self.Ino == initNetIno {
 		return true
 	}
 	host, err := nsID("/proc/1/ns/net")
@@ -126,30 +126,60 @@ func label(selfPath, hostPath string) string {
 	if err != nil {
 		return "shared:net:[unknown]"
 	}
-	if self.ino == initNetIno {
+	if self.Ino == initNetIno {
 		return "host"
 	}
 	if host, err := nsID(hostPath); err == nil && host == self {
 		return "host"
 	}
-	return fmt.Sprintf("shared:net:[%d]", self.ino)
+	return "shared:" + self.String()
 }
 
 // initNetIno is NET_NS_INIT_INO from <linux/nsfs.h>.
 const initNetIno = 0xEFFFFFF9
 
-type nsKey struct{ dev, ino uint64 }
-
-func nsID(path string) (nsKey, error) {
+func nsID(path string) (ID, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nsKey{}, err
+		return ID{}, err
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
-		return nsKey{}, fmt.Errorf("stat %s: no syscall.Stat_t", path)
+		return ID{}, fmt.Errorf("stat %s: no syscall.Stat_t", path)
 	}
-	return nsKey{dev: uint64(st.Dev), ino: st.Ino}, nil
+	return ID{Dev: uint64(st.Dev), Ino: st.Ino}, nil
+}
+
+// Of returns the network namespace process pid is in. A parent that
+// started a child with Command reads it at once: the child is in its new
+// namespace from its first instruction.
+func Of(pid int) (ID, error) {
+	return nsID(fmt.Sprintf("/proc/%d/ns/net", pid))
+}
+
+// Verify checks, from the kernel alone, that this process runs in the
+// network namespace want and that want is not the host's. A child started
+// by Command gets from its parent the ID the parent read (Of the child's
+// PID) and calls Verify before it changes anything: PORTLAB_NETNS, which
+// anyone can set, proves nothing, and in a namespace someone else made
+// (unshare -n, a container's) the IDs differ.
+func Verify(want ID) error { return verify(want, "/proc/self/ns/net", "/proc/1/ns/net") }
+
+func verify(want ID, selfPath, hostPath string) error {
+	self, err := nsID(selfPath)
+	if err != nil {
+		return fmt.Errorf("netns: cannot tell which namespace this is: %w", err)
+	}
+	if want == (ID{}) {
+		return fmt.Errorf("%w: no namespace was named (this is %s)", ErrNotCreated, self)
+	}
+	if self != want {
+		return fmt.Errorf("%w: this is %s, the parent made %s", ErrNotCreated, self, want)
+	}
+	if host, err := nsID(hostPath); self.Ino == initNetIno || (err == nil && host == self) {
+		return fmt.Errorf("%w: this is the host's namespace", ErrNotCreated)
+	}
+	return nil
 }
 
 // Init must be the first call in main, and in TestMain of every test package

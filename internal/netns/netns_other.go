@@ -39,3 +39,11 @@ func Label() string { return "host" }
 // Init answers the probe started by Available; without namespaces there is
 // none, so it returns at once.
 func Init() {}
+
+// Of would return the network namespace of process pid; without
+// namespaces there is none.
+func Of(pid int) (ID, error) { return ID{}, errUnsupported }
+
+// Verify would check that this process runs in namespace want; without
+// namespaces it never does.
+func Verify(want ID) error { return fmt.Errorf("%w: %w", ErrNotCreated, errUnsupported) }

@@ -41,6 +41,10 @@ type childSpec struct {
 	Link *topology.Netem `json:"link,omitempty"`
 	// GOMAXPROCS, when > 0, is set before the load runs.
 	GOMAXPROCS int `json:"gomaxprocs,omitempty"`
+	// Netns is the namespace the parent started the child in, as the
+	// parent read it from the kernel: the child's proof that it runs where
+	// it was meant to, which no environment variable can give.
+	Netns netns.ID `json:"netns"`
 }
 
 // ErrInterrupted is what ChildMain returns when a signal cut the run
@@ -53,16 +57,18 @@ var ErrOutsideSandbox = errors.New(ChildArg + " only runs inside the sandbox tha
 
 // ChildMain runs one sandbox run: it reads the spec from stdin, sets the
 // namespace up, serves and loads, and writes the result JSON to stdout.
-// It refuses to run outside a namespace started by Execute. It returns
+// It refuses to run outside the namespace Execute created for it: the
+// spec names that namespace as the kernel does, and the child's own must
+// be it (netns.Verify), whatever the environment says. It returns
 // ErrInterrupted after writing a partial result when ctx was cancelled.
 // opts go to the load run (the tool version, say).
 func ChildMain(ctx context.Context, stdin io.Reader, stdout io.Writer, opts ...loadgen.Option) error {
-	if !netns.Inside() || netns.IsHost() {
-		return ErrOutsideSandbox
-	}
 	var spec childSpec
 	if err := json.NewDecoder(stdin).Decode(&spec); err != nil {
-		return fmt.Errorf("read spec: %w", err)
+		return fmt.Errorf("%w: read spec: %w", ErrOutsideSandbox, err)
+	}
+	if err := netns.Verify(spec.Netns); err != nil {
+		return fmt.Errorf("%w: %w", ErrOutsideSandbox, err)
 	}
 	res, err := runChild(ctx, spec, opts)
 	if res == nil {
@@ -139,7 +145,12 @@ func startServers(cfg echo.Config, n int) (stop func() error, err error) {
 	if err != nil {
 		return nil, err
 	}
-	first, err := strconv.Atoi(port)
+	network := "tcp"
+	if cfg.Protocol == echo.ProtocolUDP {
+		network = "udp"
+	}
+	// A service name (listen: 127.0.0.1:echo) is valid too.
+	first, err := net.LookupPort(network, port)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"strings"
 	"time"
 
@@ -84,15 +85,11 @@ func Execute(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Lab, e
 }
 
 func executeRun(ctx context.Context, sc *scenarios.Scenario, r *scenarios.Run, opts Options) (*report.Result, error) {
-	stderr := opts.Stderr
-	spec, err := json.Marshal(childSpec{
+	spec := childSpec{
 		Sysctls: sc.SysctlsFor(r), Addresses: sc.Addresses,
 		Server: r.Server, Load: r.Load, ListenProbe: r.ListenProbe,
 		Topology: opts.Topology, Destinations: r.Destinations, Link: r.Link,
 		GOMAXPROCS: sc.GOMAXPROCS,
-	})
-	if err != nil {
-		return nil, err
 	}
 	// On cancel the child gets SIGINT, not SIGKILL, so it writes its
 	// partial result; Pdeathsig still reaps it if this process dies.
@@ -103,12 +100,14 @@ func executeRun(ctx context.Context, sc *scenarios.Scenario, r *scenarios.Run, o
 	}
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 15 * time.Second
-	cmd.Stdin = bytes.NewReader(spec)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	runErr := cmd.Run()
+	runErr := startChild(cmd, &spec)
+	if runErr == nil {
+		runErr = cmd.Wait()
+	}
 	if errOut.Len() > 0 {
-		stderr.Write(errOut.Bytes())
+		opts.Stderr.Write(errOut.Bytes())
 	}
 	if out.Len() == 0 {
 		msg := strings.TrimSpace(errOut.String())
@@ -130,6 +129,32 @@ func executeRun(ctx context.Context, sc *scenarios.Scenario, r *scenarios.Run, o
 		return res, context.Canceled
 	}
 	return res, nil
+}
+
+// startChild starts the sandbox child and sends it spec on its stdin with
+// the namespace the kernel made for it: the child runs only there (see
+// ChildMain).
+func startChild(cmd *exec.Cmd, spec *childSpec) error {
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	spec.Netns, err = netns.Of(cmd.Process.Pid)
+	if err == nil {
+		err = json.NewEncoder(stdin).Encode(spec)
+	}
+	if cerr := stdin.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return fmt.Errorf("sandbox child: %w", err)
+	}
+	return nil
 }
 
 // HasExpectations reports whether any run carried expectations.
