@@ -33,6 +33,10 @@ type Destination struct {
 	LocalPorts []uint16
 	// States counts the sockets toward Remote by state name.
 	States map[string]int
+	// Inodes lists the socket inodes toward Remote that a process may hold
+	// (ascending): /proc/PID/fd links to "socket:[INODE]" name the owners.
+	// A TIME_WAIT socket has no inode; the kernel alone holds it.
+	Inodes []uint32
 }
 
 // Kernel TCP states (include/net/tcp_states.h).
@@ -72,6 +76,7 @@ func StateName(s uint8) string {
 type entry struct {
 	state         uint8
 	local, remote netip.AddrPort
+	inode         uint32 // 0 for TIME_WAIT and other orphans
 }
 
 // unmap turns ::ffff:a.b.c.d into a.b.c.d, so that a dual-stack socket and
@@ -85,6 +90,7 @@ func build(entries []entry) *Sample {
 	type acc struct {
 		ports  map[uint16]struct{}
 		states map[string]int
+		inodes []uint32
 	}
 	s := &Sample{States: make(map[string]int)}
 	byRemote := make(map[netip.AddrPort]*acc)
@@ -103,6 +109,9 @@ func build(entries []entry) *Sample {
 		}
 		a.ports[e.local.Port()] = struct{}{}
 		a.states[name]++
+		if e.inode != 0 {
+			a.inodes = append(a.inodes, e.inode)
+		}
 	}
 	s.Destinations = make([]Destination, 0, len(byRemote))
 	for remote, a := range byRemote {
@@ -111,8 +120,9 @@ func build(entries []entry) *Sample {
 			ports = append(ports, p)
 		}
 		slices.Sort(ports)
+		slices.Sort(a.inodes)
 		s.Destinations = append(s.Destinations, Destination{
-			Remote: remote, Ports: len(ports), LocalPorts: ports, States: a.states,
+			Remote: remote, Ports: len(ports), LocalPorts: ports, States: a.states, Inodes: a.inodes,
 		})
 	}
 	slices.SortFunc(s.Destinations, func(a, b Destination) int {

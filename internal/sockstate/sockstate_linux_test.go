@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/portlab/portlab/internal/netns/netnstest"
 	"github.com/portlab/portlab/internal/testsupport"
 )
@@ -53,6 +55,11 @@ func takeEstablishedThenTimeWait(t *testing.T) {
 	if got := d.States["ESTABLISHED"]; got < n {
 		t.Errorf("ESTABLISHED toward %v = %d, want >= %d", remote, got, n)
 	}
+	for _, c := range conns {
+		if ino := inode(t, c); !slices.Contains(d.Inodes, ino) {
+			t.Errorf("Inodes toward %v = %v, want the client socket's inode %d", remote, d.Inodes, ino)
+		}
+	}
 	tw, est, err := Count()
 	if err != nil {
 		t.Fatal(err)
@@ -80,12 +87,27 @@ func takeEstablishedThenTimeWait(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if d.Ports != n {
-		t.Errorf("Ports in TIME_WAIT = %d, want %d", d.Ports, n)
+	if d.Ports != n || len(d.Inodes) != 0 {
+		t.Errorf("Ports in TIME_WAIT = %d, inodes %v; want %d ports and no inode (no process holds TIME_WAIT)", d.Ports, d.Inodes, n)
 	}
 	if tw, _, err = Count(); err != nil || tw < n {
 		t.Errorf("Count() TIME_WAIT = %d, %v; want >= %d", tw, err, n)
 	}
+}
+
+// inode is the inode of c's socket, as /proc/PID/fd shows it.
+func inode(t *testing.T, c net.Conn) uint32 {
+	t.Helper()
+	rc, err := c.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st unix.Stat_t
+	var statErr error
+	if err := rc.Control(func(fd uintptr) { statErr = unix.Fstat(int(fd), &st) }); err != nil || statErr != nil {
+		t.Fatal(err, statErr)
+	}
+	return uint32(st.Ino)
 }
 
 func TestTakeUnmapsDualStack(t *testing.T) {
