@@ -76,6 +76,7 @@ func inspect() (*snapshot, error) {
 		return nil, fmt.Errorf("ports: %w", err)
 	default:
 		fill(r, reserved, sample)
+		attachOwners(r, sample)
 	}
 	return &snapshot{report: r, reserved: reserved, sample: sample, at: at}, nil
 }
@@ -102,4 +103,5 @@ func growth(now, before *snapshot) {
 			d.ExhaustionInS = &left
 		}
 	}
+	explain(r)
 }

@@ -194,6 +194,8 @@ func TestWriteText(t *testing.T) {
 			fill(r, reserved, tt.s)
 			if tt.watch {
 				before := &snapshot{sample: sample(dest("10.0.0.1:80", 50000, 750, "TIME_WAIT")), at: time.Unix(0, 0)}
+				r.Destinations[0].Owners = []Owner{{PID: 4242, Command: "curl", Sockets: 3}, {PID: 4343, Command: "java", Sockets: 1}}
+				r.OwnersUnseen = []string{unseenTimeWait, fmt.Sprintf(unseenUnreadable, 2)}
 				growth(&snapshot{report: r, reserved: reserved, at: time.Unix(1, 0)}, before)
 			}
 			var buf bytes.Buffer
