@@ -127,7 +127,7 @@ func pattern(st map[string]int) string {
 // who names a destination's owners for a sentence: "pid 12 (curl)".
 func who(d *Destination) string {
 	if len(d.Owners) == 0 {
-		return "the process(es) connecting to " + d.Remote
+		return "this host"
 	}
 	parts := make([]string, 0, 3)
 	for _, o := range d.Owners[:min(len(d.Owners), 3)] {
@@ -161,17 +161,31 @@ func cure(r *Report, d *Destination) string {
 		return fmt.Sprintf("%d connections from %s wait for %s to answer (SYN_SENT): it is slow or drops SYNs; bound the connect timeout and back off retries; %s.",
 			d.States["SYN_SENT"], who(d), d.Remote, forecast(d))
 	case "held_open":
-		if d.Level == levelOK {
+		if calm(d) {
 			return fmt.Sprintf("%s holds %d connections open toward %s (%.1f%% of %d usable ports): nothing to cure below 60%%; keep its pool well below the range; %s.",
 				who(d), d.States["ESTABLISHED"], d.Remote, d.UsagePercent, r.UsablePorts, forecast(d))
 		}
 		return fmt.Sprintf("%s holds %d connections open toward %s (%.1f%% of %d usable ports): cap the pool (connections per host) well below the range, or spread over more destination or source IPs (a port is unique per 4-tuple); %s.",
 			who(d), d.States["ESTABLISHED"], d.Remote, d.UsagePercent, r.UsablePorts, forecast(d))
 	}
-	return fmt.Sprintf("%s closes first toward %s, so each connection leaves its port in TIME_WAIT for 60 s: it closed at least %.0f/s over the last minute, "+
+	if calm(d) {
+		limit := fmt.Sprintf("%.0f new connections/s toward it (%d usable ports / 60 s of TIME_WAIT)", r.SustainablePerS, r.UsablePorts)
+		if twReuseApplies(r, d) {
+			limit = fmt.Sprintf("about %d new connections/s toward it (tcp_tw_reuse %d reuses a TIME_WAIT port after 1 s)", r.UsablePorts, *r.TCPTwReuse)
+		}
+		return fmt.Sprintf("%s closes first toward %s (TIME_WAIT here): nothing to cure at %.1f%%, but beyond %s the range runs out; %s.",
+			who(d), d.Remote, d.UsagePercent, limit, forecast(d))
+	}
+	return fmt.Sprintf("%s closes first toward %s, so each connection leaves its port in TIME_WAIT for 60 s: it closed at least %.1f/s over the last minute, "+
 		"and %d usable ports sustain %.0f new connections/s toward one destination; %s. Cure: reuse connections toward %s (a pool or HTTP keep-alive; "+
 		"in Go raise Transport.MaxIdleConnsPerHost, default 2, and read and close every body), or let %s close first. %s %s",
 		who(d), d.Remote, d.ClosesPerS, r.UsablePorts, r.SustainablePerS, forecast(d), d.Remote, d.Remote, twReuseAdvice(r, d), rangeAdvice(r))
+}
+
+// calm reports whether d is below warn and not forecast to run out within
+// 10 minutes: its cure can be short.
+func calm(d *Destination) bool {
+	return d.Level == levelOK && (d.ExhaustionInS == nil || *d.ExhaustionInS > 600)
 }
 
 // twReuseAdvice says what tcp_tw_reuse, as set here, does for d.
@@ -179,10 +193,8 @@ func twReuseAdvice(r *Report, d *Destination) string {
 	if r.TCPTwReuse == nil {
 		return ""
 	}
-	ap, err := netip.ParseAddrPort(d.Remote)
-	loopback := err == nil && ap.Addr().IsLoopback()
 	switch v := *r.TCPTwReuse; {
-	case v == 1 || (v == 2 && loopback):
+	case twReuseApplies(r, d):
 		return fmt.Sprintf("tcp_tw_reuse is %d, which already lets connect() take a TIME_WAIT port 1 s after its last packet toward %s (with TCP timestamps): about %d/s.",
 			v, d.Remote, r.UsablePorts)
 	case v == 2:
@@ -192,6 +204,17 @@ func twReuseAdvice(r *Report, d *Destination) string {
 		return fmt.Sprintf("tcp_tw_reuse is %d (off): sysctl -w net.ipv4.tcp_tw_reuse=1 lets connect() take a TIME_WAIT port 1 s after its last packet (needs TCP timestamps), about %d/s.",
 			v, r.UsablePorts)
 	}
+}
+
+// twReuseApplies reports whether tcp_tw_reuse, as set here, lets
+// connect() reuse TIME_WAIT ports toward d: 1 everywhere, 2 on loopback.
+func twReuseApplies(r *Report, d *Destination) bool {
+	if r.TCPTwReuse == nil {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(d.Remote)
+	loopback := err == nil && ap.Addr().IsLoopback()
+	return *r.TCPTwReuse == 1 || (*r.TCPTwReuse == 2 && loopback)
 }
 
 // fullRange is the widest ip_local_port_range that leaves the well-known

@@ -15,7 +15,7 @@ import (
 const (
 	envChurn   = "PORTLAB_TEST_CHURN" // the destination TestChurnHelper churns toward
 	churnHold  = 5                    // connections the churner keeps open
-	churnCount = 300                  // connections it opens and closes first
+	churnCount = 650                  // connections it opens and closes first: warn
 )
 
 // TestChurnHelper is the churning client of TestInspectNamesCulprit: it
@@ -78,8 +78,8 @@ func TestInspectNamesCulprit(t *testing.T) {
 		if d.UnownedSockets != closed {
 			t.Errorf("unowned sockets = %d, want the %d closed ones", d.UnownedSockets, closed)
 		}
-		if d.ClosesFirst != "this host" || d.Pattern != "closes_first" {
-			t.Errorf("closes first %q, pattern %q; want this host, closes_first", d.ClosesFirst, d.Pattern)
+		if d.ClosesFirst != "this host" || d.Pattern != "closes_first" || d.Level != "warn" {
+			t.Errorf("closes first %q, pattern %q, level %q; want this host, closes_first, warn", d.ClosesFirst, d.Pattern, d.Level)
 		}
 		for _, s := range []string{"pid " + strconv.Itoa(pid) + " (" + comm + ")", "tcp_tw_reuse is 0", "40000-40999: 1000 ports"} {
 			if !strings.Contains(d.Cure, s) {

@@ -30,27 +30,42 @@ func Watch(ctx context.Context, every time.Duration) (*Report, error) {
 	if every <= 0 {
 		return nil, fmt.Errorf("ports: watch interval: must be > 0, got %v", every)
 	}
-	first, err := inspect()
-	if err != nil {
-		return nil, err
-	}
-	if first.sample == nil {
-		return first.report, nil
+	var w Watcher
+	first, err := w.Sample()
+	if err != nil || !w.supported() {
+		return first, err
 	}
 	t := time.NewTimer(every)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return first.report, ctx.Err()
+		return first, ctx.Err()
 	case <-t.C:
 	}
-	second, err := inspect()
+	return w.Sample()
+}
+
+// Watcher inspects again and again; each report after the first carries
+// the growth since the one before and the forecast from it.
+type Watcher struct {
+	prev *snapshot
+}
+
+// Sample inspects now. From the second call on, each destination's
+// GrowthPerS and ExhaustionInS compare it with the previous sample.
+func (w *Watcher) Sample() (*Report, error) {
+	now, err := inspect()
 	if err != nil {
 		return nil, err
 	}
-	growth(second, first)
-	return second.report, nil
+	if w.prev != nil && w.prev.sample != nil && now.sample != nil {
+		growth(now, w.prev)
+	}
+	w.prev = now
+	return now.report, nil
 }
+
+func (w *Watcher) supported() bool { return w.prev != nil && w.prev.sample != nil }
 
 // snapshot is one inspection with what Watch needs to compare two.
 type snapshot struct {

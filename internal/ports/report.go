@@ -145,9 +145,15 @@ func levelRank(l string) int { return slices.Index([]string{levelOK, levelWarn, 
 // [rangeLo, rangeHi], less the inclusive reserved ranges, from a socket
 // sample. Only local ports inside the range and not reserved count; a
 // destination holding none is left out. The result is sorted by PortsUsed
-// descending, then by remote address, and is never nil.
+// descending, then by remote address, and is never nil. A socket on a
+// listening port is an accepted one, not a port connect() took: a server
+// listening inside the range does not count against its clients.
 func FromSample(rangeLo, rangeHi int, reserved [][2]int, s *sockstate.Sample) []Destination {
 	usable := rangeHi - rangeLo + 1 - ReservedInRange(rangeLo, rangeHi, reserved)
+	listening := make(map[uint16]bool, len(s.Listeners))
+	for _, l := range s.Listeners {
+		listening[l.Port()] = true
+	}
 	type dest struct {
 		remote netip.AddrPort
 		d      Destination
@@ -156,7 +162,7 @@ func FromSample(rangeLo, rangeHi int, reserved [][2]int, s *sockstate.Sample) []
 	for _, sd := range s.Destinations {
 		used := 0
 		for _, p := range sd.LocalPorts {
-			if int(p) >= rangeLo && int(p) <= rangeHi && !InRanges(int(p), reserved) {
+			if int(p) >= rangeLo && int(p) <= rangeHi && !listening[p] && !InRanges(int(p), reserved) {
 				used++
 			}
 		}

@@ -202,3 +202,26 @@ func formatExhaustion(s *float64) string {
 	}
 	return time.Duration(*s * float64(time.Second)).Round(time.Second).String()
 }
+
+// WriteLine writes r as one line, for a log or a pipe under --watch: the
+// time, the level, the busiest destination with its usage, trend, forecast,
+// owners and states, and how many destinations hold ports.
+func WriteLine(w io.Writer, r *Report, at time.Time) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s", at.UTC().Format(time.RFC3339), strings.ToUpper(r.Level))
+	if len(r.Destinations) == 0 {
+		fmt.Fprintf(&b, " no destination holds ports in %d-%d", r.IPLocalPortRange[0], r.IPLocalPortRange[1])
+	} else {
+		d := r.Destinations[0]
+		fmt.Fprintf(&b, " busiest %s %d/%d ports %.1f%% growth %s/s runs out in %s; closes first: %s; %s",
+			d.Remote, d.PortsUsed, r.UsablePorts, d.UsagePercent, formatGrowth(d.GrowthPerS), formatExhaustion(d.ExhaustionInS),
+			d.ClosesFirst, formatStates(d.States))
+		if len(d.Owners) > 0 {
+			fmt.Fprintf(&b, "; held by %s", who(&d))
+		}
+		fmt.Fprintf(&b, "; %s", plural(len(r.Destinations), "destination"))
+	}
+	b.WriteByte('\n')
+	_, err := io.WriteString(w, b.String())
+	return err
+}

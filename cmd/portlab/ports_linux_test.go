@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/echo/echotest"
+	"github.com/portlab/portlab/internal/netns/netnstest"
+	"github.com/portlab/portlab/internal/ports"
+)
+
+// TestPortsNamesCulprit runs portlab load as a separate process churning
+// new connections (it closes first) toward a slow echo server in a private
+// namespace, and checks that portlab ports names that process, by PID and
+// command, as the holder of the destination's open sockets, with the
+// TIME_WAIT it leaves and the cure.
+func TestPortsNamesCulprit(t *testing.T) {
+	netnstest.Run(t, map[string]string{
+		"net.ipv4.ip_local_port_range": "40000 40999",
+		"net.ipv4.tcp_tw_reuse":        "0",
+	}, func(t *testing.T) {
+		// The delay keeps each connection open long enough to be seen.
+		srv := echotest.Start(t, func(c *echo.Config) { c.Delay = 100 * time.Millisecond })
+		target := srv.Addr().String()
+		ctx, cancel := context.WithCancel(t.Context())
+		load := exec.CommandContext(ctx, os.Getenv(envSandboxExe), "load", "--target", target, "--mode", "new",
+			"-c", "8", "--duration", "60s", "--sustain-exhaustion", "-q")
+		if err := load.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cancel(); load.Wait() })
+		pid := load.Process.Pid
+
+		var d *ports.Destination
+		for range 300 { // up to 30 s for the load to start and close a connection
+			if d = culprit(t, target, pid); d != nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if d == nil {
+			t.Fatalf("portlab ports never named pid %d as the holder of sockets toward %s, most of them closed (TIME_WAIT)", pid, target)
+		}
+		if d.Owners[0].Command != "portlab" || d.ClosesFirst != "this host" || d.States["TIME_WAIT"] == 0 {
+			t.Errorf("destination %s: owners %+v, closes first %q, states %v; want portlab, this host, TIME_WAIT",
+				target, d.Owners, d.ClosesFirst, d.States)
+		}
+		var stdout, stderr bytes.Buffer
+		if code := cmdPorts(t.Context(), nil, &stdout, &stderr); code != exitOK {
+			t.Fatalf("portlab ports: exit %d: %s", code, stderr.String())
+		}
+		// Below 60% the cure is short, but still this host's: tcp_tw_reuse 0
+		// and 1,000 ports sustain 1000/60 new connections per second.
+		for _, want := range []string{"pid " + strconv.Itoa(pid) + " (portlab) closes first toward " + target,
+			"1000 usable ports / 60 s of TIME_WAIT"} {
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("portlab ports does not say %q:\n%s", want, stdout.String())
+			}
+		}
+	})
+}
+
+// culprit runs portlab ports --json and returns the destination target if
+// pid is its only owner and most of its sockets are closed ones (TIME_WAIT):
+// at first the load's open connections outnumber them.
+func culprit(t *testing.T, target string, pid int) *ports.Destination {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if code := cmdPorts(t.Context(), []string{"--json"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("portlab ports --json: exit %d: %s", code, stderr.String())
+	}
+	var r ports.Report
+	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range r.Destinations {
+		if d.Remote == target && d.Pattern == "closes_first" && len(d.Owners) == 1 && d.Owners[0].PID == pid {
+			return &d
+		}
+	}
+	return nil
+}
