@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"time"
 
+	"github.com/portlab/portlab/exporter"
 	"github.com/portlab/portlab/internal/ports"
 )
 
@@ -16,13 +19,16 @@ type portsFlags struct {
 	asJSON bool
 	watch  time.Duration
 	count  int
+	serve  string
+	top    int
 }
 
-const portsSynopsis = "ports [--json] [--watch INTERVAL [--count N]]\n\n" +
+const portsSynopsis = "ports [--json] [--watch INTERVAL [--count N]] | --serve ADDR [--top N]\n\n" +
 	"Inspects this host's ephemeral ports, read-only: range, reserved ports, socket states,\n" +
 	"ports held per destination (ok / warn >= 60% / crit >= 80%) with the processes holding them,\n" +
 	"which side closes first and the cure, listeners inside the range.\n" +
-	"--watch samples until Ctrl-C: one line per sample (a redrawn report on a terminal)."
+	"--watch samples until Ctrl-C: one line per sample (a redrawn report on a terminal).\n" +
+	"--serve exports the same as Prometheus metrics on http://ADDR/metrics, read on every scrape."
 
 func cmdPorts(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var f portsFlags
@@ -30,6 +36,8 @@ func cmdPorts(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.BoolVar(&f.asJSON, "json", false, "print the report as JSON (under --watch: one JSON object per line per sample)")
 	fs.DurationVar(&f.watch, "watch", 0, "sample this often until Ctrl-C, with each destination's growth and time to exhaustion")
 	fs.IntVar(&f.count, "count", 0, "--watch: stop after this many samples (0 = until Ctrl-C)")
+	fs.StringVar(&f.serve, "serve", "", "serve Prometheus metrics on HOST:PORT/metrics until Ctrl-C")
+	fs.IntVar(&f.top, "top", 10, "--serve: name this many busiest destinations in per-destination series; the rest are \"other\"")
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
@@ -37,9 +45,12 @@ func cmdPorts(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return usageError(stderr, "ports", err)
 	}
 	var err error
-	if f.watch > 0 {
+	switch {
+	case f.serve != "":
+		return servePorts(ctx, f, stdout, stderr)
+	case f.watch > 0:
 		err = watchPorts(ctx, f, stdout)
-	} else {
+	default:
 		var r *ports.Report
 		if r, err = ports.Inspect(); err == nil {
 			err = writePorts(stdout, r, f.asJSON, false, time.Now())
@@ -65,8 +76,49 @@ func (f portsFlags) validate(args []string) error {
 		return fmt.Errorf("count: must be >= 0, got %d", f.count)
 	case f.count > 0 && f.watch == 0:
 		return errors.New("count: needs --watch")
+	case f.top < 1:
+		return fmt.Errorf("top: must be >= 1, got %d", f.top)
+	case f.serve != "" && (f.watch > 0 || f.asJSON):
+		return errors.New("serve: cannot be combined with --watch or --json")
+	}
+	if f.serve != "" {
+		if _, _, err := net.SplitHostPort(f.serve); err != nil {
+			return fmt.Errorf("serve: %q is not HOST:PORT: %w", f.serve, err)
+		}
 	}
 	return nil
+}
+
+// servePorts serves the ports exporter on f.serve until ctx is done (Ctrl-C
+// is how it ends: exit 0). Each scrape reads the kernel's state then.
+func servePorts(ctx context.Context, f portsFlags, stdout, stderr io.Writer) int {
+	h, err := exporter.Handler(exporter.NewPortsCollector(f.top))
+	if err != nil {
+		fmt.Fprintf(stderr, "portlab ports: %v\n", err)
+		return exitFailure
+	}
+	ln, err := net.Listen("tcp", f.serve)
+	if err != nil {
+		fmt.Fprintf(stderr, "portlab ports: serve: %v\n", err)
+		return exitFailure
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
+	fmt.Fprintf(stdout, "serving metrics on http://%s/metrics\n", ln.Addr())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err = srv.Shutdown(sctx)
+		<-done
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintf(stderr, "portlab ports: serve: %v\n", err)
+		return exitFailure
+	}
+	return exitOK
 }
 
 // clearScreen moves the cursor home and clears a VT100 terminal.

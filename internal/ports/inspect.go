@@ -15,7 +15,7 @@ import (
 // cannot provide is listed in Report.Unsupported; an OS where not even the
 // range can be read returns an error wrapping [errors.ErrUnsupported].
 func Inspect() (*Report, error) {
-	snap, err := inspect()
+	snap, err := inspect(true)
 	if err != nil {
 		return nil, err
 	}
@@ -48,13 +48,18 @@ func Watch(ctx context.Context, every time.Duration) (*Report, error) {
 // Watcher inspects again and again; each report after the first carries
 // the growth since the one before and the forecast from it.
 type Watcher struct {
+	// SkipOwners leaves Owners empty: scanning every process's descriptors
+	// costs more than the socket dump, too much for every scrape of an
+	// exporter.
+	SkipOwners bool
+
 	prev *snapshot
 }
 
 // Sample inspects now. From the second call on, each destination's
 // GrowthPerS and ExhaustionInS compare it with the previous sample.
 func (w *Watcher) Sample() (*Report, error) {
-	now, err := inspect()
+	now, err := inspect(!w.SkipOwners)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +80,7 @@ type snapshot struct {
 	at       time.Time
 }
 
-func inspect() (*snapshot, error) {
+func inspect(owners bool) (*snapshot, error) {
 	r := newReport(runtime.GOOS)
 	reserved, err := readHost(r)
 	if err != nil {
@@ -91,7 +96,9 @@ func inspect() (*snapshot, error) {
 		return nil, fmt.Errorf("ports: %w", err)
 	default:
 		fill(r, reserved, sample)
-		attachOwners(r, sample)
+		if owners {
+			attachOwners(r, sample)
+		}
 	}
 	return &snapshot{report: r, reserved: reserved, sample: sample, at: at}, nil
 }
