@@ -23,6 +23,35 @@ const (
 	costOpen         = 2500
 )
 
+// costSockets leaves costTimeWait sockets in TIME_WAIT and costOpen
+// connections open toward costDestinations listeners.
+func costSockets(t *testing.T) {
+	t.Helper()
+	var addrs []string
+	for i := range costDestinations {
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", 7000+i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs = append(addrs, testsupport.Drain(t, ln))
+	}
+	for _, a := range addrs {
+		churn(t, a, costTimeWait/costDestinations)
+	}
+	for i, a := range addrs {
+		n := costOpen / costDestinations
+		if i == 0 {
+			n += costOpen % costDestinations
+		}
+		testsupport.Dial(t, a, n) // closed by its cleanup
+	}
+	tw, est, err := sockstate.Count()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("sockets: %d TIME_WAIT, %d ESTABLISHED, %d listeners", tw, est, costDestinations)
+}
+
 // TestScrapeCost measures one scrape (the collector alone, and the whole
 // /metrics request) at about 25,000 sockets in a namespace. It only
 // reports: cost is a measurement, not a pass/fail fact on a shared
@@ -37,31 +66,7 @@ func TestScrapeCost(t *testing.T) {
 		"net.ipv4.ip_local_port_range": "20000 60999",
 		"net.ipv4.tcp_tw_reuse":        "0",
 	}, func(t *testing.T) {
-		var addrs []string
-		for i := range costDestinations {
-			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", 7000+i))
-			if err != nil {
-				t.Fatal(err)
-			}
-			addrs = append(addrs, testsupport.Drain(t, ln))
-		}
-		for _, a := range addrs {
-			churn(t, a, costTimeWait/costDestinations)
-		}
-		for i, a := range addrs {
-			n := costOpen / costDestinations
-			if i == 0 {
-				n += costOpen % costDestinations
-			}
-			conns := testsupport.Dial(t, a, n)
-			_ = conns // closed by Dial's cleanup
-		}
-		tw, est, err := sockstate.Count()
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("sockets: %d TIME_WAIT, %d ESTABLISHED, %d listeners", tw, est, costDestinations)
-
+		costSockets(t)
 		c := NewPortsCollector(10)
 		collect := testing.Benchmark(func(b *testing.B) {
 			ch := make(chan prometheus.Metric, 1024)

@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // procRoot is where the process table is mounted.
@@ -109,4 +112,22 @@ func command(pid int) string {
 		return "?"
 	}
 	return strings.TrimSpace(string(b))
+}
+
+// Inode returns the inode of c's socket: the number its /proc/PID/fd link
+// and sock_diag report.
+func Inode(c syscall.Conn) (uint32, error) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return 0, fmt.Errorf("procsock: %w", err)
+	}
+	var st unix.Stat_t
+	var statErr error
+	if err := rc.Control(func(fd uintptr) { statErr = unix.Fstat(int(fd), &st) }); err != nil {
+		return 0, fmt.Errorf("procsock: %w", err)
+	}
+	if statErr != nil {
+		return 0, fmt.Errorf("procsock: fstat: %w", statErr)
+	}
+	return uint32(st.Ino), nil
 }

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/portlab/portlab/internal/testsupport"
 )
 
@@ -39,16 +37,11 @@ func TestParseSocketLink(t *testing.T) {
 // inode is the inode of c's socket, as /proc/PID/fd shows it.
 func inode(t *testing.T, c net.Conn) uint32 {
 	t.Helper()
-	rc, err := c.(*net.TCPConn).SyscallConn()
+	ino, err := Inode(c.(*net.TCPConn))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var st unix.Stat_t
-	var statErr error
-	if err := rc.Control(func(fd uintptr) { statErr = unix.Fstat(int(fd), &st) }); err != nil || statErr != nil {
-		t.Fatal(err, statErr)
-	}
-	return uint32(st.Ino)
+	return ino
 }
 
 // ownSocket checks that Owners names this process as the holder of one of

@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/portlab/portlab/internal/netns/netnstest"
+	"github.com/portlab/portlab/internal/procsock"
 	"github.com/portlab/portlab/internal/testsupport"
 )
 
@@ -55,11 +54,7 @@ func takeEstablishedThenTimeWait(t *testing.T) {
 	if got := d.States["ESTABLISHED"]; got < n {
 		t.Errorf("ESTABLISHED toward %v = %d, want >= %d", remote, got, n)
 	}
-	for _, c := range conns {
-		if ino := inode(t, c); !slices.Contains(d.Inodes, ino) {
-			t.Errorf("Inodes toward %v = %v, want the client socket's inode %d", remote, d.Inodes, ino)
-		}
-	}
+	checkInodes(t, d, conns)
 	tw, est, err := Count()
 	if err != nil {
 		t.Fatal(err)
@@ -95,19 +90,24 @@ func takeEstablishedThenTimeWait(t *testing.T) {
 	}
 }
 
+// checkInodes checks that d lists the inode of every socket of conns.
+func checkInodes(t *testing.T, d *Destination, conns []net.Conn) {
+	t.Helper()
+	for _, c := range conns {
+		if ino := inode(t, c); !slices.Contains(d.Inodes, ino) {
+			t.Errorf("Inodes toward %v = %v, want the client socket's inode %d", d.Remote, d.Inodes, ino)
+		}
+	}
+}
+
 // inode is the inode of c's socket, as /proc/PID/fd shows it.
 func inode(t *testing.T, c net.Conn) uint32 {
 	t.Helper()
-	rc, err := c.(*net.TCPConn).SyscallConn()
+	ino, err := procsock.Inode(c.(*net.TCPConn))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var st unix.Stat_t
-	var statErr error
-	if err := rc.Control(func(fd uintptr) { statErr = unix.Fstat(int(fd), &st) }); err != nil || statErr != nil {
-		t.Fatal(err, statErr)
-	}
-	return uint32(st.Ino)
+	return ino
 }
 
 func TestTakeUnmapsDualStack(t *testing.T) {
