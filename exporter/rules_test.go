@@ -39,13 +39,10 @@ func TestAlertRulesPromtool(t *testing.T) {
 	}
 }
 
-// TestAlertRulesUseExportedMetrics fails if a rule names a portlab metric
-// the collector does not export, as a rename would leave it silent.
-func TestAlertRulesUseExportedMetrics(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(rulesDir, "portlab-rules.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+// TestDeployUsesExportedMetrics fails if the rules or the dashboard name a
+// portlab metric the collector does not export, as a rename would leave
+// them silent.
+func TestDeployUsesExportedMetrics(t *testing.T) {
 	exported := map[string]bool{}
 	ch := make(chan *prometheus.Desc, 32)
 	NewPortsCollector(1).Describe(ch)
@@ -56,13 +53,19 @@ func TestAlertRulesUseExportedMetrics(t *testing.T) {
 			exported[m[1]] = true
 		}
 	}
-	used := regexp.MustCompile(`portlab_ports_[a-z_]+`).FindAllString(string(b), -1)
-	if len(used) == 0 {
-		t.Fatal("the rules name no portlab_ports_ metric")
-	}
-	for _, m := range used {
-		if !exported[m] {
-			t.Errorf("the rules use %s, which the collector does not export (it exports %v)", m, exported)
+	for _, file := range []string{"portlab-rules.yml", "grafana-portlab-ports.json"} {
+		b, err := os.ReadFile(filepath.Join(rulesDir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		used := regexp.MustCompile(`portlab_ports_[a-z_]+`).FindAllString(string(b), -1)
+		if len(used) == 0 {
+			t.Errorf("%s names no portlab_ports_ metric", file)
+		}
+		for _, m := range used {
+			if !exported[m] {
+				t.Errorf("%s uses %s, which the collector does not export (it exports %v)", file, m, exported)
+			}
 		}
 	}
 }

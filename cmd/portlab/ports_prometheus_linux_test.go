@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -36,7 +37,7 @@ const (
 func TestPrometheusScrapesAndAlerts(t *testing.T) {
 	prom, err := exec.LookPath("prometheus")
 	testsupport.Require(t, testsupport.EnvRequireNetns, err)
-	rules, err := filepath.Abs(filepath.Join("..", "..", "deploy", "prometheus", "portlab-rules.yml"))
+	deploy, err := filepath.Abs(filepath.Join("..", "..", "deploy", "prometheus"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func TestPrometheusScrapesAndAlerts(t *testing.T) {
 		"net.ipv4.tcp_tw_reuse":        "0",
 	}, func(t *testing.T) {
 		serveExporter(t)
-		startPrometheus(t, prom, rules)
+		startPrometheus(t, prom, filepath.Join(deploy, "portlab-rules.yml"))
 		target := echotest.Start(t, nil).Addr().String()
 		startLoad(t, target)
 
@@ -67,7 +68,41 @@ func TestPrometheusScrapesAndAlerts(t *testing.T) {
 			t.Fatalf("Prometheus never listed EphemeralPortsWarning for %s", target)
 		}
 		t.Logf("usage ratio %v; EphemeralPortsWarning for %s is %s", ratio, target, state)
+		checkDashboard(t, filepath.Join(deploy, "grafana-portlab-ports.json"))
 	})
+}
+
+// checkDashboard runs every query of the Grafana dashboard against the
+// server: each must parse, and those of the usage panels must return data.
+func checkDashboard(t *testing.T, path string) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			q := strings.ReplaceAll(tg.Expr, "$instance", ".*")
+			var data struct {
+				Result []json.RawMessage `json:"result"`
+			}
+			if !apiGet(t, "/api/v1/query?query="+url.QueryEscape(q), &data) {
+				t.Errorf("dashboard panel %q: query %s failed", p.Title, q)
+			} else if strings.Contains(q, "usage_ratio") && len(data.Result) == 0 {
+				t.Errorf("dashboard panel %q: query %s returned no series", p.Title, q)
+			}
+		}
+	}
 }
 
 // poll calls cond up to 600 times, 200 ms apart, until it holds.
