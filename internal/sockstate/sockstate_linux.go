@@ -5,9 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"sync/atomic"
 
-	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,30 +17,32 @@ var families = []struct {
 
 // Take samples every TCP socket of the namespace, IPv4 and IPv6.
 func Take() (*Sample, error) {
-	var entries []entry
+	entries := make([]entry, 0, lastTake.Load()+lastTake.Load()/8)
 	for _, f := range families {
-		es, err := retryInterrupted(func() ([]entry, error) { return dumpEntries(f.family) })
+		n := len(entries)
+		var err error
+		entries, err = retryInterrupted(func() ([]entry, error) { return dumpEntries(f.family, entries[:n]) })
 		if err != nil {
 			return nil, fmt.Errorf("sockstate: sock_diag dump of %s TCP sockets: %w", f.name, err)
 		}
-		entries = append(entries, es...)
 	}
+	lastTake.Store(int64(len(entries)))
 	return build(entries), nil
 }
 
-// dumpEntries dumps every TCP socket of one family. It decodes struct
-// inet_diag_msg itself rather than through netlink.SocketDiagTCP, which
-// allocates a struct and two IP slices per socket: at tens of thousands of
-// sockets that was most of a sample's cost.
-func dumpEntries(family uint8) ([]entry, error) {
-	var entries []entry
-	req := nl.NewNetlinkRequest(nl.SOCK_DIAG_BY_FAMILY, unix.NLM_F_DUMP)
-	req.AddData(diagRequest{family: family, states: allStates})
-	err := req.ExecuteIter(unix.NETLINK_INET_DIAG, nl.SOCK_DIAG_BY_FAMILY, func(msg []byte) bool {
+// lastTake is how many sockets the last Take saw: the next one sizes its
+// table by it rather than growing it by doubling.
+var lastTake atomic.Int64
+
+// dumpEntries appends every TCP socket of one family to entries. It decodes
+// struct inet_diag_msg itself rather than through netlink.SocketDiagTCP,
+// which allocates a struct and two IP slices per socket: at tens of
+// thousands of sockets that was most of a sample's cost.
+func dumpEntries(family uint8, entries []entry) ([]entry, error) {
+	err := dump(family, allStates, func(msg []byte) {
 		if e, ok := parseDiagMsg(msg); ok {
 			entries = append(entries, e)
 		}
-		return true
 	})
 	return entries, err
 }
@@ -97,9 +98,7 @@ type counts struct{ timeWait, established int }
 
 func countStates(family uint8) (counts, error) {
 	var c counts
-	req := nl.NewNetlinkRequest(nl.SOCK_DIAG_BY_FAMILY, unix.NLM_F_DUMP)
-	req.AddData(diagRequest{family: family, states: 1<<stateTimeWait | 1<<stateEstablished})
-	err := req.ExecuteIter(unix.NETLINK_INET_DIAG, nl.SOCK_DIAG_BY_FAMILY, func(msg []byte) bool {
+	err := dump(family, 1<<stateTimeWait|1<<stateEstablished, func(msg []byte) {
 		// struct inet_diag_msg starts with idiag_family, idiag_state.
 		if len(msg) >= 2 {
 			switch msg[1] {
@@ -109,7 +108,6 @@ func countStates(family uint8) (counts, error) {
 				c.established++
 			}
 		}
-		return true
 	})
 	return c, err
 }
@@ -120,9 +118,9 @@ func countStates(family uint8) (counts, error) {
 // few sockets off is better than none.
 func retryInterrupted[T any](dump func() (T, error)) (T, error) {
 	v, err := dump()
-	if errors.Is(err, netlink.ErrDumpInterrupted) {
+	if errors.Is(err, errDumpInterrupted) {
 		v, err = dump()
-		if errors.Is(err, netlink.ErrDumpInterrupted) {
+		if errors.Is(err, errDumpInterrupted) {
 			err = nil
 		}
 	}
