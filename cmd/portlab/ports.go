@@ -41,10 +41,13 @@ func cmdPorts(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
-	if err := f.validate(fs.Args()); err != nil {
+	err := f.validate(fs.Args())
+	if err == nil && fs.Changed("top") && f.serve == "" {
+		err = errors.New("top: needs --serve")
+	}
+	if err != nil {
 		return usageError(stderr, "ports", err)
 	}
-	var err error
 	switch {
 	case f.serve != "":
 		return servePorts(ctx, f, stdout, stderr)
