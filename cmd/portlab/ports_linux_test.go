@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -53,6 +54,7 @@ func TestPortsNamesCulprit(t *testing.T) {
 			t.Errorf("destination %s: owners %+v, closes first %q, states %v; want portlab, this host, TIME_WAIT",
 				target, d.Owners, d.ClosesFirst, d.States)
 		}
+		checkWatchLines(t, target, pid)
 		var stdout, stderr bytes.Buffer
 		if code := cmdPorts(t.Context(), nil, &stdout, &stderr); code != exitOK {
 			t.Fatalf("portlab ports: exit %d: %s", code, stderr.String())
@@ -87,4 +89,19 @@ func culprit(t *testing.T, target string, pid int) *ports.Destination {
 		}
 	}
 	return nil
+}
+
+// checkWatchLines runs portlab ports --watch for two samples: two lines,
+// the second with the trend, naming the busiest destination's holder.
+func checkWatchLines(t *testing.T, target string, pid int) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if code := cmdPorts(t.Context(), []string{"--watch", "200ms", "--count", "2"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("portlab ports --watch: exit %d: %s", code, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	want := regexp.MustCompile(`busiest ` + regexp.QuoteMeta(target) + ` \d+/1000 ports .* growth [+-]\d+\.\d/s .*held by pid ` + strconv.Itoa(pid) + ` \(portlab\)`)
+	if len(lines) != 2 || !want.MatchString(lines[1]) {
+		t.Errorf("portlab ports --watch 200ms --count 2:\n%s\nwant 2 lines, the second matching %s", stdout.String(), want)
+	}
 }

@@ -214,6 +214,11 @@ func TestWriteText(t *testing.T) {
 				t.Fatal(err)
 			}
 			testsupport.Golden(t, filepath.Join("testdata", "text-"+tt.name+".golden"), buf.Bytes())
+			buf.Reset()
+			if err := WriteLine(&buf, r, time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)); err != nil {
+				t.Fatal(err)
+			}
+			testsupport.Golden(t, filepath.Join("testdata", "line-"+tt.name+".golden"), buf.Bytes())
 		})
 	}
 }
