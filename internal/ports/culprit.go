@@ -22,15 +22,9 @@ const (
 )
 
 // attachOwners names the processes holding each destination's sockets, by
-// matching the sockets' inodes against every process's descriptors.
-func attachOwners(r *Report, s *sockstate.Sample) {
-	byRemote := make(map[string][]uint32, len(s.Destinations))
-	var all []uint32
-	for _, sd := range s.Destinations {
-		byRemote[sd.Remote.String()] = sd.Inodes
-		all = append(all, sd.Inodes...)
-	}
-	res, err := procsock.Owners(all)
+// matching the sockets' inodes against the descriptors seen by scans
+// around the dump (procsock.Scan, merged), or says why it cannot.
+func attachOwners(r *Report, s *sockstate.Sample, res *procsock.Result, err error) {
 	if err != nil {
 		if !errors.Is(err, errors.ErrUnsupported) {
 			err = fmt.Errorf("socket owners: %w", err)
@@ -43,11 +37,32 @@ func attachOwners(r *Report, s *sockstate.Sample) {
 	if res.Denied > 0 {
 		r.OwnersUnseen = append(r.OwnersUnseen, fmt.Sprintf(unseenUnreadable, res.Denied))
 	}
+	byRemote := make(map[string][]uint32, len(s.Destinations))
+	for _, sd := range s.Destinations {
+		byRemote[sd.Remote.String()] = sd.Inodes
+	}
 	for i := range r.Destinations {
 		d := &r.Destinations[i]
 		d.Owners, d.UnownedSockets = owners(byRemote[d.Remote], res.Owners, sockets(d.States))
 	}
 	explain(r)
+}
+
+// scanAround runs dump between two scans of the processes, so that a
+// socket that lived through either scan is named: a churning client's
+// connections may last less than one scan.
+func scanAround(dump func()) (*procsock.Result, error) {
+	before, err := procsock.Scan()
+	dump()
+	if err != nil {
+		return nil, err
+	}
+	after, err := procsock.Scan()
+	if err != nil {
+		return nil, err
+	}
+	before.Merge(after)
+	return before, nil
 }
 
 // owners counts the sockets each process holds among inodes; the rest of

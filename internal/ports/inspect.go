@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/portlab/portlab/internal/procsock"
 	"github.com/portlab/portlab/internal/sockstate"
 )
 
@@ -86,8 +87,16 @@ func inspect(owners bool) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	sample, err := sockstate.Take()
-	at := time.Now()
+	var sample *sockstate.Sample
+	var at time.Time
+	take := func() { sample, err = sockstate.Take(); at = time.Now() }
+	var procs *procsock.Result
+	var procsErr error
+	if owners {
+		procs, procsErr = scanAround(take)
+	} else {
+		take()
+	}
 	switch {
 	case errors.Is(err, errors.ErrUnsupported):
 		r.Unsupported = append(r.Unsupported, statesUnsupported)
@@ -97,7 +106,7 @@ func inspect(owners bool) (*snapshot, error) {
 	default:
 		fill(r, reserved, sample)
 		if owners {
-			attachOwners(r, sample)
+			attachOwners(r, sample, procs, procsErr)
 		}
 	}
 	return &snapshot{report: r, reserved: reserved, sample: sample, at: at}, nil

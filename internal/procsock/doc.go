@@ -8,7 +8,13 @@
 // in TIME_WAIT has no inode at all, since no process holds it any more. Only
 // Linux is supported; elsewhere [Owners] returns an error wrapping
 // errors.ErrUnsupported.
+//
+// A scan takes a few milliseconds, a short-lived connection not much more:
+// scan before and after the socket dump and [Result.Merge] the two, so a
+// socket that lived through either is named.
 package procsock
+
+import "slices"
 
 // Process is one process holding a socket.
 type Process struct {
@@ -20,12 +26,24 @@ type Process struct {
 
 // Result is what one scan of the processes found.
 type Result struct {
-	// Owners maps each wanted inode that some process holds to those
-	// processes, sorted by PID. A socket shared across fork() has several.
+	// Owners maps the inode of every socket a process holds to those
+	// processes, in PID order. A socket shared across fork() has several.
 	Owners map[uint32][]Process
 	// Scanned counts the processes whose descriptors were read.
 	Scanned int
 	// Denied counts the processes whose descriptors could not be read
 	// (another user's, without privileges): sockets they hold stay unnamed.
 	Denied int
+}
+
+// Merge adds the owners o found to r's, as if one scan had seen both.
+func (r *Result) Merge(o *Result) {
+	for ino, ps := range o.Owners {
+		for _, p := range ps {
+			if !slices.Contains(r.Owners[ino], p) {
+				r.Owners[ino] = append(r.Owners[ino], p)
+			}
+		}
+	}
+	r.Scanned, r.Denied = max(r.Scanned, o.Scanned), max(r.Denied, o.Denied)
 }

@@ -16,18 +16,12 @@ import (
 // procRoot is where the process table is mounted.
 const procRoot = "/proc"
 
-// Owners scans every process's descriptors for the sockets whose inodes are
-// wanted. A process that ends during the scan is skipped; one whose
-// descriptors cannot be read is counted in Result.Denied.
-func Owners(wanted []uint32) (*Result, error) {
+// Scan reads every process's descriptors and maps the inode of each socket
+// among them to its holders. A process that ends during the scan is
+// skipped; one whose descriptors cannot be read is counted in
+// Result.Denied.
+func Scan() (*Result, error) {
 	r := &Result{Owners: make(map[uint32][]Process)}
-	if len(wanted) == 0 {
-		return r, nil
-	}
-	want := make(map[uint32]bool, len(wanted))
-	for _, ino := range wanted {
-		want[ino] = true
-	}
 	entries, err := os.ReadDir(procRoot)
 	if err != nil {
 		return nil, fmt.Errorf("procsock: %w", err)
@@ -46,16 +40,13 @@ func Owners(wanted []uint32) (*Result, error) {
 			continue // the process ended under us
 		}
 		r.Scanned++
-		var p *Process
+		if len(inodes) == 0 {
+			continue
+		}
+		p := Process{PID: pid, Command: command(pid)}
 		for _, ino := range inodes {
-			if !want[ino] {
-				continue
-			}
-			if p == nil {
-				p = &Process{PID: pid, Command: command(pid)}
-			}
-			if !slices.Contains(r.Owners[ino], *p) {
-				r.Owners[ino] = append(r.Owners[ino], *p)
+			if !slices.Contains(r.Owners[ino], p) {
+				r.Owners[ino] = append(r.Owners[ino], p)
 			}
 		}
 	}

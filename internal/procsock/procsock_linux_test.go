@@ -3,6 +3,7 @@ package procsock
 import (
 	"net"
 	"os"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -44,7 +45,7 @@ func inode(t *testing.T, c net.Conn) uint32 {
 	return ino
 }
 
-// ownSocket checks that Owners names this process as the holder of one of
+// ownSocket checks that Scan names this process as the holder of one of
 // its sockets, and no one as the holder of an inode nobody holds.
 func ownSocket(t *testing.T) *Result {
 	t.Helper()
@@ -52,7 +53,7 @@ func ownSocket(t *testing.T) *Result {
 	c := testsupport.Dial(t, addr, 1)[0]
 	ino := inode(t, c)
 	const unheld = 1 // the sockfs root, never a socket descriptor
-	r, err := Owners([]uint32{ino, unheld})
+	r, err := Scan()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,5 +92,15 @@ func TestOwnersUnprivilegedHelper(t *testing.T) {
 	r := ownSocket(t)
 	if r.Denied < 1 {
 		t.Errorf("as uid %d, Denied = %d, want >= 1 (pid 1's descriptors are root's)", os.Geteuid(), r.Denied)
+	}
+}
+
+func TestMerge(t *testing.T) {
+	a := &Result{Owners: map[uint32][]Process{1: {{PID: 10, Command: "a"}}}, Scanned: 5, Denied: 1}
+	b := &Result{Owners: map[uint32][]Process{1: {{PID: 10, Command: "a"}, {PID: 11, Command: "b"}}, 2: {{PID: 12, Command: "c"}}}, Scanned: 6}
+	a.Merge(b)
+	want := map[uint32][]Process{1: {{PID: 10, Command: "a"}, {PID: 11, Command: "b"}}, 2: {{PID: 12, Command: "c"}}}
+	if !reflect.DeepEqual(a.Owners, want) || a.Scanned != 6 || a.Denied != 1 {
+		t.Errorf("merged = %+v, want owners %v, 6 scanned, 1 denied", a, want)
 	}
 }

@@ -9,9 +9,9 @@ import (
 	"syscall"
 )
 
-// Owners names socket owners through /proc, which only Linux has; elsewhere
+// Scan names socket owners through /proc, which only Linux has; elsewhere
 // the error wraps errors.ErrUnsupported.
-func Owners(wanted []uint32) (*Result, error) {
+func Scan() (*Result, error) {
 	return nil, fmt.Errorf("procsock: naming socket owners reads /proc/PID/fd, which %s lacks: %w", runtime.GOOS, errors.ErrUnsupported)
 }
 
