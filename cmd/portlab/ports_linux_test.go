@@ -16,6 +16,7 @@ import (
 	"github.com/portlab/portlab/echo/echotest"
 	"github.com/portlab/portlab/internal/netns/netnstest"
 	"github.com/portlab/portlab/internal/ports"
+	"github.com/portlab/portlab/internal/testsupport"
 )
 
 // TestPortsNamesCulprit runs portlab load as a separate process churning
@@ -130,4 +131,27 @@ func checkWatchLines(t *testing.T, target string, pid int) {
 		}
 	}
 	t.Errorf("portlab ports --watch 200ms --count 2:\n%s\nwant 2 lines, the second matching %s", stdout.String(), want)
+}
+
+// TestPortsUnprivileged runs portlab ports as nobody in a namespace where
+// root holds connections: it cannot name root's processes, and says so.
+func TestPortsUnprivileged(t *testing.T) {
+	netnstest.Run(t, nil, func(t *testing.T) {
+		addr := testsupport.DrainServer(t)
+		testsupport.Dial(t, addr, 3)
+		cmd := exec.Command(os.Getenv(envSandboxExe), "ports")
+		testsupport.AsNobody(cmd)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("portlab ports as nobody: %v\n%s", err, out)
+		}
+		for _, want := range []string{
+			addr + " (ok, ", "held by: no process seen; 3 sockets unowned",
+			"processes' descriptors could not be read (other users'): run as root to name them",
+		} {
+			if !strings.Contains(string(out), want) {
+				t.Errorf("portlab ports as nobody does not say %q:\n%s", want, out)
+			}
+		}
+	})
 }
