@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/portlab/portlab/internal/procsock"
 	"github.com/portlab/portlab/internal/sockstate"
 )
 
@@ -15,7 +16,7 @@ import (
 // cannot provide is listed in Report.Unsupported; an OS where not even the
 // range can be read returns an error wrapping [errors.ErrUnsupported].
 func Inspect() (*Report, error) {
-	snap, err := inspect()
+	snap, err := inspect(true)
 	if err != nil {
 		return nil, err
 	}
@@ -30,27 +31,47 @@ func Watch(ctx context.Context, every time.Duration) (*Report, error) {
 	if every <= 0 {
 		return nil, fmt.Errorf("ports: watch interval: must be > 0, got %v", every)
 	}
-	first, err := inspect()
-	if err != nil {
-		return nil, err
-	}
-	if first.sample == nil {
-		return first.report, nil
+	var w Watcher
+	first, err := w.Sample()
+	if err != nil || !w.supported() {
+		return first, err
 	}
 	t := time.NewTimer(every)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return first.report, ctx.Err()
+		return first, ctx.Err()
 	case <-t.C:
 	}
-	second, err := inspect()
+	return w.Sample()
+}
+
+// Watcher inspects again and again; each report after the first carries
+// the growth since the one before and the forecast from it.
+type Watcher struct {
+	// SkipOwners leaves Owners empty: scanning every process's descriptors
+	// costs more than the socket dump, too much for every scrape of an
+	// exporter.
+	SkipOwners bool
+
+	prev *snapshot
+}
+
+// Sample inspects now. From the second call on, each destination's
+// GrowthPerS and ExhaustionInS compare it with the previous sample.
+func (w *Watcher) Sample() (*Report, error) {
+	now, err := inspect(!w.SkipOwners)
 	if err != nil {
 		return nil, err
 	}
-	growth(second, first)
-	return second.report, nil
+	if w.prev != nil && w.prev.sample != nil && now.sample != nil {
+		growth(now, w.prev)
+	}
+	w.prev = now
+	return now.report, nil
 }
+
+func (w *Watcher) supported() bool { return w.prev != nil && w.prev.sample != nil }
 
 // snapshot is one inspection with what Watch needs to compare two.
 type snapshot struct {
@@ -60,14 +81,22 @@ type snapshot struct {
 	at       time.Time
 }
 
-func inspect() (*snapshot, error) {
+func inspect(owners bool) (*snapshot, error) {
 	r := newReport(runtime.GOOS)
 	reserved, err := readHost(r)
 	if err != nil {
 		return nil, err
 	}
-	sample, err := sockstate.Take()
-	at := time.Now()
+	var sample *sockstate.Sample
+	var at time.Time
+	take := func() { sample, err = sockstate.Take(); at = time.Now() }
+	var procs *procsock.Result
+	var procsErr error
+	if owners {
+		procs, procsErr = scanAround(take)
+	} else {
+		take()
+	}
 	switch {
 	case errors.Is(err, errors.ErrUnsupported):
 		r.Unsupported = append(r.Unsupported, statesUnsupported)
@@ -76,6 +105,9 @@ func inspect() (*snapshot, error) {
 		return nil, fmt.Errorf("ports: %w", err)
 	default:
 		fill(r, reserved, sample)
+		if owners {
+			attachOwners(r, sample, procs, procsErr)
+		}
 	}
 	return &snapshot{report: r, reserved: reserved, sample: sample, at: at}, nil
 }
@@ -102,4 +134,5 @@ func growth(now, before *snapshot) {
 			d.ExhaustionInS = &left
 		}
 	}
+	explain(r)
 }

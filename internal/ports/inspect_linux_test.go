@@ -84,7 +84,8 @@ func TestReportJSONKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"os", "ip_local_port_range", "ports_in_range", "reserved", "reserved_in_range",
-		"usable_ports", "tcp_tw_reuse", "tcp_fin_timeout", "states", "destinations", "listeners_in_range", "level"} {
+		"usable_ports", "tcp_tw_reuse", "tcp_fin_timeout", "states", "destinations", "listeners_in_range", "level",
+		"sustainable_per_s", "owners_scanned_processes", "owners_unreadable_processes", "owners_unseen"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("report JSON has no %q: %s", k, b)
 		}
@@ -94,7 +95,8 @@ func TestReportJSONKeys(t *testing.T) {
 		t.Fatalf("report JSON has no destinations: %s", b)
 	}
 	d, _ := dests[0].(map[string]any)
-	for _, k := range []string{"remote", "ports_used", "usage_percent", "level", "states", "growth_per_s"} {
+	for _, k := range []string{"remote", "ports_used", "usage_percent", "level", "states", "growth_per_s",
+		"owners", "unowned_sockets", "closes_first", "pattern", "closes_per_s", "cure"} {
 		if _, ok := d[k]; !ok {
 			t.Errorf("destination JSON has no %q: %v", k, d)
 		}

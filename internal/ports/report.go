@@ -45,6 +45,17 @@ type Report struct {
 	ListenersInRange []Listener `json:"listeners_in_range"`
 	// Level is the worst Level of the destinations ("ok" when there are none).
 	Level string `json:"level"`
+	// SustainablePerS is UsablePorts / 60: the new connections per second
+	// toward one destination that the range sustains when this host closes
+	// first and tcp_tw_reuse does not apply (TIME_WAIT lasts 60 s).
+	SustainablePerS float64 `json:"sustainable_per_s"`
+	// OwnersScanned and OwnersUnreadable count the processes whose
+	// descriptors were read, and those that could not be (another user's,
+	// without root), when naming the owners of sockets.
+	OwnersScanned    int `json:"owners_scanned_processes"`
+	OwnersUnreadable int `json:"owners_unreadable_processes"`
+	// OwnersUnseen says what the owner lists cannot show, and why.
+	OwnersUnseen []string `json:"owners_unseen,omitempty"`
 	// Unsupported says what could not be read on this OS, and why.
 	Unsupported []string `json:"unsupported,omitempty"`
 }
@@ -68,6 +79,35 @@ type Destination struct {
 	// ExhaustionInS is the time in seconds until UsablePorts are used up at
 	// GrowthPerS; nil when PortsUsed is not growing.
 	ExhaustionInS *float64 `json:"exhaustion_in_s,omitempty"`
+	// Owners are the processes holding sockets toward Remote, most sockets
+	// first (Linux; empty where they cannot be read).
+	Owners []Owner `json:"owners"`
+	// UnownedSockets counts the sockets toward Remote that no process seen
+	// holds: TIME_WAIT ones (the kernel's alone) and those of processes
+	// whose descriptors could not be read.
+	UnownedSockets int `json:"unowned_sockets"`
+	// ClosesFirst says which side closes first toward Remote, from the
+	// states: "this host" (TIME_WAIT, FIN_WAIT here), "remote" (CLOSE_WAIT,
+	// LAST_ACK here) or "neither yet" (nothing closing).
+	ClosesFirst string `json:"closes_first"`
+	// Pattern names what holds the ports: "closes_first" (TIME_WAIT),
+	// "held_open" (ESTABLISHED), "close_wait" (the remote closed, the
+	// process did not) or "connecting" (SYN_SENT).
+	Pattern string `json:"pattern"`
+	// ClosesPerS is TIME_WAIT / 60: a lower bound on how many connections
+	// per second this host closed toward Remote over the last minute.
+	ClosesPerS float64 `json:"closes_per_s"`
+	// Cure is the specific advice for Pattern on this host, with its
+	// settings and the forecast.
+	Cure string `json:"cure"`
+}
+
+// Owner is a process holding sockets toward one destination.
+type Owner struct {
+	PID     int    `json:"pid"`
+	Command string `json:"command"`
+	// Sockets counts the sockets toward the destination it holds.
+	Sockets int `json:"sockets"`
 }
 
 // Listener is a listening socket whose port lies inside the ephemeral range.
@@ -105,9 +145,15 @@ func levelRank(l string) int { return slices.Index([]string{levelOK, levelWarn, 
 // [rangeLo, rangeHi], less the inclusive reserved ranges, from a socket
 // sample. Only local ports inside the range and not reserved count; a
 // destination holding none is left out. The result is sorted by PortsUsed
-// descending, then by remote address, and is never nil.
+// descending, then by remote address, and is never nil. A socket on a
+// listening port is an accepted one, not a port connect() took: a server
+// listening inside the range does not count against its clients.
 func FromSample(rangeLo, rangeHi int, reserved [][2]int, s *sockstate.Sample) []Destination {
 	usable := rangeHi - rangeLo + 1 - ReservedInRange(rangeLo, rangeHi, reserved)
+	listening := make(map[uint16]bool, len(s.Listeners))
+	for _, l := range s.Listeners {
+		listening[l.Port()] = true
+	}
 	type dest struct {
 		remote netip.AddrPort
 		d      Destination
@@ -116,7 +162,7 @@ func FromSample(rangeLo, rangeHi int, reserved [][2]int, s *sockstate.Sample) []
 	for _, sd := range s.Destinations {
 		used := 0
 		for _, p := range sd.LocalPorts {
-			if int(p) >= rangeLo && int(p) <= rangeHi && !InRanges(int(p), reserved) {
+			if int(p) >= rangeLo && int(p) <= rangeHi && !listening[p] && !InRanges(int(p), reserved) {
 				used++
 			}
 		}
@@ -133,6 +179,7 @@ func FromSample(rangeLo, rangeHi int, reserved [][2]int, s *sockstate.Sample) []
 			UsagePercent: pct,
 			Level:        Level(pct),
 			States:       maps.Clone(sd.States),
+			Owners:       []Owner{},
 		}})
 	}
 	slices.SortFunc(ds, func(a, b dest) int {
@@ -153,6 +200,7 @@ func fill(r *Report, reserved [][2]int, s *sockstate.Sample) {
 	lo, hi := r.IPLocalPortRange[0], r.IPLocalPortRange[1]
 	maps.Copy(r.States, s.States)
 	r.Destinations = FromSample(lo, hi, reserved, s)
+	explain(r)
 	for _, d := range r.Destinations {
 		if levelRank(d.Level) > levelRank(r.Level) {
 			r.Level = d.Level

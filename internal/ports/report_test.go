@@ -48,6 +48,14 @@ func sample(ds ...sockstate.Destination) *sockstate.Sample {
 	return s
 }
 
+// listening adds a listener on each port to s.
+func listening(s *sockstate.Sample, ports ...int) *sockstate.Sample {
+	for _, p := range ports {
+		s.Listeners = append(s.Listeners, netip.AddrPortFrom(netip.IPv4Unspecified(), uint16(p)))
+	}
+	return s
+}
+
 func TestFromSample(t *testing.T) {
 	// A 1,000-port range, as in the namespace tests: 50000-50999.
 	const lo, hi = 50000, 50999
@@ -86,6 +94,9 @@ func TestFromSample(t *testing.T) {
 			sample(dest("10.0.0.3:80", lo, 100, "ESTABLISHED"), dest("[::1]:80", lo, 900, "TIME_WAIT"),
 				dest("10.0.0.2:80", lo, 100, "ESTABLISHED")),
 			[]row{{"[::1]:80", 900, 90, "crit"}, {"10.0.0.2:80", 100, 10, "ok"}, {"10.0.0.3:80", 100, 10, "ok"}}},
+		{"sockets accepted on a listening port in the range are not the client's", nil,
+			listening(sample(dest("10.0.0.9:41000", lo+500, 1, "ESTABLISHED"), dest("10.0.0.1:80", lo, 10, "ESTABLISHED")), lo+500),
+			[]row{{"10.0.0.1:80", 10, 1, "ok"}}},
 		{"whole range reserved", [][2]int{{0, 65535}},
 			sample(dest("10.0.0.1:80", lo, 10, "ESTABLISHED")), []row{}},
 	} {
@@ -194,6 +205,8 @@ func TestWriteText(t *testing.T) {
 			fill(r, reserved, tt.s)
 			if tt.watch {
 				before := &snapshot{sample: sample(dest("10.0.0.1:80", 50000, 750, "TIME_WAIT")), at: time.Unix(0, 0)}
+				r.Destinations[0].Owners = []Owner{{PID: 4242, Command: "curl", Sockets: 3}, {PID: 4343, Command: "java", Sockets: 1}}
+				r.OwnersUnseen = []string{unseenTimeWait, fmt.Sprintf(unseenUnreadable, 2)}
 				growth(&snapshot{report: r, reserved: reserved, at: time.Unix(1, 0)}, before)
 			}
 			var buf bytes.Buffer
@@ -201,6 +214,11 @@ func TestWriteText(t *testing.T) {
 				t.Fatal(err)
 			}
 			testsupport.Golden(t, filepath.Join("testdata", "text-"+tt.name+".golden"), buf.Bytes())
+			buf.Reset()
+			if err := WriteLine(&buf, r, time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)); err != nil {
+				t.Fatal(err)
+			}
+			testsupport.Golden(t, filepath.Join("testdata", "line-"+tt.name+".golden"), buf.Bytes())
 		})
 	}
 }

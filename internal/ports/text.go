@@ -16,20 +16,20 @@ const topDestinations = 10
 
 // WriteText writes a human summary of r: the range and what is reserved,
 // the TIME_WAIT-related settings, socket states, the busiest destinations
-// with a usage bar and level, listeners inside the range with the fix, and
-// for warn or crit the usual cures.
+// with a usage bar and level, for the busiest of them who holds the ports,
+// which side closes first and the cure on this host, and listeners inside
+// the range with the fix.
 func WriteText(w io.Writer, r *Report) error {
 	ew := &errWriter{w: w}
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	p := func(format string, a ...any) { fmt.Fprintf(tw, format, a...) }
 	writeSettings(p, r)
 	writeDestinations(p, r)
-	writeListeners(p, r)
-	if r.Level == levelWarn || r.Level == levelCrit {
-		p("\nCures: reuse connections (pooling, HTTP keep-alive); let the server close first, so TIME_WAIT lands on it; " +
-			"widen net.ipv4.ip_local_port_range; add source IPs (ports are per 4-tuple); " +
-			"net.ipv4.tcp_tw_reuse=1 to reuse TIME_WAIT ports for outgoing connections.\n")
+	if err := tw.Flush(); err != nil {
+		return err
 	}
+	writeCulprits(ew, r)
+	writeListeners(p, r)
 	for _, u := range r.Unsupported {
 		p("\nNot available: %s\n", u)
 	}
@@ -84,6 +84,42 @@ func writeDestinations(p printer, r *Report) {
 	if n := len(r.Destinations) - topDestinations; n > 0 {
 		p("  ... and %d more\n", n)
 	}
+}
+
+// culpritDestinations is how many destinations WriteText explains.
+const culpritDestinations = 3
+
+// writeCulprits names, for the busiest destinations, who holds the ports,
+// which side closes first and the cure. It writes past the tabwriter: the
+// cures are long lines, not table cells.
+func writeCulprits(w io.Writer, r *Report) {
+	if len(r.Destinations) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nWho holds the ports, and the cure:\n")
+	for _, d := range r.Destinations[:min(len(r.Destinations), culpritDestinations)] {
+		fmt.Fprintf(w, "  %s (%s, %.1f%%): closes first: %s; %s\n", d.Remote, d.Level, d.UsagePercent, d.ClosesFirst, formatStates(d.States))
+		held := "no process seen"
+		if len(d.Owners) > 0 {
+			parts := make([]string, len(d.Owners))
+			for i, o := range d.Owners {
+				parts[i] = fmt.Sprintf("pid %d (%s) %s", o.PID, o.Command, plural(o.Sockets, "socket"))
+			}
+			held = strings.Join(parts, ", ")
+		}
+		fmt.Fprintf(w, "    held by: %s; %s unowned\n", held, plural(d.UnownedSockets, "socket"))
+		fmt.Fprintf(w, "    cure: %s\n", d.Cure)
+	}
+	for _, u := range r.OwnersUnseen {
+		fmt.Fprintf(w, "  (%s)\n", u)
+	}
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // writeListeners writes the listeners whose port lies inside the range.
@@ -165,4 +201,27 @@ func formatExhaustion(s *float64) string {
 		return "> 1 year" // and beyond what a Duration holds, soon
 	}
 	return time.Duration(*s * float64(time.Second)).Round(time.Second).String()
+}
+
+// WriteLine writes r as one line, for a log or a pipe under --watch: the
+// time, the level, the busiest destination with its usage, trend, forecast,
+// owners and states, and how many destinations hold ports.
+func WriteLine(w io.Writer, r *Report, at time.Time) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s", at.UTC().Format(time.RFC3339), strings.ToUpper(r.Level))
+	if len(r.Destinations) == 0 {
+		fmt.Fprintf(&b, " no destination holds ports in %d-%d", r.IPLocalPortRange[0], r.IPLocalPortRange[1])
+	} else {
+		d := r.Destinations[0]
+		fmt.Fprintf(&b, " busiest %s %d/%d ports %.1f%% growth %s/s runs out in %s; closes first: %s; %s",
+			d.Remote, d.PortsUsed, r.UsablePorts, d.UsagePercent, formatGrowth(d.GrowthPerS), formatExhaustion(d.ExhaustionInS),
+			d.ClosesFirst, formatStates(d.States))
+		if len(d.Owners) > 0 {
+			fmt.Fprintf(&b, "; held by %s", who(&d))
+		}
+		fmt.Fprintf(&b, "; %s", plural(len(r.Destinations), "destination"))
+	}
+	b.WriteByte('\n')
+	_, err := io.WriteString(w, b.String())
+	return err
 }

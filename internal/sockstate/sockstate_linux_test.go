@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/portlab/portlab/internal/netns/netnstest"
+	"github.com/portlab/portlab/internal/procsock"
 	"github.com/portlab/portlab/internal/testsupport"
 )
 
@@ -53,6 +54,7 @@ func takeEstablishedThenTimeWait(t *testing.T) {
 	if got := d.States["ESTABLISHED"]; got < n {
 		t.Errorf("ESTABLISHED toward %v = %d, want >= %d", remote, got, n)
 	}
+	checkInodes(t, d, conns)
 	tw, est, err := Count()
 	if err != nil {
 		t.Fatal(err)
@@ -80,12 +82,32 @@ func takeEstablishedThenTimeWait(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if d.Ports != n {
-		t.Errorf("Ports in TIME_WAIT = %d, want %d", d.Ports, n)
+	if d.Ports != n || len(d.Inodes) != 0 {
+		t.Errorf("Ports in TIME_WAIT = %d, inodes %v; want %d ports and no inode (no process holds TIME_WAIT)", d.Ports, d.Inodes, n)
 	}
 	if tw, _, err = Count(); err != nil || tw < n {
 		t.Errorf("Count() TIME_WAIT = %d, %v; want >= %d", tw, err, n)
 	}
+}
+
+// checkInodes checks that d lists the inode of every socket of conns.
+func checkInodes(t *testing.T, d *Destination, conns []net.Conn) {
+	t.Helper()
+	for _, c := range conns {
+		if ino := inode(t, c); !slices.Contains(d.Inodes, ino) {
+			t.Errorf("Inodes toward %v = %v, want the client socket's inode %d", d.Remote, d.Inodes, ino)
+		}
+	}
+}
+
+// inode is the inode of c's socket, as /proc/PID/fd shows it.
+func inode(t *testing.T, c net.Conn) uint32 {
+	t.Helper()
+	ino, err := procsock.Inode(c.(*net.TCPConn))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ino
 }
 
 func TestTakeUnmapsDualStack(t *testing.T) {

@@ -28,27 +28,27 @@ func TestBuild(t *testing.T) {
 	ap := netip.MustParseAddrPort
 	srv := ap("10.0.0.1:80")
 	entries := []entry{
-		{stateListen, ap("[::]:8080"), ap("[::]:0")},
-		{stateListen, ap("[::ffff:127.0.0.1]:22"), ap("0.0.0.0:0")},
-		{stateEstablished, ap("10.0.0.2:40000"), srv},
-		{stateTimeWait, ap("10.0.0.2:40001"), srv},
+		{stateListen, ap("[::]:8080"), ap("[::]:0"), 101},
+		{stateListen, ap("[::ffff:127.0.0.1]:22"), ap("0.0.0.0:0"), 102},
+		{stateEstablished, ap("10.0.0.2:40000"), srv, 30},
+		{stateTimeWait, ap("10.0.0.2:40001"), srv, 0},
 		// Same local port from a second source IP: still one port toward srv.
-		{stateEstablished, ap("10.0.0.3:40000"), srv},
+		{stateEstablished, ap("10.0.0.3:40000"), srv, 20},
 		// A dual-stack socket toward the same peer is the same destination.
-		{stateTimeWait, ap("[::ffff:10.0.0.2]:40002"), ap("[::ffff:10.0.0.1]:80")},
-		{stateEstablished, ap("10.0.0.2:50000"), ap("10.0.0.9:443")},
-		{stateEstablished, ap("10.0.0.2:50001"), ap("10.0.0.8:443")},
+		{stateTimeWait, ap("[::ffff:10.0.0.2]:40002"), ap("[::ffff:10.0.0.1]:80"), 0},
+		{stateEstablished, ap("10.0.0.2:50000"), ap("10.0.0.9:443"), 50},
+		{stateEstablished, ap("10.0.0.2:50001"), ap("10.0.0.8:443"), 51},
 	}
 	got := build(entries)
 	want := &Sample{
 		States: map[string]int{"LISTEN": 2, "ESTABLISHED": 4, "TIME_WAIT": 2},
 		Destinations: []Destination{
 			{Remote: srv, Ports: 3, LocalPorts: []uint16{40000, 40001, 40002},
-				States: map[string]int{"ESTABLISHED": 2, "TIME_WAIT": 2}},
+				States: map[string]int{"ESTABLISHED": 2, "TIME_WAIT": 2}, Inodes: []uint32{20, 30}},
 			{Remote: ap("10.0.0.8:443"), Ports: 1, LocalPorts: []uint16{50001},
-				States: map[string]int{"ESTABLISHED": 1}},
+				States: map[string]int{"ESTABLISHED": 1}, Inodes: []uint32{51}},
 			{Remote: ap("10.0.0.9:443"), Ports: 1, LocalPorts: []uint16{50000},
-				States: map[string]int{"ESTABLISHED": 1}},
+				States: map[string]int{"ESTABLISHED": 1}, Inodes: []uint32{50}},
 		},
 		Listeners: []netip.AddrPort{ap("127.0.0.1:22"), ap("[::]:8080")},
 	}
