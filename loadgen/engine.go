@@ -90,7 +90,9 @@ type Runner struct {
 	dialsBefore [numClasses]int64 // dialSeq at the onset
 	connsAfter  [numClasses]int64 // successful dials numbered after it
 
+	// What the workers measured, in shards shared by the workers.
 	intervals *timeline
+	latencies []latencies
 }
 
 // errStopOnset is the cancel cause when the host-namespace safety stop hits.
@@ -203,6 +205,7 @@ func (r *Runner) begin(ctx context.Context) (runCtx context.Context, end func())
 	r.ioCtx, r.ioCancel = context.WithCancel(context.WithoutCancel(ctx))
 	r.workersDone = make(chan struct{})
 	r.intervals = newTimeline(r.start, r.cfg.Interval)
+	r.latencies = newLatencies(r.intervals.shards)
 	r.workers = make([]*worker, r.cfg.Concurrency)
 	for i := range r.workers {
 		r.workers[i] = newWorker(r, i)
