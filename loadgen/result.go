@@ -47,6 +47,7 @@ func (r *Runner) result(env report.Environment, elapsed time.Duration) (*report.
 		res.Throughput.ConnectionsPerS = float64(res.Totals.ConnectionsOpened) / s
 	}
 	res.Timeline = r.intervals.build(elapsed)
+	res.Client = clientCost(r.usageStart, r.usageEnd, r.usageOK, r.end.Sub(r.start), res.Totals.RequestsStarted)
 	return res, nil
 }
 
