@@ -37,21 +37,30 @@ func (w *worker) acquire(ctx context.Context) (*conn, bool) {
 // stop aborts.
 func (w *worker) dial() (*conn, error) {
 	n := w.r.dialing()
-	var nc net.Conn
+	c := &conn{}
 	var err error
-	if w.r.cfg.Mode == ModeNew {
-		nc, err = w.r.conns.dial(w.r.ioCtx, w.nextSource)
-	} else {
-		nc, err = w.dialAside(w.nextSource)
+	switch d, live := w.r.conns.(liveDialer); {
+	case live:
+		err = d.dialLive(w, c, w.nextSource)
+	case w.r.cfg.Mode == ModeNew:
+		c.Conn, err = w.r.conns.dial(w.r.ioCtx, w.nextSource)
+	default:
+		c.Conn, err = w.dialAside(w.nextSource)
 	}
 	w.nextSource++
 	if err != nil {
 		return nil, err
 	}
 	w.r.dialed(n)
-	c := &conn{Conn: nc}
 	w.live.Store(c)
 	return c, nil
+}
+
+// publish makes c, still connecting, the worker's live connection: false
+// when the stop has come, which the stopper may not have seen c for.
+func (w *worker) publish(c *conn) bool {
+	w.live.Store(c)
+	return !w.r.aborted.Load()
 }
 
 // dialAside dials connection n on a goroutine of its own. A dial's call
