@@ -33,14 +33,29 @@ func withLiveDial(p tcpProtocol) connProtocol {
 // errDialAborted is a dial the stop came before.
 var errDialAborted = errors.New("dial aborted by the end of the run")
 
-// fileConn is a connection liveTCP dialed.
-type fileConn struct {
-	*os.File
-	raddr netip.AddrPort
-}
+// fileConn is a connection liveTCP dialed. It holds nothing but the
+// file, so making it a net.Conn allocates nothing; the addresses, which
+// the engine never asks for, come from the kernel.
+type fileConn struct{ *os.File }
 
-func (c fileConn) LocalAddr() net.Addr  { return nil }
-func (c fileConn) RemoteAddr() net.Addr { return net.TCPAddrFromAddrPort(c.raddr) }
+func (c fileConn) LocalAddr() net.Addr  { return c.addr(syscall.Getsockname) }
+func (c fileConn) RemoteAddr() net.Addr { return c.addr(syscall.Getpeername) }
+
+func (c fileConn) addr(get func(int) (syscall.Sockaddr, error)) net.Addr {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	var sa syscall.Sockaddr
+	rc.Control(func(fd uintptr) { sa, _ = get(int(fd)) })
+	switch sa := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return &net.TCPAddr{IP: sa.Addr[:], Port: sa.Port}
+	case *syscall.SockaddrInet6:
+		return &net.TCPAddr{IP: sa.Addr[:], Port: sa.Port}
+	}
+	return nil
+}
 
 // dialLive dials connection number n into c, as package net would with
 // the Runner's dialer: the same socket options (TCP_NODELAY, and those
@@ -78,7 +93,7 @@ func (p liveTCP) dialLive(w *worker, c *conn, n int) error {
 		f.Close()
 		return opErr(err)
 	}
-	c.Conn = fileConn{f, raddr}
+	c.Conn = fileConn{f}
 	if !w.publish(c) {
 		f.Close()
 		return errDialAborted

@@ -99,3 +99,23 @@ func TestHangingDials(t *testing.T) {
 		})
 	}
 }
+
+// TestLiveDialAddresses: a connection the engine dialed itself knows its
+// addresses, as one package net dialed does.
+func TestLiveDialAddresses(t *testing.T) {
+	w, _ := benchWorker(t, nil)
+	c, err := w.dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, ok := c.Conn.(fileConn); !ok {
+		t.Fatalf("dialed a %T, want a fileConn", c.Conn)
+	}
+	if got, want := c.RemoteAddr().String(), w.r.target; got != want {
+		t.Errorf("remote address %s, want %s", got, want)
+	}
+	if la, ok := c.LocalAddr().(*net.TCPAddr); !ok || la.Port == 0 || !la.IP.IsLoopback() {
+		t.Errorf("local address %v, want a loopback address and port", c.LocalAddr())
+	}
+}
