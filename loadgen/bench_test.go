@@ -3,6 +3,8 @@ package loadgen
 import (
 	"context"
 	"net"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -99,3 +101,32 @@ func BenchmarkClassify(b *testing.B) {
 		}
 	}
 }
+
+// benchSucceed times recording a successful request (both latency
+// histograms, the timeline's counter and histogram) by goroutines
+// goroutines at once, each on a worker of its own.
+func benchSucceed(b *testing.B, goroutines int) {
+	w0, _ := benchWorker(b, func(c *Config) { c.Concurrency = goroutines })
+	r := w0.r
+	var next atomic.Int64
+	t1 := r.start.Add(time.Millisecond)
+	b.ReportAllocs()
+	b.SetParallelism(max(goroutines/runtime.GOMAXPROCS(0), 1))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		w := r.workers[int(next.Add(1)-1)%len(r.workers)]
+		i := 0
+		for pb.Next() {
+			i++
+			w.succeed(r.start, t1, t1.Add(time.Duration(50+i%200)*time.Microsecond))
+		}
+	})
+}
+
+// BenchmarkRecord is the recording path alone, on one goroutine; it must
+// not allocate.
+func BenchmarkRecord(b *testing.B) { benchSucceed(b, 1) }
+
+// BenchmarkRecordParallel records from 1,024 workers at once, the
+// contended case: a few shards per CPU, not one histogram per worker.
+func BenchmarkRecordParallel(b *testing.B) { benchSucceed(b, 1024) }

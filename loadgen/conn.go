@@ -37,15 +37,46 @@ func (w *worker) acquire(ctx context.Context) (*conn, bool) {
 // stop aborts.
 func (w *worker) dial() (*conn, error) {
 	n := w.r.dialing()
-	nc, err := w.r.conns.dial(w.r.ioCtx, w.nextSource)
+	c := &conn{}
+	var err error
+	switch d, live := w.r.conns.(liveDialer); {
+	case live:
+		err = d.dialLive(w, c, w.nextSource)
+	case w.r.cfg.Mode == ModeNew:
+		c.Conn, err = w.r.conns.dial(w.r.ioCtx, w.nextSource)
+	default:
+		c.Conn, err = w.dialAside(w.nextSource)
+	}
 	w.nextSource++
 	if err != nil {
 		return nil, err
 	}
 	w.r.dialed(n)
-	c := &conn{Conn: nc}
 	w.live.Store(c)
 	return c, nil
+}
+
+// publish makes c, still connecting, the worker's live connection: false
+// when the stop has come, which the stopper may not have seen c for.
+func (w *worker) publish(c *conn) bool {
+	w.live.Store(c)
+	return !w.r.aborted.Load()
+}
+
+// dialAside dials connection n on a goroutine of its own. A dial's call
+// chain (socket options, connect, the poller) grows a goroutine's stack
+// to 8 kB, which the runtime gives back only at later collections; a
+// keep-alive or pool worker dials seldom and then lives for the run, so it
+// keeps the small stack its requests need (measured: 8 kB of stack per
+// connection at c=5,000 when dialing in line, 4 kB otherwise).
+func (w *worker) dialAside(n int) (nc net.Conn, err error) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		nc, err = w.r.conns.dial(w.r.ioCtx, n)
+	}()
+	<-done
+	return nc, err
 }
 
 // release disposes of c after a request (nil after a failure).

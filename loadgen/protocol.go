@@ -38,6 +38,15 @@ type connProtocol interface {
 	exchange(w *worker, c net.Conn) (answered time.Time, err error)
 }
 
+// liveDialer is a connProtocol that dials connection number n into c,
+// publishing c as w's live connection (w.publish) once its socket exists
+// and before connect() completes, so that the stop aborts a dial by a
+// past deadline as it aborts a read. It watches no context: that costs
+// every dial a timer and a callback registration.
+type liveDialer interface {
+	dialLive(w *worker, c *conn, n int) error
+}
+
 // ownConnProtocol is a protocol whose client keeps its own connections, as
 // net/http's Transport does: it dials, pools and counts them itself
 // (through worker.opened). Each request gets the run's context, whose end

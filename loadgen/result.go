@@ -47,17 +47,14 @@ func (r *Runner) result(env report.Environment, elapsed time.Duration) (*report.
 		res.Throughput.ConnectionsPerS = float64(res.Totals.ConnectionsOpened) / s
 	}
 	res.Timeline = r.intervals.build(elapsed)
+	res.Client = clientCost(r.usageStart, r.usageEnd, r.usageOK, r.end.Sub(r.start), res.Totals.RequestsStarted)
 	return res, nil
 }
 
 // mergeWorkers adds up the workers' counters, errors and histograms.
 func (r *Runner) mergeWorkers(res *report.Result) error {
-	conn, rtt, total := report.NewHDR(), report.NewHDR(), report.NewHDR()
 	var errs [numClasses]int64
 	for _, w := range r.workers {
-		conn.Merge(w.connect)
-		rtt.Merge(w.roundTrip)
-		total.Merge(w.total)
 		res.Totals.RequestsStarted += w.started
 		res.Totals.RequestsOK += w.ok.Load()
 		res.Totals.RequestsFailed += w.failed.Load()
@@ -80,14 +77,18 @@ func (r *Runner) mergeWorkers(res *report.Result) error {
 			res.Errors[ErrorClass(c).String()] = n
 		}
 	}
+	var conn, rtt, total []*histogram
+	for _, l := range r.latencies {
+		conn, rtt, total = append(conn, l.connect), append(rtt, l.roundTrip), append(total, l.total)
+	}
 	var err error
-	if res.Latency.Connect, err = report.Summarize(conn); err != nil {
+	if res.Latency.Connect, err = report.Summarize(merged(conn)); err != nil {
 		return err
 	}
-	if res.Latency.RoundTrip, err = report.Summarize(rtt); err != nil {
+	if res.Latency.RoundTrip, err = report.Summarize(merged(rtt)); err != nil {
 		return err
 	}
-	res.Latency.Total, err = report.Summarize(total)
+	res.Latency.Total, err = report.Summarize(merged(total))
 	return err
 }
 

@@ -3,7 +3,10 @@ package loadgen
 import (
 	"context"
 	"fmt"
+	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/portlab/portlab/echo/echotest"
 	"github.com/portlab/portlab/internal/netns/netnstest"
@@ -39,5 +42,36 @@ func TestLingerSetBeforeConnect(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// TestNoKeepAliveProbes: the engine's connections carry no socket option
+// nobody asked for: SO_KEEPALIVE stays off (package net turns it on by
+// default, at four setsockopt calls per connection).
+func TestNoKeepAliveProbes(t *testing.T) {
+	cfg := testConfig(echotest.Start(t, nil).Addr().String())
+	r, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.conns.dial(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rc, err := c.(syscall.Conn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var on int
+	var optErr error
+	if err := rc.Control(func(fd uintptr) { on, optErr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_KEEPALIVE) }); err != nil {
+		t.Fatal(err)
+	}
+	if optErr != nil {
+		t.Fatal(optErr)
+	}
+	if on != 0 {
+		t.Errorf("SO_KEEPALIVE = %d, want 0", on)
 	}
 }

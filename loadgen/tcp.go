@@ -18,7 +18,7 @@ func newTCP(ctx context.Context, r *Runner) (protocol, error) {
 	if err := r.resolve(ctx, "tcp", r.cfg.Targets()); err != nil {
 		return nil, err
 	}
-	return tcpProtocol{r}, nil
+	return withLiveDial(tcpProtocol{r}), nil
 }
 
 func (p tcpProtocol) preflight(ctx context.Context) error { return p.r.preflightTCP(ctx) }

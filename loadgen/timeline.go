@@ -5,36 +5,42 @@ import (
 	"sync/atomic"
 	"time"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-
 	"github.com/portlab/portlab/internal/sockstate"
 	"github.com/portlab/portlab/report"
 )
 
-// interval is one worker's share of one timeline interval. A worker fills
-// its own and hands it over when its clock passes the interval's end, so
-// the timeline costs a lock per interval per worker, never per request.
+// interval is one shard of one timeline interval. Every worker of the
+// shard adds to it atomically, so the timeline costs no merge per worker:
+// its state grows with the intervals and the CPUs, never with the
+// concurrency. The padding keeps two shards' counters off one cache line.
 type interval struct {
-	idx   int
-	ok    int64
-	conns int64
-	errs  [numClasses]int64
-	hist  *hdrhistogram.Histogram
+	ok, conns atomic.Int64
+	errs      [numClasses]atomic.Int64
+	hist      *histogram
+	_         [64]byte
 }
 
-func (iv *interval) add(o *interval) {
-	iv.ok += o.ok
-	iv.conns += o.conns
-	for i, n := range o.errs {
-		iv.errs[i] += n
+// Interval histograms keep two significant digits: a timeline's p50/p99
+// need no more precision than that.
+const intervalFigures = 2
+
+// intervalSum is the intervals' shards added up, for the result.
+type intervalSum struct {
+	ok, conns int64
+	errs      [numClasses]int64
+	counts    []int64
+}
+
+func (s *intervalSum) add(shards []interval) {
+	for i := range shards {
+		iv := &shards[i]
+		s.ok += iv.ok.Load()
+		s.conns += iv.conns.Load()
+		for c := range iv.errs {
+			s.errs[c] += iv.errs[c].Load()
+		}
+		iv.hist.addTo(s.counts)
 	}
-	iv.hist.Merge(o.hist)
-}
-
-// Interval histograms keep two significant digits: one per worker is live
-// at a time, and a timeline's p50/p99 need no more precision than that.
-func newIntervalHist() *hdrhistogram.Histogram {
-	return hdrhistogram.New(report.MinLatencyUS, report.MaxLatencyUS, 2)
 }
 
 // socketCounts is one sample of the namespace's sockets, taken at.
@@ -46,45 +52,36 @@ type socketCounts struct {
 type timeline struct {
 	start time.Time
 	every time.Duration
-	free  sync.Pool
 
-	mu      sync.Mutex
-	merged  map[int]*interval
-	sockets []socketCounts // in the order taken
+	mu        sync.Mutex
+	intervals map[int][]interval // by index, then shard
+	shards    int
+	sockets   []socketCounts // in the order taken
 
 	timeWaitNow atomic.Int64 // latest TIME_WAIT count, for the progress line
 }
 
 func newTimeline(start time.Time, every time.Duration) *timeline {
-	t := &timeline{start: start, every: every, merged: map[int]*interval{}}
-	t.free.New = func() any { return &interval{hist: newIntervalHist()} }
+	t := &timeline{start: start, every: every, intervals: map[int][]interval{}, shards: numShards()}
 	t.timeWaitNow.Store(-1)
 	return t
 }
 
-func (t *timeline) get(idx int) *interval {
-	iv := t.free.Get().(*interval)
-	iv.idx = idx
-	return iv
-}
-
-// submit merges a worker's finished interval and recycles it.
-func (t *timeline) submit(iv *interval) {
-	if iv == nil {
-		return
-	}
+// shard returns shard i of interval idx. A worker calls it when its clock
+// enters a new interval and keeps the pointer: a lock per interval per
+// worker, never per request.
+func (t *timeline) shard(idx, i int) *interval {
 	t.mu.Lock()
-	m := t.merged[iv.idx]
-	if m == nil {
-		m = &interval{idx: iv.idx, hist: newIntervalHist()}
-		t.merged[iv.idx] = m
+	defer t.mu.Unlock()
+	ivs := t.intervals[idx]
+	if ivs == nil {
+		ivs = make([]interval, t.shards)
+		for j := range ivs {
+			ivs[j].hist = newHistogram(intervalFigures)
+		}
+		t.intervals[idx] = ivs
 	}
-	m.add(iv)
-	t.mu.Unlock()
-
-	iv.ok, iv.conns, iv.errs = 0, 0, [numClasses]int64{}
-	iv.hist.Reset()
-	t.free.Put(iv)
+	return &ivs[i%t.shards]
 }
 
 // sampleSockets counts the namespace's TIME_WAIT and ESTABLISHED sockets at
@@ -152,7 +149,7 @@ func (t *timeline) build(elapsed time.Duration) []report.Interval {
 	if n > 1 && elapsed-time.Duration(n-1)*t.every < t.every/4 {
 		n--
 	}
-	t.foldFrom(n - 1)
+	sums := t.sums(n)
 	out := make([]report.Interval, 0, n)
 	for idx := 0; idx < n; idx++ {
 		end := time.Duration(idx+1) * t.every
@@ -163,7 +160,7 @@ func (t *timeline) build(elapsed time.Duration) []report.Interval {
 		if s, ok := t.socketsAt(end, idx == n-1); ok {
 			ri.TimeWait, ri.Established = s.timeWait, s.established
 		}
-		if m := t.merged[idx]; m != nil {
+		if m := sums[idx]; m != nil {
 			ri.RequestsOK = m.ok
 			ri.ConnectionsOpened = m.conns
 			for c, k := range m.errs {
@@ -171,9 +168,9 @@ func (t *timeline) build(elapsed time.Duration) []report.Interval {
 					ri.Errors[ErrorClass(c).String()] = k
 				}
 			}
-			if m.hist.TotalCount() > 0 {
-				ri.P50US = m.hist.ValueAtQuantile(50)
-				ri.P99US = m.hist.ValueAtQuantile(99)
+			if h := hdrOf(intervalFigures, m.counts); h.TotalCount() > 0 {
+				ri.P50US = h.ValueAtQuantile(50)
+				ri.P99US = h.ValueAtQuantile(99)
 			}
 		}
 		out = append(out, ri)
@@ -181,18 +178,16 @@ func (t *timeline) build(elapsed time.Duration) []report.Interval {
 	return out
 }
 
-// foldFrom adds every interval after last into last.
-func (t *timeline) foldFrom(last int) {
-	for idx, m := range t.merged {
-		if idx <= last {
-			continue
+// sums adds up each interval's shards into n rows: every interval from
+// the last row on is folded into it.
+func (t *timeline) sums(n int) []*intervalSum {
+	sums := make([]*intervalSum, n)
+	for idx, shards := range t.intervals {
+		row := max(min(idx, n-1), 0)
+		if sums[row] == nil {
+			sums[row] = &intervalSum{counts: make([]int64, len(shards[0].hist.counts))}
 		}
-		into := t.merged[last]
-		if into == nil {
-			into = &interval{idx: last, hist: newIntervalHist()}
-			t.merged[last] = into
-		}
-		into.add(m)
-		delete(t.merged, idx)
+		sums[row].add(shards)
 	}
+	return sums
 }

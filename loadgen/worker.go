@@ -5,8 +5,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
-
 	"github.com/portlab/portlab/report"
 )
 
@@ -31,25 +29,22 @@ type worker struct {
 	errs          [numClasses]int64
 	bytesSent     int64
 	bytesReceived int64
-	connect       *hdrhistogram.Histogram
-	roundTrip     *hdrhistogram.Histogram
-	total         *hdrhistogram.Histogram
+	lat           *latencies // the run's histograms' shard this worker records into
 	payload       []byte
 	buf           []byte  // one byte more than payload, to catch long replies
 	conn          *conn   // ModeKeepAlive: this worker's connection
 	held          []*conn // Hold: every connection so far, closed at the end
 	nextSource    int
 	timer         *time.Timer
-	iv            *interval
+	iv            *interval // the shard of timeline interval ivIdx
+	ivIdx         int
 }
 
 func newWorker(r *Runner, id int) *worker {
 	w := &worker{
 		r:          r,
 		id:         id,
-		connect:    report.NewHDR(),
-		roundTrip:  report.NewHDR(),
-		total:      report.NewHDR(),
+		lat:        &r.latencies[id%len(r.latencies)],
 		payload:    make([]byte, r.cfg.Payload),
 		buf:        make([]byte, r.cfg.Payload+1),
 		nextSource: id,
@@ -149,22 +144,22 @@ func (w *worker) requestOwn(_ context.Context, intended time.Time) {
 // succeed records a request that succeeded: it was due at intended, sent
 // on a connection at t1, and answered at end.
 func (w *worker) succeed(intended, t1, end time.Time) {
-	w.roundTrip.RecordValue(micros(end.Sub(t1)))
+	w.lat.roundTrip.record(micros(end.Sub(t1)))
 	totalUS := micros(end.Sub(intended))
-	w.total.RecordValue(totalUS)
+	w.lat.total.record(totalUS)
 	w.ok.Add(1)
 	w.lastDone = end
 	iv := w.interval(end)
-	iv.ok++
-	iv.hist.RecordValue(totalUS)
+	iv.ok.Add(1)
+	iv.hist.record(totalUS)
 }
 
 // opened records a new connection (or UDP socket) that took connect to
 // set up, at t.
 func (w *worker) opened(t time.Time, connect time.Duration) {
 	w.conns.Add(1)
-	w.interval(t).conns++
-	w.connect.RecordValue(micros(connect))
+	w.interval(t).conns.Add(1)
+	w.lat.connect.record(micros(connect))
 }
 
 // fail counts a failed request, or an incomplete one once the stopper
@@ -180,17 +175,15 @@ func (w *worker) fail(err error, at time.Time) {
 	w.errs[class]++
 	w.failed.Add(1)
 	w.lastDone = at
-	w.interval(at).errs[class]++
+	w.interval(at).errs[class].Add(1)
 	w.r.noteError(class)
 }
 
-// interval returns the timeline bucket for time t, handing the previous one
-// to the collector when t has moved past it.
+// interval returns the worker's shard of the timeline interval time t
+// falls in.
 func (w *worker) interval(t time.Time) *interval {
-	idx := int(t.Sub(w.r.start) / w.r.cfg.Interval)
-	if w.iv == nil || w.iv.idx != idx {
-		w.r.intervals.submit(w.iv)
-		w.iv = w.r.intervals.get(idx)
+	if idx := int(t.Sub(w.r.start) / w.r.cfg.Interval); w.iv == nil || w.ivIdx != idx {
+		w.iv, w.ivIdx = w.r.intervals.shard(idx, w.id), idx
 	}
 	return w.iv
 }
@@ -200,7 +193,6 @@ func (w *worker) finish() {
 		w.r.own.finish(w)
 	}
 	w.live.Store(nil)
-	w.r.intervals.submit(w.iv)
 	w.iv = nil
 }
 

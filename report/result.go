@@ -57,6 +57,10 @@ type Result struct {
 	// Notes are plain-language remarks the engine wants a reader to see,
 	// such as why a run stopped early.
 	Notes []string `json:"notes,omitempty"`
+
+	// Client is what the run cost portlab's own process; absent from
+	// results that did not measure it.
+	Client *ClientCost `json:"client,omitempty"`
 }
 
 // RunConfig is what a result was measured with: the load's knobs or, for
@@ -206,6 +210,22 @@ type Onset struct {
 type Throughput struct {
 	RequestsPerS    float64 `json:"requests_per_s"`
 	ConnectionsPerS float64 `json:"connections_per_s"`
+}
+
+// ClientCost is what a run cost portlab's process, from the first request
+// to the end of the wind-down, so that a reader can tell whether the
+// client or the server was the bottleneck: CPUBusy near the number of
+// CPUs means the client was. It covers the whole process, so with the
+// server in the same process (portlab run) it includes the server's share.
+type ClientCost struct {
+	CPUUserS float64 `json:"cpu_user_s"`
+	CPUSysS  float64 `json:"cpu_sys_s"`
+	// CPUBusy is the CPUs kept busy on average: CPU time / wall time.
+	CPUBusy float64 `json:"cpu_busy"`
+	// CPUPerRequestUS is the CPU time per request started, in µs.
+	CPUPerRequestUS float64 `json:"cpu_per_request_us"`
+	// MaxRSSKB is the process's peak resident set (getrusage ru_maxrss).
+	MaxRSSKB int64 `json:"max_rss_kb"`
 }
 
 // Latencies are the run's three histograms: the TCP connect, the round trip

@@ -1,0 +1,26 @@
+//go:build unix
+
+package loadgen
+
+import (
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// processUsage is the process's CPU time so far and its peak resident set.
+func processUsage() (usage, bool) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return usage{}, false
+	}
+	maxRSS := int64(ru.Maxrss) // kB, but bytes on Apple's systems
+	if runtime.GOOS == "darwin" || runtime.GOOS == "ios" {
+		maxRSS /= 1024
+	}
+	return usage{
+		user:     time.Duration(ru.Utime.Nano()),
+		sys:      time.Duration(ru.Stime.Nano()),
+		maxRSSKB: maxRSS,
+	}, true
+}
