@@ -83,7 +83,7 @@ var badResults = []struct{ name, json, msg string }{
 // scenario without a name, a server payload of 3 GB) are not rows.
 var badScenarios = []struct{ name, yaml, msg string }{
 	{"syntax", "x: [", `b?syntax.yaml:1: did not find expected node content`},
-	{"unknown key", "name: typo\nruns:\n  - name: a\n    concurency: 3\n", `unknown key.yaml:4: concurency: unknown field`},
+	{"unknown key", "name: typo\nruns:\n  - name: a\n    concurency: 3\n", `unknown key.yaml:4: runs\[0\].concurency: unknown field`},
 	{"no runs", "name: s\nruns: []\n", `runs: at least one run is required`},
 	{"rate nan", "name: s\nruns:\n  - name: a\n    load: {rate: .nan}\n", `runs\[0\].load.rate: must be between 0 \(closed loop\) and 10000000 requests/s, got NaN`},
 	{"rate inf", "name: s\nruns:\n  - name: a\n    load: {rate: .inf}\n", `runs\[0\].load.rate: must be between 0`},
@@ -94,7 +94,7 @@ var badScenarios = []struct{ name, yaml, msg string }{
 	{"interval 1ns", "name: s\nruns:\n  - name: a\n    load: {interval: 1ns}\n", `runs\[0\].load.interval: must be between 10ms and 24h0m0s, got 1ns`},
 	{"mode", "name: s\nruns:\n  - name: a\n    load: {mode: sometimes}\n", `runs\[0\].load.mode: must be new, pool or keepalive, got "sometimes"`},
 	{"target ip", "name: s\nruns:\n  - name: a\n    load: {target: \"999.1.1.1:80\"}\n", `runs\[0\].load.target: "999.1.1.1:80": "999.1.1.1" is not an IP address`},
-	{"listen port", "name: s\nruns:\n  - name: a\n    server: {listen: \"127.0.0.1:99999\"}\n", `port must be from 1 to 65535, got 99999`},
+	{"listen port", "name: s\nruns:\n  - name: a\n    server: {listen: \"127.0.0.1:99999\"}\n", `runs\[0\].server.listen: "127.0.0.1:99999": port must be from 0 to 65535, got 99999`},
 	{"expect nan", "name: s\nruns:\n  - name: a\n    expect:\n      errors.EADDRNOTAVAIL: \">NaN\"\n", `runs\[0\].expect.errors.EADDRNOTAVAIL: "NaN" is not a number or prediction`},
 	{"expect path", "name: s\nruns:\n  - name: a\n    expect:\n      no.such.path: \">0\"\n", `runs\[0\].expect.no.such.path: unknown result path`},
 	{"port range newline", "name: s\nsandbox:\n  ip_local_port_range: \"1\\n2\"\nruns:\n  - name: a\n", `sandbox.ip_local_port_range: want "LO HI"`},
@@ -400,8 +400,8 @@ func listenRows() []invocation {
 	const c = "addresses"
 	var rows []invocation
 	for _, tc := range []struct{ listen, msg string }{
-		{"127.0.0.1:99999", `listen: port "99999" in "127.0.0.1:99999" must be a number from 0 to 65535`},
-		{":-1", `listen: port "-1"`},
+		{"127.0.0.1:99999", `listen: "127.0.0.1:99999": port must be from 0 to 65535, got 99999`},
+		{":-1", `listen: ":-1": port must be from 0 to 65535, got -1`},
 		{"999.1.1.1:8000", `listen: `},
 		{"127.0.0.1", `listen: `},
 		{"nowhere", `listen: `},
@@ -454,14 +454,14 @@ func fileRows() []invocation {
 		// skipped, named, and the exercise is not done (exit 1).
 		rowRE(c, 1, `^$`, "lab", "check", "1", "--results", "$D/results"),
 		rowRE(c, 1, `^$`, "lab", "check", "1", "--results", "$D/emptyresults"),
-		row(c, 2, `portlab run: $D/fifo.yaml: not a regular file but a FIFO, device or socket`, "run", "$D/fifo.yaml"),
-		row(c, 2, `portlab run: $D/linkfifo.yaml: not a regular file but a FIFO, device or socket`, "run", "$D/linkfifo.yaml"),
-		row(c, 2, `portlab run: $D/zero.yaml: not a regular file but a FIFO, device or socket`, "run", "$D/zero.yaml"),
-		row(c, 2, `portlab run: $D/null.yaml: not a regular file but a FIFO, device or socket`, "run", "$D/null.yaml"),
-		row(c, 2, `portlab run: /dev/zero: not a regular file but a FIFO, device or socket`, "run", "/dev/zero"),
-		rowRE(c, 2, `portlab run: read \S+/dir.yaml: is a directory`, "run", "$D/dir.yaml"),
-		rowRE(c, 2, `portlab run: open \S+/dangling.yaml: no such file or directory`, "run", "$D/dangling.yaml"),
-		rowRE(c, 2, `portlab run: open \S+/nosuch.yaml: no such file or directory`, "run", "$D/nosuch.yaml"),
+		row(c, 2, `portlab run: invalid scenario: $D/fifo.yaml: not a regular file (a FIFO): a scenario is a YAML file`, "run", "$D/fifo.yaml"),
+		row(c, 2, `portlab run: invalid scenario: $D/linkfifo.yaml: not a regular file (a FIFO): a scenario is a YAML file`, "run", "$D/linkfifo.yaml"),
+		row(c, 2, `portlab run: invalid scenario: $D/zero.yaml: not a regular file (a device): a scenario is a YAML file`, "run", "$D/zero.yaml"),
+		row(c, 2, `portlab run: invalid scenario: $D/null.yaml: not a regular file (a device): a scenario is a YAML file`, "run", "$D/null.yaml"),
+		row(c, 2, `portlab run: invalid scenario: /dev/zero: not a regular file (a device): a scenario is a YAML file`, "run", "/dev/zero"),
+		rowRE(c, 2, `portlab run: invalid scenario: \S+/dir.yaml: not a regular file \(a directory\)`, "run", "$D/dir.yaml"),
+		rowRE(c, 2, `portlab run: invalid scenario: \S+/dangling.yaml: open \S+/dangling.yaml: no such file or directory`, "run", "$D/dangling.yaml"),
+		rowRE(c, 2, `portlab run: invalid scenario: \S+/nosuch.yaml: open \S+/nosuch.yaml: no such file or directory`, "run", "$D/nosuch.yaml"),
 	)
 	return rows
 }
