@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
+	"math"
 	"os"
 	"testing"
 	"time"
@@ -103,31 +103,35 @@ func TestReportJSONKeys(t *testing.T) {
 	}
 }
 
-func TestWatchGrowth(t *testing.T) {
+// TestWatcherGrowth connects between two samples: the second says the
+// destination grew and forecasts when it runs out at that growth. It
+// checks facts, not the rate, which a loaded machine would skew.
+func TestWatcherGrowth(t *testing.T) {
 	const n = 20
 	addr := testsupport.DrainServer(t)
-	// Connect well after the first sample and well before the second.
-	var (
-		conns   []net.Conn
-		dialErr error
-		done    = make(chan struct{})
-	)
-	time.AfterFunc(300*time.Millisecond, func() {
-		defer close(done)
-		conns, dialErr = testsupport.Connect(addr, n)
-	})
-	r, err := Watch(context.Background(), time.Second)
-	<-done
-	t.Cleanup(func() { testsupport.CloseAll(conns) })
-	if err != nil || dialErr != nil {
-		t.Fatal(err, dialErr)
+	var w Watcher
+	first, err := w.Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := findDest(first, addr); d != nil || len(first.Destinations) > 0 && first.Destinations[0].GrowthPerS != nil {
+		t.Fatalf("first sample: destination %s = %+v, or growth without a previous sample", addr, d)
+	}
+	testsupport.Dial(t, addr, n)
+	r, err := w.Sample()
+	if err != nil {
+		t.Fatal(err)
 	}
 	d := findDest(r, addr)
 	if d == nil {
 		t.Fatalf("no destination %s in %+v", addr, r.Destinations)
 	}
-	if d.GrowthPerS == nil || *d.GrowthPerS < n/2 || *d.GrowthPerS > n*2 || d.ExhaustionInS == nil {
-		t.Errorf("GrowthPerS = %v, ExhaustionInS = %v; want about %d/s and a time", fmtPtr(d.GrowthPerS), fmtPtr(d.ExhaustionInS), n)
+	if d.PortsUsed != n || d.GrowthPerS == nil || *d.GrowthPerS <= 0 || d.ExhaustionInS == nil {
+		t.Fatalf("destination = %+v (growth %s, exhaustion %s); want %d ports, growth > 0 and a forecast",
+			d, fmtPtr(d.GrowthPerS), fmtPtr(d.ExhaustionInS), n)
+	}
+	if want := float64(r.UsablePorts-n) / *d.GrowthPerS; math.Abs(*d.ExhaustionInS-want) > 1e-6*want {
+		t.Errorf("ExhaustionInS = %v, want (usable - used) / growth = %v", *d.ExhaustionInS, want)
 	}
 }
 
