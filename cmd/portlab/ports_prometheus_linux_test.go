@@ -28,12 +28,19 @@ const (
 	promServer   = "127.0.0.1:9090"
 )
 
+// alert names an alert and the label that carries the test's target.
+type alert struct{ name, label string }
+
 // TestPrometheusScrapesAndAlerts runs Debian's prometheus server with the
 // shipped alert rules in a private namespace, scraping portlab ports
-// --serve while portlab load exhausts the ports toward an echo server
-// there, and asks the Prometheus HTTP API until the usage ratio of that
-// destination is >= 0.6 and the warning, critical and listener-in-range
-// alerts fire for it.
+// --serve while portlab load drives the ports toward an echo server there,
+// and asks the Prometheus HTTP API until the alerts fire for it:
+//   - exhausted at once: the usage ratio is >= 0.6 and the warning,
+//     critical and listener-in-range alerts fire, and every dashboard
+//     query runs;
+//   - at 20 new connections/s, the 1,000 ports last under a minute: the
+//     forecast alert fires.
+//
 // Skips without prometheus unless PORTLAB_REQUIRE_NETNS=1.
 func TestPrometheusScrapesAndAlerts(t *testing.T) {
 	prom, err := exec.LookPath("prometheus")
@@ -42,37 +49,58 @@ func TestPrometheusScrapesAndAlerts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	netnstest.Run(t, map[string]string{
-		"net.ipv4.ip_local_port_range": "40000 40999",
-		"net.ipv4.tcp_tw_reuse":        "0",
-	}, func(t *testing.T) {
-		serveExporter(t)
-		startPrometheus(t, prom, fastRules(t, filepath.Join(deploy, "portlab-rules.yml")))
-		target := echotest.Start(t, nil).Addr().String()
-		startLoad(t, target)
-
-		dest := fmt.Sprintf("{destination=%q}", target)
-		var ratio float64
-		if !poll(func() bool {
-			ratio = queryValue(t, "portlab_ports_usage_ratio"+dest)
-			return ratio >= 0.6
-		}) {
-			t.Fatalf("Prometheus never saw portlab_ports_usage_ratio%s >= 0.6 (last %v)", dest, ratio)
-		}
-		// The echo server listens inside the range, as port 0 picks there.
-		for _, a := range []struct{ name, label string }{
+	for _, tc := range []struct {
+		name   string
+		load   []string
+		usage  bool
+		alerts []alert
+	}{
+		{"exhausted", []string{"-c", "4"}, true, []alert{
 			{"EphemeralPortsWarning", "destination"},
 			{"EphemeralPortsCritical", "destination"},
+			// The echo server listens inside the range: port 0 picks there.
 			{"EphemeralPortListenerInRange", "address"},
-		} {
-			var state string
-			if !poll(func() bool { state = alertState(t, a.name, a.label, target); return state == "firing" }) {
-				t.Fatalf("%s for %s never fired (last state %q)", a.name, target, state)
-			}
-		}
-		t.Logf("usage ratio %v; the warning, critical and listener alerts fired for %s", ratio, target)
-		checkDashboard(t, filepath.Join(deploy, "grafana-portlab-ports.json"))
-	})
+		}},
+		{"runs out soon", []string{"-c", "2", "--rate", "20"}, false, []alert{{"EphemeralPortsRunOutSoon", "destination"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			netnstest.Run(t, map[string]string{
+				"net.ipv4.ip_local_port_range": "40000 40999",
+				"net.ipv4.tcp_tw_reuse":        "0",
+			}, func(t *testing.T) {
+				serveExporter(t)
+				startPrometheus(t, prom, fastRules(t, filepath.Join(deploy, "portlab-rules.yml")))
+				target := echotest.Start(t, nil).Addr().String()
+				startLoad(t, target, tc.load...)
+				if tc.usage {
+					checkUsage(t, target)
+				}
+				for _, a := range tc.alerts {
+					var state string
+					if !poll(func() bool { state = alertState(t, a.name, a.label, target); return state == "firing" }) {
+						t.Fatalf("%s for %s never fired (last state %q)", a.name, target, state)
+					}
+					t.Logf("%s fired for %s", a.name, target)
+				}
+				if tc.usage {
+					checkDashboard(t, filepath.Join(deploy, "grafana-portlab-ports.json"))
+				}
+			})
+		})
+	}
+}
+
+// checkUsage waits until Prometheus has the usage ratio of target >= 0.6.
+func checkUsage(t *testing.T, target string) {
+	dest := fmt.Sprintf("{destination=%q}", target)
+	var ratio float64
+	if !poll(func() bool {
+		ratio = queryValue(t, "portlab_ports_usage_ratio"+dest)
+		return ratio >= 0.6
+	}) {
+		t.Fatalf("Prometheus never saw portlab_ports_usage_ratio%s >= 0.6 (last %v)", dest, ratio)
+	}
+	t.Logf("portlab_ports_usage_ratio%s = %v", dest, ratio)
 }
 
 // checkDashboard runs every query of the Grafana dashboard against the
@@ -185,12 +213,12 @@ scrape_configs:
 	})
 }
 
-// startLoad runs portlab load, new connections closed first by the client,
-// past exhaustion until the test ends.
-func startLoad(t *testing.T, target string) {
+// startLoad runs portlab load with flags, new connections closed first by
+// the client, past exhaustion until the test ends.
+func startLoad(t *testing.T, target string, flags ...string) {
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, os.Getenv(envSandboxExe), "load", "--target", target, "--mode", "new",
-		"-c", "4", "--duration", "5m", "--sustain-exhaustion", "-q")
+	args := append([]string{"load", "--target", target, "--mode", "new", "--duration", "5m", "--sustain-exhaustion", "-q"}, flags...)
+	cmd := exec.CommandContext(ctx, os.Getenv(envSandboxExe), args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
