@@ -43,6 +43,8 @@ func TestValidate(t *testing.T) {
 		{"no timeouts", func(c *echo.Config) { c.ReadHeaderTimeout, c.ReadTimeout, c.WriteTimeout, c.IdleTimeout = 0, 0, 0, 0 }, ""},
 		{"close", func(c *echo.Config) { c.Close = "x" }, `close: must be client or server, got "x"`},
 		{"payload", func(c *echo.Config) { c.Payload = 0 }, "payload: must be >= 1, got 0"},
+		{"payload too large", func(c *echo.Config) { c.Payload = 3000000000 }, "payload: must be at most 67108864 bytes (64 MiB), got 3000000000"},
+		{"payload largest", func(c *echo.Config) { c.Payload = echo.MaxPayload }, ""},
 		{"linger", func(c *echo.Config) { c.Linger = -2 }, "linger: must be >= -1, got -2"},
 		{"backlog", func(c *echo.Config) { c.Backlog = -1 }, "backlog: must be >= 0, got -1"},
 		{"max-conns", func(c *echo.Config) { c.MaxConns = -1 }, "max-conns: must be >= 0, got -1"},
