@@ -2,6 +2,7 @@ package echo
 
 import (
 	"errors"
+	"math"
 	"time"
 
 	"github.com/portlab/portlab/config"
@@ -105,6 +106,10 @@ const (
 	DefaultIdleTimeout       = 2 * time.Minute
 )
 
+// MaxPayload bounds Payload: the largest request a load sends (64 MiB), and
+// the body an HTTP server holds in memory to answer GET.
+const MaxPayload = 64 << 20
+
 // DefaultConfig returns the configuration the portlab CLI starts from. Its
 // timeouts are the Default*Timeout constants; a zero Config has none.
 func DefaultConfig() Config {
@@ -160,8 +165,11 @@ func (c Config) Validate() error {
 	}
 	check(c.Close != CloseClient && c.Close != CloseServer, "close", "must be %s or %s, got %q", CloseClient, CloseServer, c.Close)
 	check(c.Payload < 1, "payload", "must be >= 1, got %d", c.Payload)
-	check(c.Linger < -1, "linger", "must be >= -1, got %d", c.Linger)
-	check(c.Backlog < 0, "backlog", "must be >= 0, got %d", c.Backlog)
+	check(c.Payload > MaxPayload, "payload", "must be at most %d bytes (64 MiB), got %d", MaxPayload, c.Payload)
+	// The kernel takes both as a C int: a larger value would wrap (a
+	// linger of 2^32 s to 0, a reset).
+	check(c.Linger < -1 || c.Linger > math.MaxInt32, "linger", "must be -1..%d, got %d", math.MaxInt32, c.Linger)
+	check(c.Backlog < 0 || c.Backlog > math.MaxInt32, "backlog", "must be 0..%d, got %d", math.MaxInt32, c.Backlog)
 	check(c.MaxConns < 0, "max_conns", "must be >= 0, got %d", c.MaxConns)
 	check(c.Delay < 0, "delay", "must be >= 0, got %s", c.Delay)
 	check(c.ReadHeaderTimeout < 0, "read_header_timeout", "must be >= 0 (0 = no limit), got %s", c.ReadHeaderTimeout)

@@ -214,8 +214,10 @@ func build(fs *fileScenario) (*Scenario, error) {
 	if err := checkAddresses(fs.Addresses); err != nil {
 		return nil, err
 	}
-	if fs.GOMAXPROCS < 0 {
-		return nil, fieldErr("gomaxprocs", "must be >= 0, got %d", fs.GOMAXPROCS)
+	// Go keeps GOMAXPROCS in an int32 and allocates a P for each: a huge
+	// value crashes the child.
+	if fs.GOMAXPROCS < 0 || fs.GOMAXPROCS > maxGOMAXPROCS {
+		return nil, fieldErr("gomaxprocs", "must be 0..%d, got %d", maxGOMAXPROCS, fs.GOMAXPROCS)
 	}
 	sc := &Scenario{Name: fs.Name, Description: fs.Description, Sysctls: sysctls, Addresses: fs.Addresses, GOMAXPROCS: fs.GOMAXPROCS}
 	if sc.Link, err = link("link", fs.Link); err != nil {
@@ -493,6 +495,10 @@ func fieldOf(prefix string, err error) error {
 	}
 	return fieldErr(prefix+fe.Field, "%s", fe.Problem)
 }
+
+// maxGOMAXPROCS bounds a scenario's gomaxprocs: far more threads than any
+// lesson needs, far fewer than would exhaust memory.
+const maxGOMAXPROCS = 1024
 
 // maxRunDuration bounds a sandbox run: the lab is for seconds, not hours.
 const maxRunDuration = 5 * time.Minute
