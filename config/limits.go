@@ -36,17 +36,6 @@ func (c *Load) checkResources() error {
 	return nil
 }
 
-// CheckServerPayload is the bound on an echo server's payload (the body
-// it answers GET with, the bytes it reads under --close server): what a
-// load can send, so that a typo cannot make the server allocate
-// gigabytes.
-func CheckServerPayload(n int) error {
-	if n < 1 || n > MaxPayload {
-		return Errorf("payload", "must be between 1 and %d bytes (64 MiB), got %d", MaxPayload, n)
-	}
-	return nil
-}
-
 // bytesIEC says n bytes in the largest binary unit that keeps it >= 1.
 func bytesIEC(n uint64) string {
 	const unit = 1024

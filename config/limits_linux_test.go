@@ -71,11 +71,3 @@ func TestValidateChecksResources(t *testing.T) {
 		})
 	}
 }
-
-func TestCheckServerPayload(t *testing.T) {
-	for n, ok := range map[int]bool{1: true, MaxPayload: true, 0: false, -1: false, MaxPayload + 1: false, 3_000_000_000: false} {
-		if err := CheckServerPayload(n); (err == nil) != ok {
-			t.Errorf("CheckServerPayload(%d) = %v, want ok %v", n, err, ok)
-		}
-	}
-}

@@ -106,9 +106,9 @@ const (
 	DefaultIdleTimeout       = 2 * time.Minute
 )
 
-// MaxPayload bounds Payload: the largest request a load sends (64 MiB), and
-// the body an HTTP server holds in memory to answer GET.
-const MaxPayload = 64 << 20
+// MaxPayload bounds Payload: the largest request a load sends, and the
+// body an HTTP server holds in memory to answer GET.
+const MaxPayload = config.MaxPayload
 
 // DefaultConfig returns the configuration the portlab CLI starts from. Its
 // timeouts are the Default*Timeout constants; a zero Config has none.
@@ -164,8 +164,7 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	check(c.Close != CloseClient && c.Close != CloseServer, "close", "must be %s or %s, got %q", CloseClient, CloseServer, c.Close)
-	check(c.Payload < 1, "payload", "must be >= 1, got %d", c.Payload)
-	check(c.Payload > MaxPayload, "payload", "must be at most %d bytes (64 MiB), got %d", MaxPayload, c.Payload)
+	check(c.Payload < 1 || c.Payload > MaxPayload, "payload", "must be between 1 and %d bytes (64 MiB), got %d", MaxPayload, c.Payload)
 	// The kernel takes both as a C int: a larger value would wrap (a
 	// linger of 2^32 s to 0, a reset).
 	check(c.Linger < -1 || c.Linger > math.MaxInt32, "linger", "must be -1..%d, got %d", math.MaxInt32, c.Linger)

@@ -56,11 +56,7 @@ func (c *echoCmd) config() (echo.Config, error) {
 	if c.drain < 0 || c.drain > config.MaxDuration {
 		return c.cfg, fmt.Errorf("drain: must be between 0 and %s, got %s", config.MaxDuration, c.drain)
 	}
-	if err := c.cfg.Validate(); err != nil {
-		return c.cfg, err
-	}
-	// Until echo.Config.Validate bounds it itself, for scenarios too.
-	return c.cfg, config.CheckServerPayload(c.cfg.Payload)
+	return c.cfg, c.cfg.Validate()
 }
 
 func cmdEcho(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -90,7 +90,7 @@ var badScenarios = []struct{ name, yaml, msg string }{
 	{"duration negative", "name: s\ndefaults: {duration: -1s}\nruns:\n  - name: a\n", `runs\[0\].load.duration: must be > 0`},
 	{"concurrency zero", "name: s\nruns:\n  - name: a\n    load: {concurrency: 0}\n", `runs\[0\].load.concurrency: must be between 1 and 100000, got 0`},
 	{"concurrency beyond ulimit", "name: s\nruns:\n  - name: a\n    load: {concurrency: 100000}\n", `runs\[0\].load.concurrency: 100000 needs 100064 descriptors`},
-	{"payload huge", "name: s\nruns:\n  - name: a\n    load: {payload: 99999999999}\n", `runs\[0\].load.payload: must be between 1 and 67108864 bytes`},
+	{"payload huge", "name: s\nruns:\n  - name: a\n    load: {payload: 99999999999}\n", `runs\[0\]\.(load|server)\.payload: must be between 1 and 67108864 bytes`},
 	{"interval 1ns", "name: s\nruns:\n  - name: a\n    load: {interval: 1ns}\n", `runs\[0\].load.interval: must be between 10ms and 24h0m0s, got 1ns`},
 	{"mode", "name: s\nruns:\n  - name: a\n    load: {mode: sometimes}\n", `runs\[0\].load.mode: must be new, pool or keepalive, got "sometimes"`},
 	{"target ip", "name: s\nruns:\n  - name: a\n    load: {target: \"999.1.1.1:80\"}\n", `runs\[0\].load.target: "999.1.1.1:80": "999.1.1.1" is not an IP address`},
@@ -309,15 +309,15 @@ func timeRangeRows() []invocation {
 func serverRangeRows() []invocation {
 	const c = "values"
 	return []invocation{
-		row(c, 2, `echo: payload: must be >= 1, got 0`, "echo", "--payload", "0"),
-		row(c, 2, `echo: payload: must be >= 1, got -1`, "echo", "--payload", "-1"),
+		row(c, 2, `echo: payload: must be between 1 and 67108864 bytes (64 MiB), got 0`, "echo", "--payload", "0"),
+		row(c, 2, `echo: payload: must be between 1 and 67108864 bytes (64 MiB), got -1`, "echo", "--payload", "-1"),
 		row(c, 2, `echo: payload: must be between 1 and 67108864 bytes (64 MiB), got 3000000000`, "echo", "--protocol", "http", "--payload", "3000000000"),
 		row(c, 2, `echo: payload: must be between 1 and 67108864 bytes (64 MiB), got 67108865`, "echo", "--payload", "67108865"),
 		row(c, 2, `invalid argument "99999999999999999999" for "--payload" flag`, "echo", "--payload", "99999999999999999999"),
-		row(c, 2, `echo: backlog: must be >= 0, got -5`, "echo", "--backlog", "-5"),
+		row(c, 2, `echo: backlog: must be 0..2147483647, got -5`, "echo", "--backlog", "-5"),
 		row(c, 2, `echo: max-conns: must be >= 0, got -1`, "echo", "--max-conns", "-1"),
 		row(c, 2, `echo: delay: must be >= 0, got -1s`, "echo", "--delay", "-1s"),
-		row(c, 2, `echo: linger: must be >= -1, got -2`, "echo", "--linger", "-2"),
+		row(c, 2, `echo: linger: must be -1..2147483647, got -2`, "echo", "--linger", "-2"),
 		row(c, 2, `echo: read-timeout: must be >= 0 (0 = no limit), got -1s`, "echo", "--read-timeout", "-1s"),
 		rowRE(c, 2, `echo: read-header-timeout: must be >= 0`, "echo", "--read-header-timeout", "-1s"),
 		rowRE(c, 2, `echo: write-timeout: must be >= 0`, "echo", "--write-timeout", "-1s"),
