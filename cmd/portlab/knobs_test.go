@@ -98,7 +98,7 @@ func TestScenarioMatchesFlags(t *testing.T) {
 		{"pool", knobs{{"mode", "pool"}, {"pool_size", "8"}, {"rate", "500"}, {"requests", "1000"}, {"connect_timeout", "1s"}, {"timeout", "3s"}},
 			knobs{{"backlog", "64"}, {"max_conns", "100"}, {"reuseport", "true"}, {"idle_timeout", "45s"}}},
 		{"keepalive", knobs{{"mode", "keepalive"}, {"requests_per_conn", "5"}, {"reuseaddr", "true"}, {"bind_no_port", "true"},
-			{"source_ips", "[198.18.0.1, 198.18.0.2]"}, {"sustain_exhaustion", "true"}}, nil},
+			{"source_ips", "[127.0.0.2, 127.0.0.3]"}, {"sustain_exhaustion", "true"}}, nil},
 		{"http", knobs{{"protocol", "http"}, {"mode", "keepalive"}, {"method", "GET"}, {"max_idle_per_host", "32"},
 			{"max_conns_per_host", "64"}, {"unread_body", "true"}, {"payload", "0"}},
 			knobs{{"protocol", "http"}, {"keepalive", "false"}, {"close", "server"}, {"read_header_timeout", "2s"},
