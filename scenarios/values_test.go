@@ -31,7 +31,7 @@ func TestValuesFailAtParse(t *testing.T) {
 		{`defaults: {target: "192.0.2.1:80"}`, `runs[0].load.target: "192.0.2.1" is not an address of the sandbox`},
 		{`defaults: {source_ips: ["127.0.0.2", "192.0.2.1"]}`, `runs[0].load.source_ips[1]: "192.0.2.1" is not an address of the sandbox`},
 		{`gomaxprocs: 4294967296`, `:1: gomaxprocs: must be 0..1024, got 4294967296`},
-		{`server: {protocol: http, payload: 3000000000}`, `runs[0].server.payload: must be at most 67108864 bytes (64 MiB), got 3000000000`},
+		{`server: {protocol: http, payload: 3000000000}`, `runs[0].server.payload: must be between 1 and 67108864 bytes (64 MiB), got 3000000000`},
 		{`addresses: ["127.0.0.1/8"]`, `addresses[0]: 127.0.0.1/8 is on lo already`},
 		{`addresses: ["198.18.0.1/32", "198.18.0.1/32"]`, `addresses[1]: 198.18.0.1/32 is on lo already`},
 	} {
