@@ -6,7 +6,6 @@ import (
 	"math"
 	"net"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -196,33 +195,15 @@ func (c *Load) validateTarget() error {
 	return nil
 }
 
-// validateHostPort checks one destination, HOST:PORT, before any dial: a
-// port the kernel cannot connect to or a host that cannot be an address is
-// the user's to fix, not a failure of the run.
+// validateHostPort checks one destination, HOST:PORT, before any dial,
+// with the one address checker (CheckAddr) that listeners use too.
 func (c *Load) validateHostPort(t string) error {
-	host, port, err := net.SplitHostPort(t)
-	if err != nil {
-		return Errorf("target", "%q is not HOST:PORT: %v", t, err)
+	network := "tcp"
+	if c.protocol() == ProtocolUDP {
+		network = "udp"
 	}
-	if err := validHost(host); err != nil {
-		return Errorf("target", "%q: %v", t, err)
-	}
-	if port == "" {
-		return Errorf("target", "%q has no port", t)
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil {
-		network := "tcp"
-		if c.protocol() == ProtocolUDP {
-			network = "udp"
-		}
-		// A service name, as in /etc/services: looked up locally.
-		if n, err = net.LookupPort(network, port); err != nil {
-			return Errorf("target", "%q: port %q is neither a number from 1 to 65535 nor a known %s service", t, port, network)
-		}
-	}
-	if n < 1 || n > 65535 {
-		return Errorf("target", "%q: port must be from 1 to 65535, got %s", t, port)
+	if _, err := CheckAddr(t, network, 1); err != nil {
+		return Errorf("target", "%v", err)
 	}
 	return nil
 }

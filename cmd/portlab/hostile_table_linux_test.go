@@ -365,6 +365,8 @@ func addressRows() []invocation {
 		{"http://127.0.0.1:80/", `target: "http://127.0.0.1:80/" is not HOST:PORT`},
 		{"127.0.0.1:80\x00", `port "80\x00" is neither a number`},
 		{"127.0.0.1:0x50", `port "0x50" is neither a number`},
+		{"127.0.0.1:+80", `target: "127.0.0.1:+80": port must be from 1 to 65535, got +80`},
+		{"127.0.0.1:080000", `target: "127.0.0.1:080000": port must be from 1 to 65535, got 080000`},
 	} {
 		rows = append(rows, row(c, 2, tc.msg, "load", "-q", "--target", tc.target))
 	}
