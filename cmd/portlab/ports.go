@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/portlab/portlab/config"
 	"github.com/portlab/portlab/exporter"
 	"github.com/portlab/portlab/internal/ports"
 )
@@ -85,8 +86,8 @@ func (f portsFlags) validate(args []string) error {
 		return errors.New("serve: cannot be combined with --watch or --json")
 	}
 	if f.serve != "" {
-		if _, _, err := net.SplitHostPort(f.serve); err != nil {
-			return fmt.Errorf("serve: %q is not HOST:PORT: %w", f.serve, err)
+		if _, err := config.CheckAddr(f.serve, "tcp", 0); err != nil {
+			return fmt.Errorf("serve: %w", err)
 		}
 	}
 	return nil
