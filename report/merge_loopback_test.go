@@ -85,8 +85,11 @@ func TestMergeRealOnsets(t *testing.T) {
 	rs := make([]*report.Result, 2)
 	done := make(chan error, 2)
 	for i, srv := range servers {
-		cfg := loadConfig(srv, []string{"first", "second"}[i], 0)
-		cfg.Duration = 2 * time.Second
+		// Bounded by a count, not a time: a busy machine still reaches
+		// the 400 connections; once its server is gone the rest fail
+		// at once.
+		cfg := loadConfig(srv, []string{"first", "second"}[i], 3000)
+		cfg.Duration = time.Minute
 		go func() {
 			var err error
 			rs[i], err = loadgen.Run(context.Background(), cfg)

@@ -51,8 +51,9 @@ func TestDestinationLevelsInNamespace(t *testing.T) {
 			}
 			// Distinct ports, not connections: Linux now and then hands a
 			// TIME_WAIT port out again even with tcp_tw_reuse=0 (seen: 7
-			// of 650), so a few connections share a port.
-			if d.PortsUsed < tt.upTo*97/100 || d.PortsUsed > tt.upTo {
+			// of 650, and 25 of 650 on a loaded machine), so some
+			// connections share a port.
+			if d.PortsUsed < tt.upTo*9/10 || d.PortsUsed > tt.upTo {
 				t.Errorf("after %d connections: ports_used %d", opened, d.PortsUsed)
 			}
 			if d.Level != tt.wantLevel || r.Level != tt.wantLevel {
