@@ -147,7 +147,7 @@ func flagRows() []invocation {
 	return []invocation{
 		row(c, 2, `portlab: unknown command "bogus"`, "bogus"),
 		row(c, 2, `portlab: unknown command ""`, ""),
-		row(c, 2, `portlab: unknown command "--version"`, "--version"),
+		row(c, 2, `portlab: unknown command "--verison", did you mean version?`, "--verison"),
 		row(c, 2, `portlab: unknown command "-x"`, "-x"),
 		row(c, 2, `portlab version: unexpected argument "extra"`, "version", "extra"),
 		row(c, 2, `portlab version: unknown flag: --json`, "version", "--json"),
@@ -362,7 +362,7 @@ func addressRows() []invocation {
 		{strings.Repeat("a", 300) + ":80", `host name is 300 bytes long, at most 253`},
 		{strings.Repeat("a", 64) + ".com:80", `is not a host name`},
 		{"exa$mple.com:80", `is not a host name`},
-		{"http://127.0.0.1:80/", `target: "http://127.0.0.1:80/" is not HOST:PORT`},
+		{"http://127.0.0.1:80/", `target: "http://127.0.0.1:80/" is a URL, but --protocol is tcp: did you mean --protocol http?`},
 		{"127.0.0.1:80\x00", `port "80\x00" is neither a number`},
 		{"127.0.0.1:0x50", `port "0x50" is neither a number`},
 	} {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/portlab/portlab/loadgen"
@@ -18,7 +19,8 @@ import (
 )
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "run [SCENARIO...] [flags]\n\nRuns scenarios in private network namespaces (default: "+scenarios.Default+").\nBuilt-in scenarios: "+fmt.Sprint(scenarios.Names()), stderr)
+	fs := newFlagSet("run", "", stderr)
+	fs.Usage = func() { writeUsage(stderr, fs, runSynopsis()) }
 	outDir := fs.StringP("out", "o", "", "write each run's result JSON and the report (text, Markdown, JSON, HTML) to this directory")
 	topo := fs.String("topology", string(scenarios.Loopback), "loopback (client and server in one namespace) or two-hosts (two namespaces joined by a veth pair, each with its own TIME_WAIT table)")
 	failIf := fs.StringArray("fail-if", nil, "exit 3 if any run meets this condition, e.g. 'errors.EADDRNOTAVAIL>0' (repeatable)")
@@ -71,6 +73,18 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return code
+}
+
+// runSynopsis is run's help: what it does and the built-in scenarios, one
+// per line with its purpose.
+func runSynopsis() string {
+	var b strings.Builder
+	b.WriteString("run [SCENARIO|FILE.yaml...] [flags]\n\nRuns scenarios in private network namespaces (default: " + scenarios.Default + ")\n")
+	b.WriteString("and explains what exhausted the ports. Built-in scenarios:\n\n")
+	if err := scenarioList(&b, "  "); err != nil {
+		fmt.Fprintf(&b, "  (cannot list them: %v)\n", err)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // runScenario runs one scenario, prints its lab report and writes it under
@@ -181,5 +195,9 @@ func loadScenario(arg string) (*scenarios.Scenario, error) {
 		}
 		return scenarios.LoadFile(arg)
 	}
-	return scenarios.Builtin(arg)
+	sc, err := scenarios.Builtin(arg)
+	if err != nil && !slices.Contains(scenarios.Names(), arg) {
+		return nil, unknownScenario(arg, err)
+	}
+	return sc, err
 }
