@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/portlab/portlab/loadgen"
@@ -24,8 +23,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	outDir := fs.StringP("out", "o", "", "write each run's result JSON and the report (text, Markdown, JSON, HTML) to this directory")
 	topo := fs.String("topology", string(scenarios.Loopback), "loopback (client and server in one namespace) or two-hosts (two namespaces joined by a veth pair, each with its own TIME_WAIT table)")
 	failIf := fs.StringArray("fail-if", nil, "exit 3 if any run meets this condition, e.g. 'errors.EADDRNOTAVAIL>0' (repeatable)")
+	set := fs.StringArray("set", nil, "set a knob in every run, over the scenario file: load.KEY=VALUE (the load flags with _ for -, "+
+		"e.g. load.duration=5s), server.KEY=VALUE (the echo flags), sandbox.SYSCTL=VALUE (repeatable)")
 	if code, done := parse(fs, args, stderr); done {
 		return code
+	}
+	settings, err := parseSettings(*set)
+	if err != nil {
+		return usageError(stderr, "run", err)
 	}
 	conds, err := parseConditions(*failIf)
 	if err != nil {
@@ -42,7 +47,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var list []*scenarios.Scenario
 	for _, n := range names {
 		// A parse takes no context: a signal abandons it.
-		sc, err := await(ctx, func() (*scenarios.Scenario, error) { return loadScenario(n) })
+		sc, err := await(ctx, func() (*scenarios.Scenario, error) { return loadScenario(n, settings) })
 		if errors.Is(err, context.Canceled) {
 			fmt.Fprintf(stderr, "portlab run: interrupted while reading %s\n", n)
 			return exitInterrupted
@@ -186,18 +191,23 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return exitFailure
 }
 
-// loadScenario takes a built-in name or a path to a scenario file.
-func loadScenario(arg string) (*scenarios.Scenario, error) {
+// loadScenario takes a built-in name or a path to a scenario file, and
+// applies the --set settings to it.
+func loadScenario(arg string, sets []setting) (*scenarios.Scenario, error) {
 	if strings.HasSuffix(arg, ".yaml") || strings.HasSuffix(arg, ".yml") || strings.ContainsRune(arg, os.PathSeparator) {
 		// A FIFO would block the read and a device never end it.
 		if fi, err := os.Stat(arg); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
 			return nil, fmt.Errorf("%s: not a regular file but a FIFO, device or socket: a scenario is a YAML file", arg)
 		}
-		return scenarios.LoadFile(arg)
+		data, err := os.ReadFile(arg)
+		if err != nil {
+			return nil, err
+		}
+		return withSettings(arg, data, sets)
 	}
-	sc, err := scenarios.Builtin(arg)
-	if err != nil && !slices.Contains(scenarios.Names(), arg) {
+	data, err := scenarios.BuiltinSource(arg)
+	if err != nil {
 		return nil, unknownScenario(arg, err)
 	}
-	return sc, err
+	return withSettings("builtin/"+arg+".yaml", data, sets)
 }
