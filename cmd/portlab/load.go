@@ -127,8 +127,8 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if c.asJSON {
 		err = report.WriteJSON(stdout, res)
-	} else {
-		err = report.WriteText(stdout, res)
+	} else if err = report.WriteText(stdout, res); err == nil {
+		err = writeDiagnosis(stdout, res)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "portlab load: %v\n", err)
