@@ -32,18 +32,8 @@ func writeDiagnosis(w io.Writer, res *report.Result) error {
 	if fix := fixFor(&r); fix != "" {
 		lines = append(lines, fix)
 	}
-	var b strings.Builder
-	b.WriteString("\nDiagnosis\n")
-	for _, l := range lines {
-		indent := "  " + l[:len(l)-len(strings.TrimLeft(l, " "))]
-		for i, part := range wrap(l, helpWidth-len(indent)-2) {
-			if i == 1 {
-				indent += "  " // a continuation
-			}
-			fmt.Fprintf(&b, "%s%s\n", indent, part)
-		}
-	}
-	_, err := io.WriteString(w, report.Printable(b.String()))
+	text := "\nDiagnosis\n  " + strings.Join(lines, "\n  ") + "\n"
+	_, err := io.WriteString(w, report.Printable(report.Fit(text, report.TextWidth)))
 	return err
 }
 

@@ -9,11 +9,12 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/portlab/portlab/internal/suggest"
+	"github.com/portlab/portlab/report"
 	"github.com/portlab/portlab/scenarios"
 )
 
-// helpWidth is the width help is wrapped to: it fits a 100-column terminal.
-const helpWidth = 100
+// helpWidth is the width help is wrapped to, as every text output.
+const helpWidth = report.TextWidth
 
 // examples are the commands each --help shows, as a user would type them.
 var examples = map[string][]string{
@@ -97,7 +98,7 @@ func flagUsages(fs *pflag.FlagSet) string {
 	col = min(col, 30) + 2
 	var b strings.Builder
 	for _, r := range rows {
-		lines := wrap(r.usage, helpWidth-col)
+		lines := report.Wrap(r.usage, helpWidth-col)
 		if len(r.name)+2 > col {
 			fmt.Fprintf(&b, "%s\n", r.name)
 		} else {
@@ -109,23 +110,6 @@ func flagUsages(fs *pflag.FlagSet) string {
 		}
 	}
 	return b.String()
-}
-
-// wrap breaks s into lines of at most width columns, between words.
-func wrap(s string, width int) []string {
-	var lines []string
-	line := ""
-	for _, word := range strings.Fields(s) {
-		if line != "" && len(line)+1+len(word) > width {
-			lines = append(lines, line)
-			line = ""
-		}
-		if line != "" {
-			line += " "
-		}
-		line += word
-	}
-	return append(lines, line)
 }
 
 // scenarioList lists the built-in scenarios one per line, each with its
@@ -142,7 +126,7 @@ func scenarioList(w io.Writer, indent string) error {
 		if err != nil {
 			return err
 		}
-		lines := wrap(sc.Description, helpWidth-len(indent)-col)
+		lines := report.Wrap(sc.Description, helpWidth-len(indent)-col)
 		fmt.Fprintf(w, "%s%-*s%s\n", indent, col, n, lines[0])
 		for _, l := range lines[1:] {
 			fmt.Fprintf(w, "%s%*s%s\n", indent, col, "", l)
