@@ -158,7 +158,7 @@ func writeLab(dir string, lab *sandbox.Lab, text []byte) error {
 		return err
 	}
 	for ext, write := range map[string]func(io.Writer) error{
-		".md": cmp.WriteMarkdown, ".compare.json": cmp.WriteJSON, ".html": cmp.WriteHTML,
+		".md": cmp.WriteMarkdown, report.CompareSuffix: cmp.WriteJSON, ".html": cmp.WriteHTML,
 	} {
 		var buf bytes.Buffer
 		if err := write(&buf); err != nil {
