@@ -3,32 +3,37 @@ package report
 import "strings"
 
 // Wrap breaks s into lines of at most cols columns, between words. A
-// quoted stretch ('...' or "..." from a word's start) is one word, so a shell command wrapped
-// across lines still pastes as the same command.
+// quoted stretch ('...' or "..." from a word's start) is one word, so a
+// shell command wrapped across lines still pastes as the same command.
 func Wrap(s string, cols int) []string { return wrap(s, cols, cols) }
 
 // wrap is Wrap with the first line first columns wide, the others rest.
+// Words on one line keep the spaces between them, so that aligned
+// columns stay aligned.
 func wrap(s string, first, rest int) []string {
 	var lines []string
 	line, cols := "", first
-	for _, word := range words(s) {
-		if line != "" && width(line)+1+width(word) > cols {
+	for _, w := range words(s) {
+		if line != "" && width(line)+width(w.space)+width(w.word) > cols {
 			lines = append(lines, line)
 			line, cols = "", rest
 		}
 		if line != "" {
-			line += " "
+			line += w.space
 		}
-		line += word
+		line += w.word
 	}
 	return append(lines, line)
 }
 
+// spacedWord is a word and the spaces before it.
+type spacedWord struct{ space, word string }
+
 // words splits s at spaces outside quotes.
-func words(s string) []string {
-	var out []string
+func words(s string) []spacedWord {
+	var out []spacedWord
 	var quote rune
-	start := -1
+	start, spaceStart := -1, 0
 	for i, r := range s {
 		switch {
 		case quote != 0:
@@ -39,7 +44,8 @@ func words(s string) []string {
 			quote = r
 		case r == ' ':
 			if start >= 0 {
-				out = append(out, s[start:i])
+				out = append(out, spacedWord{s[spaceStart:start], s[start:i]})
+				spaceStart = i
 			}
 			start = -1
 			continue
@@ -49,7 +55,7 @@ func words(s string) []string {
 		}
 	}
 	if start >= 0 {
-		out = append(out, s[start:])
+		out = append(out, spacedWord{s[spaceStart:start], s[start:]})
 	}
 	return out
 }

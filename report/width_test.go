@@ -25,6 +25,7 @@ func TestFit(t *testing.T) {
 		{"no newline at the end", 10, "no newline\n  at the\n  end"},
 		{"  µs µs µs µs", 11, "  µs µs µs\n    µs"}, // runes, not bytes
 		{"whole", 0, "whole"},
+		{"  pool      no errors here", 16, "  pool      no\n    errors here"},  // alignment kept
 		{"Go's http.Transport's pool", 18, "Go's\n  http.Transport's\n  pool"}, // apostrophes quote nothing
 	} {
 		if got := Fit(tc.in, tc.w); got != tc.want {

@@ -23,6 +23,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	outDir := fs.StringP("out", "o", "", "write each run's result JSON and the report (text, Markdown, JSON, HTML) to this directory")
 	topo := fs.String("topology", string(scenarios.Loopback), "loopback (client and server in one namespace) or two-hosts (two namespaces joined by a veth pair, each with its own TIME_WAIT table)")
 	failIf := fs.StringArray("fail-if", nil, "exit 3 if any run meets this condition, e.g. 'errors.EADDRNOTAVAIL>0' (repeatable)")
+	wide := fs.Bool("wide", false, "print the runs in one wide table and no line wrapped, not within 100 columns")
 	set := fs.StringArray("set", nil, "set a knob in every run, over the scenario file: load.KEY=VALUE (the load flags with _ for -, "+
 		"e.g. load.duration=5s), server.KEY=VALUE (the echo flags), sandbox.SYSCTL=VALUE (repeatable)")
 	if code, done := parse(fs, args, stderr); done {
@@ -69,7 +70,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	opts := sandbox.Options{Topology: topology, Stderr: stderr, ChildExecutable: sandboxChild}
 	code := exitOK
 	for _, sc := range list {
-		c, stop := runScenario(ctx, sc, opts, conds, *outDir, stdout, stderr)
+		c, stop := runScenario(ctx, sc, opts, conds, runOutput{*outDir, *wide}, stdout, stderr)
 		if code == exitOK || stop {
 			code = c
 		}
@@ -92,11 +93,18 @@ func runSynopsis() string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
+// runOutput is where run writes each lab's report (dir, "" for nowhere
+// but stdout) and how wide its text is.
+type runOutput struct {
+	dir  string
+	wide bool
+}
+
 // runScenario runs one scenario, prints its lab report and writes it under
-// outDir; stop says that no further scenario may run (interrupted, no
+// out.dir; stop says that no further scenario may run (interrupted, no
 // sandbox, the report could not be written).
 func runScenario(ctx context.Context, sc *scenarios.Scenario, opts sandbox.Options, conds []report.Condition,
-	outDir string, stdout, stderr io.Writer) (code int, stop bool) {
+	out runOutput, stdout, stderr io.Writer) (code int, stop bool) {
 	if isTerminal(stderr) {
 		fmt.Fprintf(stderr, "running %s: %d runs in private network namespaces...\n", sc.Name, len(sc.Runs))
 	}
@@ -127,10 +135,14 @@ func runScenario(ctx context.Context, sc *scenarios.Scenario, opts sandbox.Optio
 		code = exitFailIf
 	}
 	var buf bytes.Buffer
-	labreport.Write(&buf, lab)
+	if out.wide {
+		labreport.WriteWide(&buf, lab)
+	} else {
+		labreport.Write(&buf, lab)
+	}
 	stdout.Write(buf.Bytes())
-	if outDir != "" {
-		if werr := writeLab(outDir, lab, buf.Bytes()); werr != nil {
+	if out.dir != "" {
+		if werr := writeLab(out.dir, lab, buf.Bytes()); werr != nil {
 			fmt.Fprintf(stderr, "portlab run: %v\n", werr)
 			return exitFailure, true
 		}
