@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/portlab/portlab/loadgen"
 	"github.com/portlab/portlab/report"
@@ -39,7 +40,7 @@ func write(w io.Writer, lab *sandbox.Lab, wide bool) error {
 	b.WriteString("\nPrediction vs measured\n")
 	for _, r := range lab.Results {
 		for _, c := range r.Checks {
-			fmt.Fprintf(&b, "  %-14s %s\n", r.Label, describeCheck(c))
+			fmt.Fprintf(&b, "  %-*s %s\n", labelWidth(lab.Results), r.Label, describeCheck(c))
 		}
 	}
 
@@ -94,6 +95,16 @@ func writeTable(b *strings.Builder, results []*report.Result, wide bool) {
 	}
 }
 
+// labelWidth is the width of the longest run label, at least 14, so that
+// what follows the labels lines up.
+func labelWidth(results []*report.Result) int {
+	w := 14
+	for _, r := range results {
+		w = max(w, utf8.RuneCountInString(r.Label))
+	}
+	return w
+}
+
 // latencies are a run's connect and total p50/p99, two table cells.
 func latencies(r *report.Result) string {
 	return fmt.Sprintf("%s/%s\t%s/%s", report.US(r.Latency.Connect.P50US), report.US(r.Latency.Connect.P99US),
@@ -116,7 +127,7 @@ func writeExpectations(b *strings.Builder, lab *sandbox.Lab) {
 			if e.Why != "" {
 				detail = e.Why
 			}
-			fmt.Fprintf(b, "  %s  %-14s %s %s (got %s)\n", verdict, r.Label, e.Path, e.Want, detail)
+			fmt.Fprintf(b, "  %s  %-*s %s %s (got %s)\n", verdict, labelWidth(lab.Results), r.Label, e.Path, e.Want, detail)
 		}
 	}
 }
