@@ -66,12 +66,15 @@ func poolFaster(s *state) Criterion {
 		return best
 	}
 	pool := fastest(s.pools())
-	perRequest := fastest(s.filter(func(r run) bool { return r.tcp() && r.cfg.Mode == loadgen.ModeNew && r.res.Totals.RequestsOK > 0 }))
+	// Exercise 1's load, not a cure: SO_LINGER 0 and a server that closes
+	// first also take a connection per request, faster than it.
+	perRequest := fastest(s.filter(func(r run) bool { return r.churns() && r.res.Totals.RequestsOK > 0 }))
 	switch {
 	case pool.res == nil:
 		return missing(name, "no pool run to compare", s.doPool())
 	case perRequest.res == nil:
-		return missing(name, "no run with a new connection per request to compare with (exercise 1)", s.doExhaust())
+		return missing(name, "no run with a new connection per request, closed by the client without SO_LINGER 0, "+
+			"to compare with (exercise 1)", s.doExhaust())
 	}
 	detail := fmt.Sprintf("%.0f requests/s pooled (%s), %.0f with a new connection per request (%s)",
 		pool.res.Throughput.RequestsPerS, pool.file, perRequest.res.Throughput.RequestsPerS, perRequest.file)

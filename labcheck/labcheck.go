@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/portlab/portlab/report"
 )
 
 // Verdict is the outcome of checking one exercise.
@@ -92,7 +94,8 @@ func Check(n int, dir string) (*Verdict, error) {
 }
 
 // WriteText writes the verdict for people: a heading, one line per
-// criterion ("ok: ..." or "missing: ..., do: COMMAND") and a verdict line.
+// criterion ("ok: ..." or "missing: ..." and "do: COMMAND" below it) and a
+// verdict line, wrapped to report.TextWidth.
 func (v *Verdict) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "exercise %d, %s: %s read from %s", v.Exercise, v.Title, plural(len(v.Read), "result"), v.ResultsDir)
@@ -107,18 +110,21 @@ func (v *Verdict) WriteText(w io.Writer) error {
 			continue
 		}
 		missing++
-		fmt.Fprintf(&b, "missing: %s: %s", c.Name, c.Detail)
+		fmt.Fprintf(&b, "missing: %s: %s\n", c.Name, c.Detail)
 		if c.Do != "" {
-			fmt.Fprintf(&b, "; do: %s", c.Do)
+			vm, sandbox, both := strings.Cut(c.Do, withoutVMs)
+			fmt.Fprintf(&b, "  do: %s\n", vm)
+			if both {
+				fmt.Fprintf(&b, "  or without VMs: %s\n", sandbox)
+			}
 		}
-		b.WriteString("\n")
 	}
 	if missing == 0 {
 		fmt.Fprintf(&b, "verdict: exercise %d done, all %d criteria met\n", v.Exercise, len(v.Criteria))
 	} else {
 		fmt.Fprintf(&b, "verdict: not yet, %d of %d criteria missing\n", missing, len(v.Criteria))
 	}
-	_, err := io.WriteString(w, b.String())
+	_, err := io.WriteString(w, report.Fit(b.String(), report.TextWidth))
 	return err
 }
 

@@ -15,8 +15,11 @@ const drain = `while [ "$(ss -Htan state time-wait | wc -l)" -gt 0 ]; do sleep 5
 
 // either offers the command on the client VM and the one without VMs.
 func either(vm, sandbox string) string {
-	return "on the client VM: " + vm + "; without VMs: " + sandbox
+	return "on the client VM: " + vm + withoutVMs + sandbox
 }
+
+// withoutVMs joins either's two commands; the text puts each on its line.
+const withoutVMs = "; without VMs: "
 
 func (s *state) doExhaust() string {
 	return either("portlab load --target "+labTarget+" --mode new --concurrency 16 --duration 30s --out "+s.path("ex1.json"),

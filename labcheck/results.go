@@ -50,8 +50,8 @@ func newState(dir string) (*state, error) {
 	var names []string
 	var size int64
 	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") {
-			continue
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") || strings.HasSuffix(e.Name(), report.CompareSuffix) {
+			continue // portlab run --out writes its comparison beside the results
 		}
 		names = append(names, e.Name())
 		if fi, err := os.Stat(filepath.Join(dir, e.Name())); err == nil && fi.Mode().IsRegular() {

@@ -6,6 +6,11 @@ import (
 	"time"
 )
 
+// CompareSuffix ends the name of a comparison's JSON file (portlab run
+// --out writes NAME-report.compare.json beside the results): a reader of
+// results knows it for portlab's own, not a stray file.
+const CompareSuffix = ".compare.json"
+
 // comparisonJSON is the JSON form of a Comparison.
 type comparisonJSON struct {
 	Baseline string    `json:"baseline"`

@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-// TextWidth is the terminal width the text comparison fits in.
+// TextWidth is the terminal width text output fits in by default.
 const TextWidth = 100
 
 // WriteText writes the comparison for a terminal: the runs, then the
@@ -137,19 +137,14 @@ func (c *Comparison) writeBlock(b *strings.Builder, rowW int, cols []textColumn,
 // TextWidth; continuation lines are indented as wide as prefix.
 func writeWrapped(b *strings.Builder, prefix, text string) {
 	indent := strings.Repeat(" ", width(prefix))
-	line := prefix
-	for i, word := range strings.Fields(text) {
-		if i > 0 && width(line)+1+width(word) > TextWidth {
-			b.WriteString(line + "\n")
-			line = indent + word
-			continue
+	for i, line := range Wrap(text, TextWidth-width(prefix)) {
+		if i == 0 {
+			line = prefix + line
+		} else {
+			line = indent + line
 		}
-		if i > 0 {
-			line += " "
-		}
-		line += word
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
-	b.WriteString(strings.TrimRight(line, " ") + "\n")
 }
 
 func width(s string) int { return utf8.RuneCountInString(s) }

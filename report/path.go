@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/portlab/portlab/internal/suggest"
 )
 
 // Lookup reads one number from r by its path: the result's JSON keys joined
@@ -270,41 +272,13 @@ func knownClass(at, key string) error {
 		at, key, key, didYouMean(key, ErrorClasses()), strings.Join(ErrorClasses(), ", "))
 }
 
-// didYouMean names the one of names that key most likely misspells (case
-// aside, or at most two edits away), as ", did you mean X?"; "" for none.
+// didYouMean names the one of names that key most likely misspells, as
+// ", did you mean X?"; "" for none.
 func didYouMean(key string, names []string) string {
-	best, bestD := "", 3
-	for _, n := range names {
-		d := editDistance(strings.ToLower(key), strings.ToLower(n))
-		if d < bestD {
-			best, bestD = n, d
-		}
+	if best := suggest.Closest(key, names); best != "" {
+		return ", did you mean " + best + "?"
 	}
-	if best == "" {
-		return ""
-	}
-	return ", did you mean " + best + "?"
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return ""
 }
 
 // knownStatus accepts any three-digit code: servers answer codes no list

@@ -129,3 +129,46 @@ func TestUS(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteTextTimelineGaps: a timeline longer than the table marks where
+// it left rows out, and nothing is wider than TextWidth.
+func TestWriteTextTimelineGaps(t *testing.T) {
+	for _, tc := range []struct {
+		intervals, gaps int
+		note            string
+	}{
+		{20, 0, ""},
+		{25, 5, "(… marks 5 of the 25 intervals left out"},
+		{300, 19, "(… marks 280 of the 300 intervals left out"},
+	} {
+		r := sampleResult(t)
+		r.Timeline = nil
+		for i := range tc.intervals {
+			r.Timeline = append(r.Timeline, Interval{TS: float64(i + 1), RequestsOK: 10})
+		}
+		r.Environment.Netns = "shared:net:[4026532246]"
+		r.Notes = []string{strings.Repeat("a long note that wraps ", 10)}
+		var b bytes.Buffer
+		if err := WriteText(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		gaps := 0
+		for _, l := range strings.Split(out, "\n") {
+			if strings.TrimSpace(l) == "…" {
+				gaps++
+			}
+		}
+		if got := gaps; got != tc.gaps {
+			t.Errorf("%d intervals: %d gap markers, want %d:\n%s", tc.intervals, got, tc.gaps, out)
+		}
+		if tc.note != "" && !strings.Contains(out, tc.note) {
+			t.Errorf("%d intervals: no %q:\n%s", tc.intervals, tc.note, out)
+		}
+		for _, l := range strings.Split(out, "\n") {
+			if width(l) > TextWidth {
+				t.Errorf("%d columns, want <= %d: %q", width(l), TextWidth, l)
+			}
+		}
+	}
+}

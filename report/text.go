@@ -50,13 +50,7 @@ func WriteText(w io.Writer, r *Result) error {
 
 	if len(r.Timeline) > 0 {
 		b.WriteString("\n")
-		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "  t\tok\terrors\tconns\tTIME_WAIT\tESTAB\tp50\tp99\t")
-		for _, iv := range Sampled(r.Timeline, 20) {
-			fmt.Fprintf(tw, "  %.1fs\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t\n", iv.TS, iv.RequestsOK, sum(iv.Errors),
-				iv.ConnectionsOpened, count(iv.TimeWait), count(iv.Established), US(iv.P50US), US(iv.P99US))
-		}
-		tw.Flush()
+		writeTimeline(&b, r.Timeline)
 	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "\n  note: %s", n)
@@ -64,8 +58,36 @@ func WriteText(w io.Writer, r *Result) error {
 	if len(r.Notes) > 0 {
 		b.WriteString("\n")
 	}
-	_, err := io.WriteString(w, Printable(b.String()))
+	_, err := io.WriteString(w, Printable(Fit(b.String(), TextWidth)))
 	return err
+}
+
+// writeTimeline writes at most timelineRows intervals of tl, a "…" row
+// where it leaves some out: a gap must not read as a steady run.
+func writeTimeline(b *strings.Builder, tl []Interval) {
+	var t strings.Builder
+	tw := tabwriter.NewWriter(&t, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "  t\tok\terrors\tconns\tTIME_WAIT\tESTAB\tp50\tp99\t")
+	prev, left := 0, 0
+	for k, i := range sampledIndices(len(tl), timelineRows) {
+		if k > 0 && i > prev+1 {
+			fmt.Fprintln(tw, "…\t\t\t\t\t\t\t\t")
+			left += i - prev - 1
+		}
+		prev = i
+		iv := tl[i]
+		fmt.Fprintf(tw, "  %.1fs\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t\n", iv.TS, iv.RequestsOK, sum(iv.Errors),
+			iv.ConnectionsOpened, count(iv.TimeWait), count(iv.Established), US(iv.P50US), US(iv.P99US))
+	}
+	tw.Flush()
+	for _, line := range strings.SplitAfter(t.String(), "\n") {
+		if line != "" {
+			b.WriteString(strings.TrimRight(line, " \n") + "\n") // the "…" rows' empty cells
+		}
+	}
+	if left > 0 {
+		fmt.Fprintf(b, "  (… marks %d of the %d intervals left out; the result JSON has them all)\n", left, len(tl))
+	}
 }
 
 // writeLatency writes the three histograms' percentiles as a table.
@@ -138,16 +160,33 @@ func writeStatus(b *strings.Builder, status map[string]int64) {
 	fmt.Fprintf(b, "  status       %s\n", strings.Join(parts, ", "))
 }
 
+// timelineRows is how many intervals the text timeline prints at most.
+const timelineRows = 20
+
 // Sampled returns at most n intervals spread evenly over tl, always keeping
 // the last, so long runs still print a short table.
 func Sampled(tl []Interval, n int) []Interval {
-	if len(tl) <= n {
-		return tl
+	idx := sampledIndices(len(tl), n)
+	out := make([]Interval, len(idx))
+	for k, i := range idx {
+		out[k] = tl[i]
 	}
-	out := make([]Interval, 0, n)
-	step := float64(len(tl)-1) / float64(n-1)
+	return out
+}
+
+// sampledIndices picks at most n of the indices 0..total-1, spread
+// evenly, the first and the last always among them.
+func sampledIndices(total, n int) []int {
+	out := make([]int, 0, min(total, n))
+	if total <= n {
+		for i := range total {
+			out = append(out, i)
+		}
+		return out
+	}
+	step := float64(total-1) / float64(n-1)
 	for i := 0; i < n; i++ {
-		out = append(out, tl[int(float64(i)*step+0.5)])
+		out = append(out, int(float64(i)*step+0.5))
 	}
 	return out
 }

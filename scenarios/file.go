@@ -74,11 +74,21 @@ var ErrInvalid = errors.New("invalid scenario")
 // LoadFile reads and validates a scenario file: a regular file (or a
 // symlink to one) of at most MaxFileBytes.
 func LoadFile(path string) (*Scenario, error) {
+	data, err := ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// ReadFile reads a scenario file as LoadFile does, bounded and typed: a
+// regular file of at most MaxFileBytes, or an ErrInvalid saying why not.
+func ReadFile(path string) ([]byte, error) {
 	data, err := report.ReadRegular(path, MaxFileBytes, "a scenario file", "a scenario is a YAML file")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrInvalid, path, err)
 	}
-	return Parse(path, data)
+	return data, nil
 }
 
 // Parse decodes a scenario strictly (unknown fields are errors), applies

@@ -9,8 +9,10 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 
+	"github.com/portlab/portlab/internal/suggest"
 	"github.com/portlab/portlab/scenarios/sandbox"
 	"github.com/spf13/pflag"
 )
@@ -38,7 +40,7 @@ func init() {
 	commands = map[string]command{
 		"echo":      {"run an echo server (TCP, HTTP or UDP)", cmdEcho, true},
 		"load":      {"send load to an echo server and measure it", cmdLoad, true},
-		"run":       {"reproduce port exhaustion in a private network namespace (default lab) and explain it", cmdRun, true},
+		"run":       {"reproduce port exhaustion in private network namespaces and explain it", cmdRun, true},
 		"ports":     {"inspect this host's ephemeral ports, read-only", cmdPorts, true},
 		"report":    {"compare results side by side, merge them, gate on --fail-if", cmdReport, false},
 		"scenarios": {"list the built-in scenarios, or show one as YAML", cmdScenarios, false},
@@ -64,9 +66,16 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		return exitOK
 	}
+	if args[0] == "--version" {
+		args = append([]string{"version"}, args[1:]...)
+	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "portlab: unknown command %q\n\n", args[0])
+		hint := ""
+		if best := suggest.Closest(strings.TrimLeft(args[0], "-"), visibleCommands()); best != "" {
+			hint = ", did you mean " + best + "?"
+		}
+		fmt.Fprintf(stderr, "portlab: unknown command %q%s\n\n", args[0], hint)
 		usage(stderr)
 		return exitUsage
 	}
@@ -78,6 +87,14 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, "portlab reproduces and measures ephemeral-port exhaustion (EADDRNOTAVAIL).\n\nUsage: portlab COMMAND [flags]\n\nCommands:\n")
+	for _, n := range visibleCommands() {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprint(w, "\nRun 'portlab COMMAND --help' for a command's flags and examples.\n")
+}
+
+// visibleCommands lists the commands usage shows, sorted.
+func visibleCommands() []string {
 	names := make([]string, 0, len(commands))
 	for n, c := range commands {
 		if c.summary != "" { // hidden commands have none
@@ -85,10 +102,7 @@ func usage(w io.Writer) {
 		}
 	}
 	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
-	}
-	fmt.Fprint(w, "\nRun 'portlab COMMAND --help' for a command's flags.\n")
+	return names
 }
 
 // newFlagSet returns a flag set that reports errors instead of exiting.
@@ -96,9 +110,7 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.SortFlags = false
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: portlab %s\n\nFlags:\n%s", synopsis, fs.FlagUsages())
-	}
+	fs.Usage = func() { writeUsage(stderr, fs, synopsis) }
 	return fs
 }
 
@@ -110,7 +122,7 @@ func parse(fs *pflag.FlagSet, args []string, stderr io.Writer) (code int, done b
 	case errors.Is(err, pflag.ErrHelp):
 		return exitOK, true
 	case err != nil:
-		fmt.Fprintf(stderr, "portlab %s: %v\n", fs.Name(), err)
+		fmt.Fprintf(stderr, "portlab %s: %v%s\n", fs.Name(), err, unknownFlagHint(fs, err))
 		return exitUsage, true
 	}
 	return 0, false

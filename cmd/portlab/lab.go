@@ -18,9 +18,15 @@ func cmdLab(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if code, done := parse(fs, args, stderr); done {
 		return code
 	}
-	if fs.NArg() != 2 || fs.Arg(0) != "check" {
-		fs.Usage()
-		return usageError(stderr, "lab", fmt.Errorf("want 'lab check N', got %q", strings.Join(fs.Args(), " ")))
+	switch {
+	case fs.NArg() == 0 || fs.Arg(0) != "check":
+		return usageError(stderr, "lab", fmt.Errorf("want 'portlab lab check N' to check exercise N of LABS.md, got %q",
+			strings.Join(fs.Args(), " ")))
+	case fs.NArg() == 1:
+		fmt.Fprintf(stderr, "portlab lab check: which exercise? Give its number: portlab lab check N\n\n%s\n", exerciseList())
+		return exitUsage
+	case fs.NArg() > 2:
+		return usageError(stderr, "lab", fmt.Errorf("unexpected argument %q after the exercise", fs.Arg(2)))
 	}
 	n, err := strconv.Atoi(fs.Arg(1))
 	if err != nil || labcheck.Title(n) == "" {
@@ -54,9 +60,17 @@ func labSynopsis() string {
 	b.WriteString("with the command to type, then a verdict. It only reads: this machine's\n")
 	b.WriteString("sysctls and sockets, and the results in --results.\n\n")
 	b.WriteString("Exit status: 0 when every criterion is met; 1 when one is missing (not yet:\n")
-	b.WriteString("do what it says and check again); 2 for a bad N or flag.\n\nExercises:\n")
+	b.WriteString("do what it says and check again); 2 for a bad N or flag.\n\n")
+	b.WriteString(exerciseList())
+	return b.String()
+}
+
+// exerciseList lists LABS.md's exercises by number.
+func exerciseList() string {
+	var b strings.Builder
+	b.WriteString("Exercises:")
 	for n := 1; n <= labcheck.Exercises; n++ {
-		fmt.Fprintf(&b, "  %2d  %s\n", n, labcheck.Title(n))
+		fmt.Fprintf(&b, "\n  %2d  %s", n, labcheck.Title(n))
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return b.String()
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/testsupport"
+	"github.com/portlab/portlab/labcheck"
 )
 
 // labsDoc is LABS.md, from this package's directory.
@@ -171,5 +172,29 @@ func TestLabsChecks(t *testing.T) {
 		if fmt.Sprint(i+1) != num {
 			t.Errorf("%s: exercise %d is numbered %s", labsDoc, i+1, num)
 		}
+	}
+}
+
+// TestLabsSayWhetherVMs: LABS.md is no draft, and every exercise says up
+// front, first thing under its heading, whether passing it needs the VMs.
+func TestLabsSayWhetherVMs(t *testing.T) {
+	b, err := os.ReadFile(labsDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	if title, _, _ := strings.Cut(doc, "\n"); strings.Contains(title, "draft") {
+		t.Errorf("%s: title %q is a draft's", labsDoc, title)
+	}
+	heading := regexp.MustCompile(`(?m)^## (\d+)\. .*\n\n(.*)`)
+	found := 0
+	for _, m := range heading.FindAllStringSubmatch(doc, -1) {
+		found++
+		if !strings.HasPrefix(m[2], "**Needs the VMs:** yes") && !strings.HasPrefix(m[2], "**Needs the VMs:** no") {
+			t.Errorf("%s: exercise %s begins %q, not with whether it needs the VMs", labsDoc, m[1], m[2])
+		}
+	}
+	if found != labcheck.Exercises {
+		t.Errorf("%s: %d exercises, want %d", labsDoc, found, labcheck.Exercises)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -77,6 +78,14 @@ func (c *loadCmd) config() (config.Load, error) {
 	if err := httpMode(&c.cfg, c.fs.Changed("mode"), c.disableKeepAlives); err != nil {
 		return c.cfg, err
 	}
+	if scheme, _, ok := strings.Cut(c.cfg.Target, "://"); ok && c.cfg.Protocol != config.ProtocolHTTP {
+		// Else net.SplitHostPort's "too many colons in address".
+		hint := "give HOST:PORT"
+		if scheme == "http" {
+			hint = "did you mean --protocol http?"
+		}
+		return c.cfg, fmt.Errorf("target: %q is a URL, but --protocol is %s: %s", c.cfg.Target, c.cfg.Protocol, hint)
+	}
 	return c.cfg, c.cfg.Validate()
 }
 
@@ -118,8 +127,8 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if c.asJSON {
 		err = report.WriteJSON(stdout, res)
-	} else {
-		err = report.WriteText(stdout, res)
+	} else if err = report.WriteText(stdout, res); err == nil {
+		err = writeDiagnosis(stdout, res)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "portlab load: %v\n", err)

@@ -33,8 +33,8 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		"--fail-if PATH OP NUMBER reads the result JSON's keys: totals.requests_ok,\n"+
 		"totals.requests_incomplete, totals.requests_unsent, errors.CLASS (0 if it never happened),\n"+
 		"status.CODE (HTTP responses with that code), onset.CLASS.at_s, throughput.requests_per_s,\n"+
-		"elapsed_s, "+
-		"latency.{connect,round_trip,total}.{count,min_us,mean_us,p50_us,p90_us,p99_us,p999_us,max_us};\n"+
+		"elapsed_s, latency.{connect,round_trip,total}.{count,min_us,mean_us,p50_us,p90_us,p99_us,\n"+
+		"p999_us,max_us};\n"+
 		"OP is one of > >= < <= == !=. NUMBER may be FACTOR*prediction.FIELD, a figure of the\n"+
 		"run's own prediction, as in a scenario's expect entries. An unknown path, class or code\n"+
 		"exits 2; a condition that holds exits 3.", stderr)

@@ -18,12 +18,20 @@ import (
 )
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("run", "run [SCENARIO...] [flags]\n\nRuns scenarios in private network namespaces (default: "+scenarios.Default+").\nBuilt-in scenarios: "+fmt.Sprint(scenarios.Names()), stderr)
+	fs := newFlagSet("run", "", stderr)
+	fs.Usage = func() { writeUsage(stderr, fs, runSynopsis()) }
 	outDir := fs.StringP("out", "o", "", "write each run's result JSON and the report (text, Markdown, JSON, HTML) to this directory")
 	topo := fs.String("topology", string(scenarios.Loopback), "loopback (client and server in one namespace) or two-hosts (two namespaces joined by a veth pair, each with its own TIME_WAIT table)")
 	failIf := fs.StringArray("fail-if", nil, "exit 3 if any run meets this condition, e.g. 'errors.EADDRNOTAVAIL>0' (repeatable)")
+	wide := fs.Bool("wide", false, "print the runs in one wide table and no line wrapped, not within 100 columns")
+	set := fs.StringArray("set", nil, "set a knob in every run, over the scenario file: load.KEY=VALUE (the load flags with _ for -, "+
+		"e.g. load.duration=5s), server.KEY=VALUE (the echo flags), sandbox.SYSCTL=VALUE (repeatable)")
 	if code, done := parse(fs, args, stderr); done {
 		return code
+	}
+	settings, err := parseSettings(*set)
+	if err != nil {
+		return usageError(stderr, "run", err)
 	}
 	conds, err := parseConditions(*failIf)
 	if err != nil {
@@ -40,7 +48,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var list []*scenarios.Scenario
 	for _, n := range names {
 		// A parse takes no context: a signal abandons it.
-		sc, err := await(ctx, func() (*scenarios.Scenario, error) { return loadScenario(n) })
+		sc, err := await(ctx, func() (*scenarios.Scenario, error) { return loadScenario(n, settings) })
 		if errors.Is(err, context.Canceled) {
 			fmt.Fprintf(stderr, "portlab run: interrupted while reading %s\n", n)
 			return exitInterrupted
@@ -62,7 +70,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	opts := sandbox.Options{Topology: topology, Stderr: stderr, ChildExecutable: sandboxChild}
 	code := exitOK
 	for _, sc := range list {
-		c, stop := runScenario(ctx, sc, opts, conds, *outDir, stdout, stderr)
+		c, stop := runScenario(ctx, sc, opts, conds, runOutput{*outDir, *wide}, stdout, stderr)
 		if code == exitOK || stop {
 			code = c
 		}
@@ -73,11 +81,30 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
+// runSynopsis is run's help: what it does and the built-in scenarios, one
+// per line with its purpose.
+func runSynopsis() string {
+	var b strings.Builder
+	b.WriteString("run [SCENARIO|FILE.yaml...] [flags]\n\nRuns scenarios in private network namespaces (default: " + scenarios.Default + ")\n")
+	b.WriteString("and explains what exhausted the ports. Built-in scenarios:\n\n")
+	if err := scenarioList(&b, "  "); err != nil {
+		fmt.Fprintf(&b, "  (cannot list them: %v)\n", err)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// runOutput is where run writes each lab's report (dir, "" for nowhere
+// but stdout) and how wide its text is.
+type runOutput struct {
+	dir  string
+	wide bool
+}
+
 // runScenario runs one scenario, prints its lab report and writes it under
-// outDir; stop says that no further scenario may run (interrupted, no
+// out.dir; stop says that no further scenario may run (interrupted, no
 // sandbox, the report could not be written).
 func runScenario(ctx context.Context, sc *scenarios.Scenario, opts sandbox.Options, conds []report.Condition,
-	outDir string, stdout, stderr io.Writer) (code int, stop bool) {
+	out runOutput, stdout, stderr io.Writer) (code int, stop bool) {
 	if isTerminal(stderr) {
 		fmt.Fprintf(stderr, "running %s: %d runs in private network namespaces...\n", sc.Name, len(sc.Runs))
 	}
@@ -108,10 +135,14 @@ func runScenario(ctx context.Context, sc *scenarios.Scenario, opts sandbox.Optio
 		code = exitFailIf
 	}
 	var buf bytes.Buffer
-	labreport.Write(&buf, lab)
+	if out.wide {
+		labreport.WriteWide(&buf, lab)
+	} else {
+		labreport.Write(&buf, lab)
+	}
 	stdout.Write(buf.Bytes())
-	if outDir != "" {
-		if werr := writeLab(outDir, lab, buf.Bytes()); werr != nil {
+	if out.dir != "" {
+		if werr := writeLab(out.dir, lab, buf.Bytes()); werr != nil {
 			fmt.Fprintf(stderr, "portlab run: %v\n", werr)
 			return exitFailure, true
 		}
@@ -139,7 +170,7 @@ func writeLab(dir string, lab *sandbox.Lab, text []byte) error {
 		return err
 	}
 	for ext, write := range map[string]func(io.Writer) error{
-		".md": cmp.WriteMarkdown, ".compare.json": cmp.WriteJSON, ".html": cmp.WriteHTML,
+		".md": cmp.WriteMarkdown, report.CompareSuffix: cmp.WriteJSON, ".html": cmp.WriteHTML,
 	} {
 		var buf bytes.Buffer
 		if err := write(&buf); err != nil {
@@ -172,10 +203,19 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return exitFailure
 }
 
-// loadScenario takes a built-in name or a path to a scenario file.
-func loadScenario(arg string) (*scenarios.Scenario, error) {
+// loadScenario takes a built-in name or a path to a scenario file, and
+// applies the --set settings to it.
+func loadScenario(arg string, sets []setting) (*scenarios.Scenario, error) {
 	if strings.HasSuffix(arg, ".yaml") || strings.HasSuffix(arg, ".yml") || strings.ContainsRune(arg, os.PathSeparator) {
-		return scenarios.LoadFile(arg)
+		data, err := scenarios.ReadFile(arg)
+		if err != nil {
+			return nil, err
+		}
+		return withSettings(arg, data, sets)
 	}
-	return scenarios.Builtin(arg)
+	data, err := scenarios.BuiltinSource(arg)
+	if err != nil {
+		return nil, unknownScenario(arg, err)
+	}
+	return withSettings("builtin/"+arg+".yaml", data, sets)
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"text/tabwriter"
 
+	"github.com/portlab/portlab/internal/suggest"
 	"github.com/portlab/portlab/scenarios"
 )
 
@@ -16,24 +16,27 @@ func cmdScenarios(_ context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	switch {
 	case fs.NArg() == 0:
-		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-		for _, n := range scenarios.Names() {
-			sc, err := scenarios.Builtin(n)
-			if err != nil {
-				fmt.Fprintf(stderr, "portlab scenarios: %v\n", err)
-				return exitFailure
-			}
-			fmt.Fprintf(tw, "%s\t%s\n", n, sc.Description)
+		if err := scenarioList(stdout, ""); err != nil {
+			fmt.Fprintf(stderr, "portlab scenarios: %v\n", err)
+			return exitFailure
 		}
-		tw.Flush()
 		return exitOK
 	case fs.Arg(0) == "show" && fs.NArg() == 2:
 		src, err := scenarios.BuiltinSource(fs.Arg(1))
 		if err != nil {
-			return usageError(stderr, "scenarios", err)
+			return usageError(stderr, "scenarios", unknownScenario(fs.Arg(1), err))
 		}
 		stdout.Write(src)
 		return exitOK
 	}
 	return usageError(stderr, "scenarios", fmt.Errorf("usage: portlab scenarios [show NAME]"))
+}
+
+// unknownScenario adds "did you mean" to err, the error for a built-in
+// scenario name that does not exist.
+func unknownScenario(name string, err error) error {
+	if best := suggest.Closest(name, scenarios.Names()); best != "" {
+		return fmt.Errorf("no built-in scenario %q, did you mean %s? ('portlab scenarios' lists them)", name, best)
+	}
+	return err
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/portlab/portlab/loadgen"
 	"github.com/portlab/portlab/report"
@@ -15,8 +16,14 @@ import (
 )
 
 // Write writes the lab's comparison table, each prediction beside its
-// measurement, and a diagnosis in plain words.
-func Write(w io.Writer, lab *sandbox.Lab) error {
+// measurement, and a diagnosis in plain words, within report.TextWidth
+// columns: the table stacked in two, long lines wrapped.
+func Write(w io.Writer, lab *sandbox.Lab) error { return write(w, lab, false) }
+
+// WriteWide is Write with the runs in one table and no line wrapped.
+func WriteWide(w io.Writer, lab *sandbox.Lab) error { return write(w, lab, true) }
+
+func write(w io.Writer, lab *sandbox.Lab, wide bool) error {
 	var b strings.Builder
 	sc := lab.Scenario
 	fmt.Fprintf(&b, "portlab run %s: %s\n", sc.Name, sc.Description)
@@ -28,12 +35,12 @@ func Write(w io.Writer, lab *sandbox.Lab) error {
 		fmt.Fprintf(&b, "sandbox: %s, Linux %s\n\n", where, lab.Results[0].Environment.Kernel)
 	}
 
-	writeTable(&b, lab.Results)
+	writeTable(&b, lab.Results, wide)
 
 	b.WriteString("\nPrediction vs measured\n")
 	for _, r := range lab.Results {
 		for _, c := range r.Checks {
-			fmt.Fprintf(&b, "  %-14s %s\n", r.Label, describeCheck(c))
+			fmt.Fprintf(&b, "  %-*s %s\n", labelWidth(lab.Results), r.Label, describeCheck(c))
 		}
 	}
 
@@ -44,28 +51,64 @@ func Write(w io.Writer, lab *sandbox.Lab) error {
 		fmt.Fprintf(&b, "  %s\n", line)
 	}
 	writeNotes(&b, lab)
-	_, err := io.WriteString(w, report.Printable(b.String()))
+	text := b.String()
+	if !wide {
+		text = report.Fit(text, report.TextWidth)
+	}
+	_, err := io.WriteString(w, report.Printable(text))
 	return err
 }
 
-// writeTable writes one row per run: its settings and what it measured.
-func writeTable(b *strings.Builder, results []*report.Result) {
+// writeTable writes one row per run: its settings and what it measured;
+// unless wide, the latencies in a second table, so that each fits.
+func writeTable(b *strings.Builder, results []*report.Result, wide bool) {
 	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "run\tports\ttw_reuse\treq/s\tconn/s\tEADDRNOTAVAIL\tonset\tother errors\tconnect p50/p99\ttotal p50/p99\t")
+	head := "run\tports\ttw_reuse\treq/s\tconn/s\tEADDRNOTAVAIL\tonset\tother errors\t"
+	if wide {
+		head += "connect p50/p99\ttotal p50/p99\t"
+	}
+	fmt.Fprintln(tw, head)
 	for _, r := range results {
 		onset := "-"
 		if o, ok := r.Onset["EADDRNOTAVAIL"]; ok {
 			onset = fmt.Sprintf("%.3fs, %d ok", o.AtS, o.RequestsOKBefore)
 		}
 		e := r.Environment
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.0f\t%d\t%s\t%d\t%s/%s\t%s/%s\t\n", r.Label,
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.0f\t%d\t%s\t%d\t", r.Label,
 			e.IPLocalPortRange[1]-e.IPLocalPortRange[0]+1, e.TCPTwReuse,
 			r.Throughput.RequestsPerS, r.Throughput.ConnectionsPerS, r.Errors["EADDRNOTAVAIL"], onset,
-			r.Totals.RequestsFailed-r.Errors["EADDRNOTAVAIL"],
-			report.US(r.Latency.Connect.P50US), report.US(r.Latency.Connect.P99US),
-			report.US(r.Latency.Total.P50US), report.US(r.Latency.Total.P99US))
+			r.Totals.RequestsFailed-r.Errors["EADDRNOTAVAIL"])
+		if wide {
+			fmt.Fprintf(tw, "%s\t", latencies(r))
+		}
+		fmt.Fprintln(tw)
 	}
 	tw.Flush()
+	if !wide {
+		b.WriteString("\n")
+		tw = tabwriter.NewWriter(b, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "run\tconnect p50/p99\ttotal p50/p99\t")
+		for _, r := range results {
+			fmt.Fprintf(tw, "%s\t%s\t\n", r.Label, latencies(r))
+		}
+		tw.Flush()
+	}
+}
+
+// labelWidth is the width of the longest run label, at least 14, so that
+// what follows the labels lines up.
+func labelWidth(results []*report.Result) int {
+	w := 14
+	for _, r := range results {
+		w = max(w, utf8.RuneCountInString(r.Label))
+	}
+	return w
+}
+
+// latencies are a run's connect and total p50/p99, two table cells.
+func latencies(r *report.Result) string {
+	return fmt.Sprintf("%s/%s\t%s/%s", report.US(r.Latency.Connect.P50US), report.US(r.Latency.Connect.P99US),
+		report.US(r.Latency.Total.P50US), report.US(r.Latency.Total.P99US))
 }
 
 // writeExpectations writes each run's expectations with their verdicts.
@@ -84,7 +127,7 @@ func writeExpectations(b *strings.Builder, lab *sandbox.Lab) {
 			if e.Why != "" {
 				detail = e.Why
 			}
-			fmt.Fprintf(b, "  %s  %-14s %s %s (got %s)\n", verdict, r.Label, e.Path, e.Want, detail)
+			fmt.Fprintf(b, "  %s  %-*s %s %s (got %s)\n", verdict, labelWidth(lab.Results), r.Label, e.Path, e.Want, detail)
 		}
 	}
 }
