@@ -217,6 +217,9 @@ func (r *Runner) begin(ctx context.Context) (runCtx context.Context, end func())
 	for i := range r.workers {
 		r.workers[i] = newWorker(r, i)
 	}
+	if r.opts.monitor != nil {
+		r.opts.monitor.run.Store(r) // after everything live reads
+	}
 	return runCtx, func() { r.cancel(nil); cancel(); r.ioCancel() }
 }
 

@@ -11,6 +11,7 @@ type options struct {
 	version  string
 	host     bool
 	label    string
+	monitor  *Monitor
 }
 
 func defaultOptions() options { return options{host: true} }

@@ -329,6 +329,7 @@ func serverRangeRows() []invocation {
 		row(c, 2, `ports: serve: "127.0.0.1:99999": port must be from 0 to 65535, got 99999`, "ports", "--serve", "127.0.0.1:99999"),
 		row(c, 2, `ports: serve: "999.1.1.1:9100": "999.1.1.1" is not an IP address`, "ports", "--serve", "999.1.1.1:9100"),
 		row(c, 2, `ports: serve: "localhost" is not HOST:PORT`, "ports", "--serve", "localhost"),
+		row(c, 2, `load: metrics: "127.0.0.1:99999": port must be from 0 to 65535, got 99999`, "load", "--target", "127.0.0.1:1", "--metrics", "127.0.0.1:99999"),
 		row(c, 2, `lab: exercise: must be a number from 1 to 10, got "0"`, "lab", "check", "0"),
 		row(c, 2, `lab: exercise: must be a number from 1 to 10, got "-1"`, "lab", "check", "--", "-1"),
 		row(c, 2, `lab: exercise: must be a number from 1 to 10, got "11"`, "lab", "check", "11"),

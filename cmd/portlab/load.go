@@ -26,6 +26,7 @@ type loadCmd struct {
 	quiet, asJSON     bool
 	out               string
 	failIf            []string
+	metrics           string
 }
 
 // newLoadCmd registers portlab load's flags. A knob's flag is named as its
@@ -66,6 +67,7 @@ func newLoadCmd(stderr io.Writer) *loadCmd {
 	fs.BoolVarP(&c.quiet, "quiet", "q", false, "no live progress on stderr")
 	fs.StringVarP(&c.out, "out", "o", "", "write the result JSON to this file (atomically)")
 	fs.BoolVar(&c.asJSON, "json", false, "print the result JSON on stdout instead of the summary")
+	fs.StringVar(&c.metrics, "metrics", "", "serve the run's live figures as Prometheus metrics on HOST:PORT/metrics while it runs")
 	fs.StringArrayVar(&c.failIf, "fail-if", nil, "exit 3 if the result meets this condition, e.g. 'errors.EADDRNOTAVAIL>0' (repeatable)")
 	return c
 }
@@ -85,6 +87,9 @@ func (c *loadCmd) config() (config.Load, error) {
 			hint = "did you mean --protocol http?"
 		}
 		return c.cfg, fmt.Errorf("target: %q is a URL, but --protocol is %s: %s", c.cfg.Target, c.cfg.Protocol, hint)
+	}
+	if err := checkMetricsAddr(c.metrics); err != nil {
+		return c.cfg, err
 	}
 	return c.cfg, c.cfg.Validate()
 }
@@ -160,6 +165,15 @@ func (c *loadCmd) run(ctx context.Context, cfg config.Load, stderr io.Writer) (*
 	}
 	if !c.quiet && isTerminal(stderr) {
 		opts = append(opts, loadgen.WithProgress(stderr))
+	}
+	if c.metrics != "" {
+		var m loadgen.Monitor
+		stop, err := serveLoadMetrics(c.metrics, &m, stderr)
+		if err != nil {
+			return nil, err
+		}
+		defer stop()
+		opts = append(opts, loadgen.WithMonitor(&m))
 	}
 	started := time.Now()
 	res, err := loadgen.Run(ctx, cfg, opts...)

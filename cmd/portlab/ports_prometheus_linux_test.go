@@ -25,6 +25,7 @@ import (
 // Addresses inside the test's namespace.
 const (
 	promExporter = "127.0.0.1:9101"
+	promLoad     = "127.0.0.1:9102" // portlab load --metrics
 	promServer   = "127.0.0.1:9090"
 )
 
@@ -55,7 +56,7 @@ func TestPrometheusScrapesAndAlerts(t *testing.T) {
 		usage  bool
 		alerts []alert
 	}{
-		{"exhausted", []string{"-c", "4"}, true, []alert{
+		{"exhausted", []string{"-c", "4", "--metrics", promLoad}, true, []alert{
 			{"EphemeralPortsWarning", "destination"},
 			{"EphemeralPortsCritical", "destination"},
 			// The echo server listens inside the range: port 0 picks there.
@@ -84,6 +85,7 @@ func TestPrometheusScrapesAndAlerts(t *testing.T) {
 				}
 				if tc.usage {
 					checkDashboard(t, filepath.Join(deploy, "grafana-portlab-ports.json"))
+					checkLoadMetrics(t)
 				}
 			})
 		})
@@ -101,6 +103,24 @@ func checkUsage(t *testing.T, target string) {
 		t.Fatalf("Prometheus never saw portlab_ports_usage_ratio%s >= 0.6 (last %v)", dest, ratio)
 	}
 	t.Logf("portlab_ports_usage_ratio%s = %v", dest, ratio)
+}
+
+// checkLoadMetrics waits until Prometheus has scraped portlab load
+// --metrics: requests that succeeded, and the EADDRNOTAVAIL errors of the
+// exhaustion the load drives.
+func checkLoadMetrics(t *testing.T) {
+	for _, q := range []string{
+		`portlab_load_requests_total{outcome="ok"}`,
+		`portlab_load_errors_total{class="EADDRNOTAVAIL"}`,
+		`portlab_load_connections_opened_total`,
+		`portlab_load_latency_seconds_count`,
+	} {
+		var v float64
+		if !poll(func() bool { v = queryValue(t, q); return v > 0 }) {
+			t.Fatalf("Prometheus never saw %s > 0 (last %v)", q, v)
+		}
+		t.Logf("%s = %v", q, v)
+	}
 }
 
 // checkDashboard runs every query of the Grafana dashboard against the
@@ -192,7 +212,9 @@ rule_files: [%q]
 scrape_configs:
   - job_name: portlab
     static_configs: [{targets: [%q]}]
-`, rules, promExporter)
+  - job_name: portlab-load
+    static_configs: [{targets: [%q]}]
+`, rules, promExporter, promLoad)
 	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
