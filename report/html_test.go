@@ -22,13 +22,7 @@ import (
 // the screenshot must show something. Set PORTLAB_SCREENSHOT_DIR to keep
 // report.html and report.png for a person to look at.
 func TestHTMLRendersInChromium(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("PORTLAB_REQUIRE_CHROMIUM") == "1" {
-			t.Fatalf("chromium is required (PORTLAB_REQUIRE_CHROMIUM=1): %v", err)
-		}
-		t.Skipf("no chromium to render the report (apt-get install chromium): %v", err)
-	}
+	chromium := findChromium(t)
 	runs := realRuns(t)
 	cmp, err := report.Compare(runs, 0)
 	if err != nil {
