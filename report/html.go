@@ -16,15 +16,6 @@ var htmlTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 	"ending": Ending,
 	// Onset labels stack downwards so that close onsets stay readable.
 	"markerDY": func(k int) int { return 14 + 14*k },
-	"verdictClass": func(v string) string {
-		switch v {
-		case Better:
-			return "better"
-		case Worse:
-			return "worse"
-		}
-		return "neutral"
-	},
 }).Parse(htmlSource))
 
 // htmlPage is what the template shows.
@@ -34,6 +25,9 @@ type htmlPage struct {
 	Spectra   []*chart
 	Timelines []*chart
 	Latency   *chart
+	// Table is the comparison's rows, changes within noise marked.
+	Table     []htmlRow
+	NoiseRule string
 	// Rebinned is whether the timelines' bins are wider than recorded.
 	Rebinned bool
 }
@@ -53,7 +47,7 @@ func (c *Comparison) WriteHTML(w io.Writer) error {
 
 // htmlPage lays out what WriteHTML shows.
 func (c *Comparison) htmlPage() (*htmlPage, error) {
-	page := &htmlPage{Comparison: c}
+	page := &htmlPage{Comparison: c, Table: c.htmlTable(), NoiseRule: noiseRule}
 	for i := range c.Runs {
 		page.Colors = append(page.Colors, runColor(i))
 	}
