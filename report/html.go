@@ -28,6 +28,7 @@ type htmlPage struct {
 	// Table is the comparison's rows, changes within noise marked.
 	Table     []htmlRow
 	NoiseRule string
+	Explained htmlExplained
 	// Rebinned is whether the timelines' bins are wider than recorded.
 	Rebinned bool
 }
@@ -47,7 +48,8 @@ func (c *Comparison) WriteHTML(w io.Writer) error {
 
 // htmlPage lays out what WriteHTML shows.
 func (c *Comparison) htmlPage() (*htmlPage, error) {
-	page := &htmlPage{Comparison: c, Table: c.htmlTable(), NoiseRule: noiseRule}
+	page := &htmlPage{Comparison: c, Table: c.htmlTable(), NoiseRule: noiseRule,
+		Explained: c.explain()}
 	for i := range c.Runs {
 		page.Colors = append(page.Colors, runColor(i))
 	}
