@@ -83,7 +83,7 @@ const spectrumNines = 5
 // plotter does: x is log10(1/(1-p)), so 90%, 99%, 99.9% are evenly spaced;
 // y (latency) is on a log scale too, so runs decades apart share a chart.
 func (c *Comparison) spectrumChart(title string, pick func(Latencies) Histogram) (*chart, error) {
-	ch := newChart(title, 1100, 420, false)
+	ch := newChart(title, 1200, 420, false)
 	ch.XLabel, ch.YLabel = "percentile", "latency"
 	type curve struct {
 		run    int

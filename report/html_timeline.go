@@ -71,7 +71,7 @@ func recordedInterval(r *Result) float64 {
 }
 
 // rebinned reports whether the plotted bins are wider than recorded.
-func (a timeAxis) rebinned() bool { return a.bin > a.recorded*1.001 }
+func (a timeAxis) rebinned() bool { return a.recorded > 0 && a.bin > a.recorded*1.001 }
 
 // label names the axis and, when the bins are wider than recorded, says so.
 func (a timeAxis) label() string {
@@ -247,7 +247,7 @@ func endSockets(r *Result, x float64, y scale) []dot {
 // the report's time axis. Latency is on a log scale: runs decades apart
 // share the chart.
 func (a timeAxis) latencyChart(names []string, rs []*Result) *chart {
-	ch := newChart("Latency over time: p50 (solid) and p99 (dashed) per bin", 1100, 340, false)
+	ch := newChart("Latency over time: p50 (solid) and p99 (dashed) per bin", 1200, 340, false)
 	ch.XLabel, ch.YLabel = a.label(), "latency"
 	lo, hi := math.Inf(1), 0.0
 	all := make([][]bin, len(rs))
