@@ -188,6 +188,13 @@ func (a timeAxis) timelineChart(name string, r *Result, twTop, twStep float64) *
 	ch.XTicks = stepTicks(xs, a.end, niceStep(a.end/6), shortNumber)
 	ch.YTicks = stepTicks(ys, rateMax, rateStep, shortNumber)
 	ch.Y2Ticks = stepTicks(y2, twTop, twStep, shortNumber)
+	if ports := clientPorts(r); ports > 0 {
+		// The line is the client's ports: say how much of them.
+		ch.Y2Label = "TIME_WAIT, % of ports"
+		ch.Y2Ticks = stepTicks(y2, twTop, twStep, func(v float64) string {
+			return fmt.Sprintf("%s %.0f%%", shortNumber(v), 100*v/float64(ports))
+		})
+	}
 
 	var ok, errs, tw pathBuilder
 	for _, b := range bins {
@@ -290,4 +297,21 @@ func (a timeAxis) latencyChart(names []string, rs []*Result) *chart {
 			series{Name: names[i] + " p99", Color: runColor(i), Dash: "5 3", Path: p99.String()})
 	}
 	return ch
+}
+
+// clientPorts is how many ports r's client had toward its destinations
+// when its timeline's TIME_WAIT is the client's own (the server held none
+// in the client's namespace at the end), else 0: a server's TIME_WAIT
+// holds no ephemeral port.
+func clientPorts(r *Result) int {
+	if r.Sockets == nil || r.Sockets.TimeWaitServer > 0 {
+		return 0
+	}
+	if p := r.Prediction; p != nil && p.UsablePorts > 0 {
+		return p.UsablePorts * max(p.PortSpaces, 1)
+	}
+	if lo, hi := r.Environment.IPLocalPortRange[0], r.Environment.IPLocalPortRange[1]; hi > lo {
+		return hi - lo + 1
+	}
+	return 0
 }

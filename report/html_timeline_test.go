@@ -105,3 +105,36 @@ func TestTimelineSplitsTimeWaitSides(t *testing.T) {
 		t.Errorf("subtitle %q, want %q", ch.Subtitle, want)
 	}
 }
+
+// TestTimelinePortShare: where the timeline's TIME_WAIT is the client's,
+// the right axis says what share of its ports that is; where the server
+// holds TIME_WAIT, which costs no ephemeral port, it does not.
+func TestTimelinePortShare(t *testing.T) {
+	client := steadyBursts("new-conn", 250*time.Millisecond, 8, 1, 500, 1000)
+	client.Sockets = &Sockets{TimeWaitClient: 1000}
+	client.Environment.IPLocalPortRange = [2]int{40000, 40999}
+	server := steadyBursts("server-closes", 250*time.Millisecond, 8, 1, 500, 500)
+	server.Sockets = &Sockets{TimeWaitServer: 500}
+	server.Environment.IPLocalPortRange = [2]int{40000, 40999}
+	c, err := Compare([]*Result{client, server}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := c.htmlPage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := func(ch *chart) []string {
+		var out []string
+		for _, tk := range ch.Y2Ticks {
+			out = append(out, tk.Label)
+		}
+		return out
+	}
+	if got := labels(page.Timelines[0]); got[len(got)-1] != "1k 100%" || got[2] != "500 50%" {
+		t.Errorf("client TIME_WAIT axis %q, want 0%% to 100%% of 1000 ports", got)
+	}
+	if got := labels(page.Timelines[1]); got[len(got)-1] != "1k" {
+		t.Errorf("server TIME_WAIT axis %q, want counts only", got)
+	}
+}
