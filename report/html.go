@@ -34,10 +34,12 @@ type htmlPage struct {
 }
 
 // WriteHTML writes the comparison as one self-contained HTML page (no
-// external scripts, styles, fonts or images): the latency percentile
-// spectrum of every run, each run's timeline of ok/s, errors/s and
-// TIME_WAIT with the error onsets marked on one shared time axis, latency
-// over time, and the comparison table.
+// external scripts, styles, fonts or images) that fits 1280 px: the runs
+// and how each ended, the expectations, each run's prediction beside its
+// measurement, the latency percentile spectrum of every run, each run's
+// timeline of ok/s, errors/s and TIME_WAIT with the error onsets marked on
+// one shared time axis, latency over time, and the comparison table with
+// changes within run-to-run noise marked as such.
 func (c *Comparison) WriteHTML(w io.Writer) error {
 	page, err := c.htmlPage()
 	if err != nil {
@@ -49,7 +51,7 @@ func (c *Comparison) WriteHTML(w io.Writer) error {
 // htmlPage lays out what WriteHTML shows.
 func (c *Comparison) htmlPage() (*htmlPage, error) {
 	page := &htmlPage{Comparison: c, Table: c.htmlTable(), NoiseRule: noiseRule,
-		Explained: c.explain()}
+		Explained: c.explainHTML()}
 	for i := range c.Runs {
 		page.Colors = append(page.Colors, runColor(i))
 	}

@@ -31,15 +31,15 @@ const noiseRule = "Changes within run-to-run noise are shown in grey as “noise
 	"a rate within ±10%; latency within ×2 (×5 for a percentile fewer than 10 requests of either run lie beyond, and for max); " +
 	"a count of errors or failed requests within 2·√(a+b) of the baseline's a (the spread of counts of chance events)."
 
-// Noise is the word for a change within run-to-run noise.
-const Noise = "noise"
+// noiseWord is the word for a change within run-to-run noise.
+const noiseWord = "noise"
 
 // withinNoise reports whether cell i of row differs from the baseline's
 // by no more than run-to-run noise. Only rows that judge better or worse
 // are judged; the others' words (more, longer, earlier) stay.
 func (c *Comparison) withinNoise(row Row, i int) bool {
 	base, cell := row.Cells[c.Baseline], row.Cells[i]
-	if !base.Present || !cell.Present || i == c.Baseline || !judges(row) {
+	if !base.Present || !cell.Present || i == c.Baseline || !rowJudges(row) {
 		return false
 	}
 	a, b := base.Value, cell.Value
@@ -59,8 +59,8 @@ func (c *Comparison) withinNoise(row Row, i int) bool {
 	return false
 }
 
-// judges reports whether row calls changes better or worse.
-func judges(row Row) bool {
+// rowJudges reports whether row calls changes better or worse.
+func rowJudges(row Row) bool {
 	for _, w := range []string{row.Up, row.Down} {
 		if w == Better || w == Worse {
 			return true
@@ -106,7 +106,7 @@ func (c *Comparison) htmlTable() []htmlRow {
 			hc := htmlCell{Text: cell.Text, Change: cell.Change, Word: cell.Verdict, Class: "neutral"}
 			switch {
 			case c.withinNoise(row, i) && cell.Verdict != Same:
-				hc.Word = Noise
+				hc.Word = noiseWord
 			case cell.Verdict == Better:
 				hc.Class = "better"
 			case cell.Verdict == Worse:

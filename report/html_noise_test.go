@@ -39,15 +39,15 @@ func TestHTMLNoiseNotColoured(t *testing.T) {
 		path string
 		want string // the word shown
 	}{
-		{"110 errors against 100: within 2·√210", noiseRun(t, "a", 2000, 509, 1000, 110), "errors.EADDRNOTAVAIL", Noise},
+		{"110 errors against 100: within 2·√210", noiseRun(t, "a", 2000, 509, 1000, 110), "errors.EADDRNOTAVAIL", noiseWord},
 		{"300 errors against 100", noiseRun(t, "b", 2000, 509, 1000, 300), "errors.EADDRNOTAVAIL", Worse},
 		{"0 errors against 100", noiseRun(t, "c", 2000, 509, 1000, 0), "errors.EADDRNOTAVAIL", Better},
-		{"1050/s against 1000/s", noiseRun(t, "d", 2000, 509, 1050, 100), "throughput.requests_per_s", Noise},
+		{"1050/s against 1000/s", noiseRun(t, "d", 2000, 509, 1050, 100), "throughput.requests_per_s", noiseWord},
 		{"1300/s against 1000/s", noiseRun(t, "e", 2000, 509, 1300, 100), "throughput.requests_per_s", Better},
-		{"p50 769 µs against 509 µs", noiseRun(t, "f", 2000, 769, 1000, 100), "latency.total.p50_us", Noise},
+		{"p50 769 µs against 509 µs", noiseRun(t, "f", 2000, 769, 1000, 100), "latency.total.p50_us", noiseWord},
 		{"p50 1100 µs against 509 µs", noiseRun(t, "g", 2000, 1100, 1000, 100), "latency.total.p50_us", Worse},
 		// 4 requests beyond p99 of 400: the tail band is ×5.
-		{"p99 of 400 requests ×3", noiseRun(t, "h", 400, 1527, 1000, 100), "latency.total.p99_us", Noise},
+		{"p99 of 400 requests ×3", noiseRun(t, "h", 400, 1527, 1000, 100), "latency.total.p99_us", noiseWord},
 		{"p99 of 400 requests ×6", noiseRun(t, "i", 400, 3100, 1000, 100), "latency.total.p99_us", Worse},
 		{"same p50", noiseRun(t, "j", 2000, 509, 1000, 100), "latency.total.p50_us", Same},
 	}

@@ -33,9 +33,9 @@ type htmlExpectation struct {
 	Verdict, VerdictClass string
 }
 
-// explain gathers the sections from the runs' results; a result without
+// explainHTML gathers the sections from the runs' results; a result without
 // predictions, expectations or notes adds none.
-func (c *Comparison) explain() htmlExplained {
+func (c *Comparison) explainHTML() htmlExplained {
 	var e htmlExplained
 	seen := map[string]bool{}
 	for i, r := range c.Runs {
@@ -45,7 +45,7 @@ func (c *Comparison) explain() htmlExplained {
 				hp.Why = p.Why
 			}
 			for _, ch := range r.Checks {
-				hc := htmlCheck{Name: ch.Name, Predicted: figure(ch.Predicted), Measured: figure(ch.Measured), Ratio: "-"}
+				hc := htmlCheck{Name: ch.Name, Predicted: checkFigure(ch.Predicted), Measured: checkFigure(ch.Measured), Ratio: "-"}
 				if ch.Predicted != 0 {
 					hc.Ratio = fmt.Sprintf("%.2f", ch.Ratio)
 				}
@@ -54,7 +54,7 @@ func (c *Comparison) explain() htmlExplained {
 			e.Predictions = append(e.Predictions, hp)
 		}
 		for _, x := range r.Expectations {
-			he := htmlExpectation{Run: i, Pass: x.Pass, Path: x.Path, Want: x.Want, Got: figure(x.Value),
+			he := htmlExpectation{Run: i, Pass: x.Pass, Path: x.Path, Want: x.Want, Got: checkFigure(x.Value),
 				Why: x.Why, Verdict: "FAIL", VerdictClass: "worse"}
 			if x.Pass {
 				he.Verdict, he.VerdictClass = "PASS", "better"
@@ -72,8 +72,8 @@ func (c *Comparison) explain() htmlExplained {
 	return e
 }
 
-// figure writes a measured or predicted number as briefly as it is exact
+// checkFigure writes a measured or predicted number as briefly as it is exact
 // to four figures: 1000, 993.7, 0.25.
-func figure(v float64) string {
+func checkFigure(v float64) string {
 	return strconv.FormatFloat(v, 'g', 4+max(0, len(strconv.FormatFloat(v, 'f', 0, 64))-4), 64)
 }

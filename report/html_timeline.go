@@ -81,9 +81,9 @@ func (a timeAxis) label() string {
 	return "seconds"
 }
 
-// bin is the run's intervals that end in one bin of the time axis, added
+// timeBin is the run's intervals that end in one bin of the time axis, added
 // up.
-type bin struct {
+type timeBin struct {
 	from, to float64
 	ok, errs int64
 	// timeWait is the most TIME_WAIT sockets sampled in the bin, -1 when
@@ -98,9 +98,9 @@ type bin struct {
 // bins adds r's intervals up into the axis's bins. An interval belongs to
 // the bin its end falls in; the last bin ends at the run's last interval.
 // Unless rebinned, each interval is its own bin.
-func (a timeAxis) bins(r *Result) []bin {
-	var out []bin
-	var p50s []weighted
+func (a timeAxis) bins(r *Result) []timeBin {
+	var out []timeBin
+	var p50s []weightedUS
 	key, prev := -1, 0.0
 	for i, iv := range r.Timeline {
 		k, from := i, prev
@@ -112,7 +112,7 @@ func (a timeAxis) bins(r *Result) []bin {
 			if len(out) > 0 {
 				out[len(out)-1].p50 = weightedMedian(p50s)
 			}
-			out, p50s, key = append(out, bin{from: from, timeWait: -1}), nil, k
+			out, p50s, key = append(out, timeBin{from: from, timeWait: -1}), nil, k
 		}
 		b := &out[len(out)-1]
 		b.to = iv.TS
@@ -121,7 +121,7 @@ func (a timeAxis) bins(r *Result) []bin {
 		b.timeWait = max(b.timeWait, iv.TimeWait)
 		b.p99 = max(b.p99, iv.P99US)
 		if iv.RequestsOK > 0 && iv.P50US > 0 {
-			p50s = append(p50s, weighted{iv.P50US, iv.RequestsOK})
+			p50s = append(p50s, weightedUS{iv.P50US, iv.RequestsOK})
 		}
 		prev = iv.TS
 	}
@@ -131,10 +131,10 @@ func (a timeAxis) bins(r *Result) []bin {
 	return out
 }
 
-type weighted struct{ v, n int64 }
+type weightedUS struct{ v, n int64 }
 
 // weightedMedian is the value half of the weight lies at or below.
-func weightedMedian(ws []weighted) int64 {
+func weightedMedian(ws []weightedUS) int64 {
 	if len(ws) == 0 {
 		return 0
 	}
@@ -257,7 +257,7 @@ func (a timeAxis) latencyChart(names []string, rs []*Result) *chart {
 	ch := newChart("Latency over time: p50 (solid) and p99 (dashed) per bin", 1200, 340, false)
 	ch.XLabel, ch.YLabel = a.label(), "latency"
 	lo, hi := math.Inf(1), 0.0
-	all := make([][]bin, len(rs))
+	all := make([][]timeBin, len(rs))
 	for i, r := range rs {
 		all[i] = a.bins(r)
 		for _, b := range all[i] {
