@@ -10,7 +10,7 @@ import (
 // places what is computed here.
 type chart struct {
 	Title         string
-	Subtitle      string // right-aligned on the title's line
+	Subtitle      string // a line under the title
 	Width, Height int
 	// Plot area.
 	Left, Top, Right, Bottom float64

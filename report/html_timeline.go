@@ -171,7 +171,8 @@ func timeWaitTop(rs []*Result) (top, step float64) {
 // report's time axis, with a line at each error class's onset and the
 // client's and server's TIME_WAIT at the end as two dots.
 func (a timeAxis) timelineChart(name string, r *Result, twTop, twStep float64) *chart {
-	ch := newChart(name, 600, 290, true)
+	ch := newChart(name, 600, 304, true)
+	ch.Top += 14 // room for the subtitle under a long name
 	ch.XLabel, ch.YLabel, ch.Y2Label = a.label(), "requests/s", "TIME_WAIT"
 	if a.end <= 0 {
 		return ch
