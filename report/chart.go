@@ -10,6 +10,7 @@ import (
 // places what is computed here.
 type chart struct {
 	Title         string
+	Subtitle      string // a line under the title
 	Width, Height int
 	// Plot area.
 	Left, Top, Right, Bottom float64
@@ -17,6 +18,16 @@ type chart struct {
 	XTicks, YTicks, Y2Ticks  []tick
 	Series                   []series
 	Markers                  []marker
+	Dots                     []dot
+}
+
+// dot is one point, such as a count at the end of a run; Label is its
+// tooltip.
+type dot struct {
+	X, Y   float64
+	Label  string
+	Color  string
+	Filled bool
 }
 
 // tick is an axis gridline at pixel position Pos.

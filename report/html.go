@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"maps"
 	"math"
-	"slices"
 )
 
 //go:embed html.tmpl
@@ -18,15 +16,6 @@ var htmlTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 	"ending": Ending,
 	// Onset labels stack downwards so that close onsets stay readable.
 	"markerDY": func(k int) int { return 14 + 14*k },
-	"verdictClass": func(v string) string {
-		switch v {
-		case Better:
-			return "better"
-		case Worse:
-			return "worse"
-		}
-		return "neutral"
-	},
 }).Parse(htmlSource))
 
 // htmlPage is what the template shows.
@@ -35,14 +24,34 @@ type htmlPage struct {
 	Colors    []string
 	Spectra   []*chart
 	Timelines []*chart
+	Latency   *chart
+	// Table is the comparison's rows, changes within noise marked.
+	Table     []htmlRow
+	NoiseRule string
+	Explained htmlExplained
+	// Rebinned is whether the timelines' bins are wider than recorded.
+	Rebinned bool
 }
 
 // WriteHTML writes the comparison as one self-contained HTML page (no
-// external scripts, styles, fonts or images): the latency percentile
-// spectrum of every run, each run's timeline of ok/s, errors/s and
-// TIME_WAIT with the error onsets marked, and the comparison table.
+// external scripts, styles, fonts or images) that fits 1280 px: the runs
+// and how each ended, the expectations, each run's prediction beside its
+// measurement, the latency percentile spectrum of every run, each run's
+// timeline of ok/s, errors/s and TIME_WAIT with the error onsets marked on
+// one shared time axis, latency over time, and the comparison table with
+// changes within run-to-run noise marked as such.
 func (c *Comparison) WriteHTML(w io.Writer) error {
-	page := htmlPage{Comparison: c}
+	page, err := c.htmlPage()
+	if err != nil {
+		return err
+	}
+	return htmlTemplate.Execute(w, page)
+}
+
+// htmlPage lays out what WriteHTML shows.
+func (c *Comparison) htmlPage() (*htmlPage, error) {
+	page := &htmlPage{Comparison: c, Table: c.htmlTable(), NoiseRule: noiseRule,
+		Explained: c.explainHTML()}
 	for i := range c.Runs {
 		page.Colors = append(page.Colors, runColor(i))
 	}
@@ -55,14 +64,18 @@ func (c *Comparison) WriteHTML(w io.Writer) error {
 	} {
 		ch, err := c.spectrumChart(h.title, h.pick)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		page.Spectra = append(page.Spectra, ch)
 	}
+	axis := newTimeAxis(c.Runs)
+	twTop, twStep := timeWaitTop(c.Runs)
 	for i, r := range c.Runs {
-		page.Timelines = append(page.Timelines, timelineChart(c.Names[i], r))
+		page.Timelines = append(page.Timelines, axis.timelineChart(c.Names[i], r, twTop, twStep))
 	}
-	return htmlTemplate.Execute(w, page)
+	page.Latency = axis.latencyChart(c.Names, c.Runs)
+	page.Rebinned = axis.rebinned()
+	return page, nil
 }
 
 // spectrumNines is how far right the spectrum goes: 99.999%.
@@ -72,7 +85,7 @@ const spectrumNines = 5
 // plotter does: x is log10(1/(1-p)), so 90%, 99%, 99.9% are evenly spaced;
 // y (latency) is on a log scale too, so runs decades apart share a chart.
 func (c *Comparison) spectrumChart(title string, pick func(Latencies) Histogram) (*chart, error) {
-	ch := newChart(title, 1100, 420, false)
+	ch := newChart(title, 1200, 420, false)
 	ch.XLabel, ch.YLabel = "percentile", "latency"
 	type curve struct {
 		run    int
@@ -130,66 +143,4 @@ func (c *Comparison) spectrumChart(title string, pick func(Latencies) Histogram)
 // ninesLabel names the percentile with n nines: 0%, 90%, 99%, 99.9%.
 func ninesLabel(n int) string {
 	return fmt.Sprintf("%.*f%%", max(n-2, 0), 100-math.Pow(10, 2-float64(n)))
-}
-
-// Timeline colours: ok, errors, TIME_WAIT.
-const (
-	colorOK       = "#2ca02c"
-	colorErrors   = "#d62728"
-	colorTimeWait = "#1f77b4"
-)
-
-// timelineChart plots one run's ok/s and errors/s per interval (left axis)
-// and its TIME_WAIT count (right axis) over time, with a line at each error
-// class's onset.
-func timelineChart(name string, r *Result) *chart {
-	ch := newChart(name, 540, 270, true)
-	ch.XLabel, ch.YLabel, ch.Y2Label = "seconds", "requests/s", "TIME_WAIT"
-	end := r.ElapsedS
-	var rateMax, twMax float64
-	prev := 0.0
-	for _, iv := range r.Timeline {
-		if d := iv.TS - prev; d > 0 {
-			rateMax = math.Max(rateMax, float64(max(iv.RequestsOK, sum(iv.Errors)))/d)
-		}
-		twMax = math.Max(twMax, float64(iv.TimeWait))
-		end = math.Max(end, iv.TS)
-		prev = iv.TS
-	}
-	if end <= 0 {
-		return ch
-	}
-	rateMax, rateStep := countAxis(rateMax)
-	twMax, twStep := countAxis(twMax)
-	xs := ch.xScale(0, end, false)
-	ys, y2 := ch.yScale(0, rateMax, false), ch.yScale(0, twMax, false)
-	ch.XTicks = stepTicks(xs, end, niceStep(end/6), shortNumber)
-	ch.YTicks = stepTicks(ys, rateMax, rateStep, shortNumber)
-	ch.Y2Ticks = stepTicks(y2, twMax, twStep, shortNumber)
-
-	var ok, errs, tw pathBuilder
-	prev = 0
-	for _, iv := range r.Timeline {
-		if d := iv.TS - prev; d > 0 {
-			ok.hold(xs.pos(prev), xs.pos(iv.TS), ys.pos(float64(iv.RequestsOK)/d))
-			errs.hold(xs.pos(prev), xs.pos(iv.TS), ys.pos(float64(sum(iv.Errors))/d))
-		}
-		if iv.TimeWait >= 0 {
-			tw.point(xs.pos(iv.TS), y2.pos(float64(iv.TimeWait)))
-		} else {
-			tw.gap()
-		}
-		prev = iv.TS
-	}
-	ch.Series = []series{
-		{Name: "ok/s", Color: colorOK, Path: ok.String()},
-		{Name: "errors/s", Color: colorErrors, Path: errs.String()},
-		{Name: "TIME_WAIT", Color: colorTimeWait, Dash: "5 3", Path: tw.String()},
-	}
-	for _, class := range slices.Sorted(maps.Keys(r.Onset)) {
-		o := r.Onset[class]
-		ch.Markers = append(ch.Markers, marker{X: xs.pos(o.AtS), Color: colorErrors,
-			Label: fmt.Sprintf("%s onset %.3f s", class, o.AtS)})
-	}
-	return ch
 }

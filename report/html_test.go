@@ -22,13 +22,7 @@ import (
 // the screenshot must show something. Set PORTLAB_SCREENSHOT_DIR to keep
 // report.html and report.png for a person to look at.
 func TestHTMLRendersInChromium(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("PORTLAB_REQUIRE_CHROMIUM") == "1" {
-			t.Fatalf("chromium is required (PORTLAB_REQUIRE_CHROMIUM=1): %v", err)
-		}
-		t.Skipf("no chromium to render the report (apt-get install chromium): %v", err)
-	}
+	chromium := findChromium(t)
 	runs := realRuns(t)
 	cmp, err := report.Compare(runs, 0)
 	if err != nil {
@@ -63,13 +57,13 @@ func TestHTMLRendersInChromium(t *testing.T) {
 			t.Errorf("the rendered DOM lacks how run %q ended: %q", r.Label, report.Ending(r))
 		}
 	}
-	// Two spectra and one timeline per run.
-	if got, want := strings.Count(dom, "<svg"), 2+len(runs); got != want {
+	// Two spectra, one timeline per run and latency over time.
+	if got, want := strings.Count(dom, "<svg"), 3+len(runs); got != want {
 		t.Errorf("the rendered DOM has %d <svg> charts, want %d", got, want)
 	}
 	// churn and keep-alive stop by their request counts, server-gone by
 	// its duration: a warning says so.
-	for _, want := range []string{"Latency spectrum", "99.999%", "ECONNREFUSED onset", "TIME_WAIT", "<path d=\"M", "the runs stopped differently"} {
+	for _, want := range []string{"Latency spectrum", "99.999%", "ECONNREFUSED onset", "TIME_WAIT", "Latency over time", "<path d=\"M", "the runs stopped differently"} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("the rendered DOM lacks %q", want)
 		}
