@@ -43,7 +43,7 @@ func TestFlagsAreTheKnobs(t *testing.T) {
 		cfg     any
 		options []string // flags that are not knobs of cfg
 	}{
-		{"load", newLoadCmd(io.Discard).fs, config.Load{}, []string{"quiet", "out", "json", "fail-if"}},
+		{"load", newLoadCmd(io.Discard).fs, config.Load{}, []string{"quiet", "out", "json", "fail-if", "metrics"}},
 		{"echo", newEchoCmd(io.Discard).fs, echo.Config{}, []string{"drain"}},
 	}
 	for _, tt := range tests {
