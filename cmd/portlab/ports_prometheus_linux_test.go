@@ -84,8 +84,9 @@ func TestPrometheusScrapesAndAlerts(t *testing.T) {
 					t.Logf("%s fired for %s", a.name, target)
 				}
 				if tc.usage {
-					checkDashboard(t, filepath.Join(deploy, "grafana-portlab-ports.json"))
+					checkDashboard(t, filepath.Join(deploy, "grafana-portlab-ports.json"), "usage_ratio")
 					checkLoadMetrics(t)
+					checkDashboard(t, filepath.Join(deploy, "grafana-portlab-load.json"), "portlab_load_")
 				}
 			})
 		})
@@ -124,8 +125,9 @@ func checkLoadMetrics(t *testing.T) {
 }
 
 // checkDashboard runs every query of the Grafana dashboard against the
-// server: each must parse, and those of the usage panels must return data.
-func checkDashboard(t *testing.T, path string) {
+// server: each must parse, and those that name mustHaveData must return
+// data.
+func checkDashboard(t *testing.T, path, mustHaveData string) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -147,9 +149,14 @@ func checkDashboard(t *testing.T, path string) {
 			var data struct {
 				Result []json.RawMessage `json:"result"`
 			}
-			if !apiGet(t, "/api/v1/query?query="+url.QueryEscape(q), &data) {
+			answered := func() bool { return apiGet(t, "/api/v1/query?query="+url.QueryEscape(q), &data) }
+			if strings.Contains(q, mustHaveData) {
+				// A rate needs two scrapes in its window: wait for them.
+				poll(func() bool { return answered() && len(data.Result) > 0 })
+			}
+			if !answered() {
 				t.Errorf("dashboard panel %q: query %s failed", p.Title, q)
-			} else if strings.Contains(q, "usage_ratio") && len(data.Result) == 0 {
+			} else if strings.Contains(q, mustHaveData) && len(data.Result) == 0 {
 				t.Errorf("dashboard panel %q: query %s returned no series", p.Title, q)
 			}
 		}
