@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -220,6 +221,33 @@ func (r *Runner) begin(ctx context.Context) (runCtx context.Context, end func())
 	return runCtx, func() { r.cancel(nil); cancel(); r.ioCancel() }
 }
 
+// manyWorkers is the concurrency from which the workers' stacks are worth
+// a collection at the start (smallStacks).
+const manyWorkers = 256
+
+// smallStacks makes the runtime start new goroutines with its smallest
+// stack, 2 kB. A goroutine starts with the average stack the last
+// collection scanned, plus a guard: after one that found the caller deep
+// in its calls, every worker would start at 4 or 8 kB, and a worker
+// waiting in a read keeps its stack for the run (the runtime shrinks only
+// a stack less than a quarter used). A collection that scans many shallow
+// goroutines brings the average, and so the start, back down.
+func smallStacks() {
+	const shallow = 64
+	var parked sync.WaitGroup
+	release := make(chan struct{})
+	for range shallow {
+		parked.Add(1)
+		go func() {
+			parked.Done()
+			<-release
+		}()
+	}
+	parked.Wait()
+	runtime.GC()
+	close(release)
+}
+
 // work runs the workers until the run is over, with the stopper, the
 // socket sampler and the progress line beside them, and cleans up.
 func (r *Runner) work(ctx, runCtx context.Context) {
@@ -227,8 +255,12 @@ func (r *Runner) work(ctx, runCtx context.Context) {
 	samplerDone := r.intervals.sampleSockets(r.workersDone)
 	progressDone := r.progress(runCtx)
 	var wg sync.WaitGroup
+	if len(r.workers) >= manyWorkers {
+		smallStacks() // last before the workers start: see there
+	}
 	for _, w := range r.workers {
-		wg.Go(func() { w.loop(runCtx) })
+		wg.Add(1)
+		go w.loop(runCtx, &wg) // no closure: one frame less on its stack
 	}
 	wg.Wait()
 	// Connections close once every worker is done: a port freed while
