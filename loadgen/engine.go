@@ -57,6 +57,7 @@ type Runner struct {
 	seq      atomic.Int64 // claimed requests (count-bounded or open loop)
 	cancel   context.CancelCauseFunc
 	workers  []*worker
+	payload  []byte // every worker's request
 
 	// The stop, in two steps. At the deadline (or cancel) stopped ends
 	// the workers' loops: no request starts after it. After the grace,
@@ -214,6 +215,7 @@ func (r *Runner) begin(ctx context.Context) (runCtx context.Context, end func())
 	r.workersDone = make(chan struct{})
 	r.intervals = newTimeline(r.start, r.cfg.Interval)
 	r.latencies = newLatencies(r.intervals.shards)
+	r.payload = newPayload(r.cfg.Payload)
 	r.workers = make([]*worker, r.cfg.Concurrency)
 	for i := range r.workers {
 		r.workers[i] = newWorker(r, i)

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/portlab/portlab/echo/echotest"
 	"github.com/portlab/portlab/internal/testsupport"
@@ -107,7 +108,8 @@ func TestKeepAliveWorkerStack(t *testing.T) {
 	cancel()
 	<-done
 	perWorker := (int64(during.StackInuse) - int64(before.StackInuse)) / workers
-	t.Logf("stack in use per worker: %d bytes", perWorker)
+	t.Logf("stack in use per worker: %d bytes; heap %d bytes", perWorker,
+		(int64(during.HeapAlloc)-int64(before.HeapAlloc))/workers)
 	// 2 kB each, and a little for the run's few other goroutines.
 	if perWorker > 2560 {
 		t.Errorf("stack in use per keep-alive worker = %d bytes, want 2 kB (2560 at most)", perWorker)
@@ -153,4 +155,13 @@ func startStackEcho(t *testing.T) string {
 	}
 	t.Fatal("the echo helper printed no address")
 	return ""
+}
+
+// TestWorkerFillsCacheLines: a worker's size is a multiple of 64 bytes,
+// so that the allocator's slots for workers start on a cache line and two
+// workers on two CPUs never write to one line.
+func TestWorkerFillsCacheLines(t *testing.T) {
+	if n := unsafe.Sizeof(worker{}); n%64 != 0 {
+		t.Errorf("worker is %d bytes, want a multiple of 64 (adjust its padding)", n)
+	}
 }

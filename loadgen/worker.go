@@ -10,13 +10,15 @@ import (
 )
 
 // worker is one concurrency slot. Everything but the atomics is touched by
-// its own goroutine alone until Run merges it after the workers stop.
+// its own goroutine alone until Run merges it after the workers stop. Its
+// size is a multiple of a cache line (TestWorkerFillsCacheLines), so that
+// the allocator's slots for workers start on one and no two workers,
+// written from two CPUs, share a line.
 type worker struct {
 	// Read live by the progress line and onset bookkeeping.
 	ok, failed, conns atomic.Int64
 	// live is the connection in use, so the stopper can abort its I/O.
 	live atomic.Pointer[conn]
-	_    [64]byte // keep the next worker's atomics off this cache line
 
 	r  *Runner
 	id int
@@ -31,14 +33,15 @@ type worker struct {
 	bytesSent     int64
 	bytesReceived int64
 	lat           *latencies // the run's histograms' shard this worker records into
-	payload       []byte
-	buf           []byte  // one byte more than payload, to catch long replies
-	conn          *conn   // ModeKeepAlive: this worker's connection
-	held          []*conn // Hold: every connection so far, closed at the end
+	payload       []byte     // the run's, shared: only ever read
+	buf           []byte     // one byte more than payload, to catch long replies
+	conn          *conn      // ModeKeepAlive: this worker's connection
+	held          []*conn    // Hold: every connection so far, closed at the end
 	nextSource    int
 	timer         *time.Timer
 	iv            *interval // the shard of timeline interval ivIdx
 	ivIdx         int
+	_             [24]byte // to a multiple of 64 bytes
 }
 
 func newWorker(r *Runner, id int) *worker {
@@ -46,14 +49,20 @@ func newWorker(r *Runner, id int) *worker {
 		r:          r,
 		id:         id,
 		lat:        &r.latencies[id%len(r.latencies)],
-		payload:    make([]byte, r.cfg.Payload),
+		payload:    r.payload,
 		buf:        make([]byte, r.cfg.Payload+1),
 		nextSource: id,
 	}
-	for i := range w.payload {
-		w.payload[i] = byte('a' + i%26)
-	}
 	return w
+}
+
+// newPayload is the request every worker sends: n letters.
+func newPayload(n int) []byte {
+	p := make([]byte, n)
+	for i := range p {
+		p[i] = byte('a' + i%26)
+	}
+	return p
 }
 
 // loop runs requests until the run stops. ctx is the run's: its end stops
