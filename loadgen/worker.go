@@ -10,7 +10,8 @@ import (
 )
 
 // worker is one concurrency slot. Everything but the atomics is touched by
-// its own goroutine alone until Run merges it after the workers stop. Its
+// its own goroutine alone (or by the one it dials on, while it waits) until
+// Run merges it after the workers stop. Its
 // size is a multiple of a cache line (TestWorkerFillsCacheLines), so that
 // the allocator's slots for workers start on one and no two workers,
 // written from two CPUs, share a line.
