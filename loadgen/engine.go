@@ -204,6 +204,18 @@ func (r *Runner) window() time.Duration {
 // begin starts the clock and makes the workers; runCtx ends at the
 // deadline, at ctx's end, or at the safety stop.
 func (r *Runner) begin(ctx context.Context) (runCtx context.Context, end func()) {
+	// The workers are made before the clock starts: by the thousand they
+	// take a moment, and smallStacks a collection. Little is allocated
+	// after it, so no other collection comes before they start.
+	r.latencies = newLatencies(numShards())
+	r.payload = newPayload(r.cfg.Payload)
+	r.workers = make([]*worker, r.cfg.Concurrency)
+	for i := range r.workers {
+		r.workers[i] = newWorker(r, i)
+	}
+	if len(r.workers) >= manyWorkers {
+		smallStacks()
+	}
 	r.usageStart, r.usageOK = processUsage()
 	r.start = time.Now()
 	r.deadline = r.start.Add(r.cfg.Duration)
@@ -214,12 +226,6 @@ func (r *Runner) begin(ctx context.Context) (runCtx context.Context, end func())
 	r.ioCtx, r.ioCancel = context.WithCancel(context.WithoutCancel(ctx))
 	r.workersDone = make(chan struct{})
 	r.intervals = newTimeline(r.start, r.cfg.Interval)
-	r.latencies = newLatencies(r.intervals.shards)
-	r.payload = newPayload(r.cfg.Payload)
-	r.workers = make([]*worker, r.cfg.Concurrency)
-	for i := range r.workers {
-		r.workers[i] = newWorker(r, i)
-	}
 	return runCtx, func() { r.cancel(nil); cancel(); r.ioCancel() }
 }
 
@@ -257,13 +263,15 @@ func (r *Runner) work(ctx, runCtx context.Context) {
 	samplerDone := r.intervals.sampleSockets(r.workersDone)
 	progressDone := r.progress(runCtx)
 	var wg sync.WaitGroup
-	if len(r.workers) >= manyWorkers {
-		smallStacks() // last before the workers start: see there
-	}
+	// The workers start together, once all exist: a collection while
+	// the first ones dial would scan their deep stacks, and start the rest
+	// at 4 or 8 kB (see smallStacks).
+	together := make(chan struct{})
 	for _, w := range r.workers {
 		wg.Add(1)
-		go w.loop(runCtx, &wg) // no closure: one frame less on its stack
+		go w.loop(runCtx, &wg, together) // no closure: one frame less on its stack
 	}
+	close(together)
 	wg.Wait()
 	// Connections close once every worker is done: a port freed while
 	// another worker still dials would let it count past an onset.

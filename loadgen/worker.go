@@ -66,14 +66,16 @@ func newPayload(n int) []byte {
 	return p
 }
 
-// loop runs requests until the run stops. ctx is the run's: its end stops
-// new requests; those in flight run on until the stopper aborts them.
+// loop runs requests, from when start closes until the run stops. ctx is
+// the run's: its end stops new requests; those in flight run on until the
+// stopper aborts them.
 //
 // A keep-alive worker lives for the run, so its stack is its largest
 // cost: the request path keeps it at the runtime's 2 kB, which it never
 // leaves (a waiting reader's stack is not shrunk back). Its frames are
 // small, and cold paths (dial, failure, stop) are functions of their own.
-func (w *worker) loop(ctx context.Context, wg *sync.WaitGroup) {
+func (w *worker) loop(ctx context.Context, wg *sync.WaitGroup, start <-chan struct{}) {
+	<-start
 	own := w.r.own != nil
 	for {
 		intended, ok := w.next(ctx)
