@@ -201,7 +201,7 @@ func (r *Runner) window() time.Duration {
 	return max(end.Sub(r.start), 0)
 }
 
-// begin starts the clock and makes the workers; runCtx ends at the
+// begin makes the workers and starts the clock; runCtx ends at the
 // deadline, at ctx's end, or at the safety stop.
 func (r *Runner) begin(ctx context.Context) (runCtx context.Context, end func()) {
 	// The workers are made before the clock starts: by the thousand they
