@@ -118,7 +118,8 @@ func benchSucceed(b *testing.B, goroutines int) {
 		i := 0
 		for pb.Next() {
 			i++
-			w.succeed(r.start, t1, t1.Add(time.Duration(50+i%200)*time.Microsecond))
+			end := t1.Add(time.Duration(50+i%200) * time.Microsecond)
+			w.succeed(end.Sub(t1), end.Sub(r.start), end)
 		}
 	})
 }

@@ -9,8 +9,10 @@ import (
 // conn is a connection the engine keeps for a connProtocol.
 type conn struct {
 	net.Conn
-	deadline time.Time // the I/O deadline set on it
-	uses     int       // requests done on it
+	// renewAt is when, into the run, its I/O deadline is due to be
+	// moved (see renewDeadline); zero until one is set.
+	renewAt time.Duration
+	uses    int // requests done on it
 }
 
 // acquire returns the connection to use, or nil when a new one must be
@@ -39,13 +41,10 @@ func (w *worker) dial() (*conn, error) {
 	n := w.r.dialing()
 	c := &conn{}
 	var err error
-	switch d, live := w.r.conns.(liveDialer); {
-	case live:
+	if d, live := w.r.conns.(liveDialer); live {
 		err = d.dialLive(w, c, w.nextSource)
-	case w.r.cfg.Mode == ModeNew:
+	} else {
 		c.Conn, err = w.r.conns.dial(w.r.ioCtx, w.nextSource)
-	default:
-		c.Conn, err = w.dialAside(w.nextSource)
 	}
 	w.nextSource++
 	if err != nil {
@@ -61,22 +60,6 @@ func (w *worker) dial() (*conn, error) {
 func (w *worker) publish(c *conn) bool {
 	w.live.Store(c)
 	return !w.r.aborted.Load()
-}
-
-// dialAside dials connection n on a goroutine of its own. A dial's call
-// chain (socket options, connect, the poller) grows a goroutine's stack
-// to 8 kB, which the runtime gives back only at later collections; a
-// keep-alive or pool worker dials seldom and then lives for the run, so it
-// keeps the small stack its requests need (measured: 8 kB of stack per
-// connection at c=5,000 when dialing in line, 4 kB otherwise).
-func (w *worker) dialAside(n int) (nc net.Conn, err error) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		nc, err = w.r.conns.dial(w.r.ioCtx, n)
-	}()
-	<-done
-	return nc, err
 }
 
 // release disposes of c after a request (nil after a failure).
@@ -104,16 +87,14 @@ func (w *worker) release(c *conn) {
 	}
 }
 
-// setDeadline gives c the request's deadline. Moving a deadline costs a
-// runtime timer update, so a reused connection keeps its deadline until a
-// tenth of the timeout is used up: a request then times out after 90-100%
-// of --timeout.
-func (w *worker) setDeadline(c *conn, t1 time.Time) {
+// renewDeadline gives c the deadline of a request sent at t1, at into
+// the run. Moving a deadline costs a runtime timer update, so a reused
+// connection keeps its deadline until a tenth of the timeout is used up:
+// a request then times out after 90-100% of --timeout.
+func (w *worker) renewDeadline(c *conn, t1 time.Time, at time.Duration) {
 	timeout := w.r.cfg.Timeout
-	if t1.Add(timeout - timeout/10).After(c.deadline) {
-		c.deadline = t1.Add(timeout)
-		c.SetDeadline(c.deadline)
-	}
+	c.renewAt = at + timeout/10
+	setConnDeadline(c.Conn, t1.Add(timeout))
 }
 
 // closeAll closes the connections the worker still keeps.

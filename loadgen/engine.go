@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,6 +57,7 @@ type Runner struct {
 	seq      atomic.Int64 // claimed requests (count-bounded or open loop)
 	cancel   context.CancelCauseFunc
 	workers  []*worker
+	payload  []byte // every worker's request
 
 	// The stop, in two steps. At the deadline (or cancel) stopped ends
 	// the workers' loops: no request starts after it. After the grace,
@@ -199,9 +201,21 @@ func (r *Runner) window() time.Duration {
 	return max(end.Sub(r.start), 0)
 }
 
-// begin starts the clock and makes the workers; runCtx ends at the
+// begin makes the workers and starts the clock; runCtx ends at the
 // deadline, at ctx's end, or at the safety stop.
 func (r *Runner) begin(ctx context.Context) (runCtx context.Context, end func()) {
+	// The workers are made before the clock starts: by the thousand they
+	// take a moment, and smallStacks a collection. Little is allocated
+	// after it, so no other collection comes before they start.
+	r.latencies = newLatencies(numShards())
+	r.payload = newPayload(r.cfg.Payload)
+	r.workers = make([]*worker, r.cfg.Concurrency)
+	for i := range r.workers {
+		r.workers[i] = newWorker(r, i)
+	}
+	if len(r.workers) >= manyWorkers {
+		smallStacks()
+	}
 	r.usageStart, r.usageOK = processUsage()
 	r.start = time.Now()
 	r.deadline = r.start.Add(r.cfg.Duration)
@@ -212,15 +226,37 @@ func (r *Runner) begin(ctx context.Context) (runCtx context.Context, end func())
 	r.ioCtx, r.ioCancel = context.WithCancel(context.WithoutCancel(ctx))
 	r.workersDone = make(chan struct{})
 	r.intervals = newTimeline(r.start, r.cfg.Interval)
-	r.latencies = newLatencies(r.intervals.shards)
-	r.workers = make([]*worker, r.cfg.Concurrency)
-	for i := range r.workers {
-		r.workers[i] = newWorker(r, i)
-	}
 	if r.opts.monitor != nil {
 		r.opts.monitor.run.Store(r) // after everything live reads
 	}
 	return runCtx, func() { r.cancel(nil); cancel(); r.ioCancel() }
+}
+
+// manyWorkers is the concurrency from which the workers' stacks are worth
+// a collection at the start (smallStacks).
+const manyWorkers = 256
+
+// smallStacks makes the runtime start new goroutines with its smallest
+// stack, 2 kB. A goroutine starts with the average stack the last
+// collection scanned, plus a guard: after one that found the caller deep
+// in its calls, every worker would start at 4 or 8 kB, and a worker
+// waiting in a read keeps its stack for the run (the runtime shrinks only
+// a stack less than a quarter used). A collection that scans many shallow
+// goroutines brings the average, and so the start, back down.
+func smallStacks() {
+	const shallow = 64
+	var parked sync.WaitGroup
+	release := make(chan struct{})
+	for range shallow {
+		parked.Add(1)
+		go func() {
+			parked.Done()
+			<-release
+		}()
+	}
+	parked.Wait()
+	runtime.GC()
+	close(release)
 }
 
 // work runs the workers until the run is over, with the stopper, the
@@ -230,9 +266,15 @@ func (r *Runner) work(ctx, runCtx context.Context) {
 	samplerDone := r.intervals.sampleSockets(r.workersDone)
 	progressDone := r.progress(runCtx)
 	var wg sync.WaitGroup
+	// The workers start together, once all exist: a collection while
+	// the first ones dial would scan their deep stacks, and start the rest
+	// at 4 or 8 kB (see smallStacks).
+	together := make(chan struct{})
 	for _, w := range r.workers {
-		wg.Go(func() { w.loop(runCtx) })
+		wg.Add(1)
+		go w.loop(runCtx, &wg, together) // no closure: one frame less on its stack
 	}
+	close(together)
 	wg.Wait()
 	// Connections close once every worker is done: a port freed while
 	// another worker still dials would let it count past an onset.

@@ -30,6 +30,24 @@ func withLiveDial(p tcpProtocol) connProtocol {
 	return liveTCP{p}
 }
 
+// exchange is TCP's on the file itself (see echoExchange); the engine
+// gives it only connections dialLive made.
+func (p liveTCP) exchange(w *worker, c net.Conn) (time.Time, error) {
+	if fc, ok := c.(fileConn); ok {
+		return echoExchange(w, fc.File)
+	}
+	return echoExchange(w, c)
+}
+
+// setConnDeadline sets c's deadline, on the socket's file itself when
+// liveTCP dialed it (see echoExchange).
+func setConnDeadline(c net.Conn, t time.Time) error {
+	if fc, ok := c.(fileConn); ok {
+		return fc.File.SetDeadline(t)
+	}
+	return c.SetDeadline(t)
+}
+
 // errDialAborted is a dial the stop came before.
 var errDialAborted = errors.New("dial aborted by the end of the run")
 

@@ -57,20 +57,56 @@ type timeline struct {
 	intervals map[int][]interval // by index, then shard
 	shards    int
 	sockets   []socketCounts // in the order taken
+	// ahead holds the latest intervals made, by index modulo its length.
+	// The sampler makes each interval before the workers enter it
+	// (prepare), so a worker enters it by an atomic load: no lock and no
+	// allocation on the worker's stack, which they would grow past 2 kB.
+	ahead []atomic.Pointer[intervalShards]
 
 	timeWaitNow atomic.Int64 // latest TIME_WAIT count, for the progress line
 }
 
+// intervalShards is interval idx's shards.
+type intervalShards struct {
+	idx    int
+	shards []interval
+}
+
 func newTimeline(start time.Time, every time.Duration) *timeline {
 	t := &timeline{start: start, every: every, intervals: map[int][]interval{}, shards: numShards()}
+	t.ahead = make([]atomic.Pointer[intervalShards], lookahead(every)+2)
 	t.timeWaitNow.Store(-1)
+	t.prepare(start)
 	return t
 }
 
+// lookahead is how many intervals the sampler makes ahead of the one
+// it is in: a second's worth and one more, so that a sampler late by up
+// to a second (counting 10,000 sockets on a busy machine) still has.
+func lookahead(every time.Duration) int {
+	return min(int(time.Second/every), 32) + 1
+}
+
+// prepare makes the interval that now falls in and those ahead of it.
+func (t *timeline) prepare(now time.Time) {
+	idx := int(now.Sub(t.start) / t.every)
+	for i := max(idx, 0); i <= idx+lookahead(t.every); i++ {
+		t.make(i)
+	}
+}
+
 // shard returns shard i of interval idx. A worker calls it when its clock
-// enters a new interval and keeps the pointer: a lock per interval per
-// worker, never per request.
+// enters a new interval and keeps the pointer: an atomic load per interval
+// per worker, a lock only when the sampler has not made it yet.
 func (t *timeline) shard(idx, i int) *interval {
+	if s := t.ahead[idx%len(t.ahead)].Load(); s != nil && s.idx == idx {
+		return &s.shards[i%t.shards]
+	}
+	return &t.make(idx)[i%t.shards]
+}
+
+// make returns interval idx's shards, made if need be.
+func (t *timeline) make(idx int) []interval {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	ivs := t.intervals[idx]
@@ -80,8 +116,12 @@ func (t *timeline) shard(idx, i int) *interval {
 			ivs[j].hist = newHistogram(intervalFigures)
 		}
 		t.intervals[idx] = ivs
+		slot := &t.ahead[idx%len(t.ahead)]
+		if s := slot.Load(); s == nil || s.idx < idx {
+			slot.Store(&intervalShards{idx, ivs})
+		}
 	}
-	return &ivs[i%t.shards]
+	return ivs
 }
 
 // sampleSockets counts the namespace's TIME_WAIT and ESTABLISHED sockets at
@@ -98,6 +138,7 @@ func (t *timeline) sampleSockets(done <-chan struct{}) <-chan struct{} {
 			case <-done:
 				return
 			case now := <-tick.C:
+				t.prepare(now)
 				t.sample(now)
 			}
 		}

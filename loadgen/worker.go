@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -9,13 +10,16 @@ import (
 )
 
 // worker is one concurrency slot. Everything but the atomics is touched by
-// its own goroutine alone until Run merges it after the workers stop.
+// its own goroutine alone (or by the one it dials on, while it waits) until
+// Run merges it after the workers stop. Its
+// size is a multiple of a cache line (TestWorkerFillsCacheLines), so that
+// the allocator's slots for workers start on one and no two workers,
+// written from two CPUs, share a line.
 type worker struct {
 	// Read live by the progress line and onset bookkeeping.
 	ok, failed, conns atomic.Int64
 	// live is the connection in use, so the stopper can abort its I/O.
 	live atomic.Pointer[conn]
-	_    [64]byte // keep the next worker's atomics off this cache line
 
 	r  *Runner
 	id int
@@ -30,14 +34,15 @@ type worker struct {
 	bytesSent     int64
 	bytesReceived int64
 	lat           *latencies // the run's histograms' shard this worker records into
-	payload       []byte
-	buf           []byte  // one byte more than payload, to catch long replies
-	conn          *conn   // ModeKeepAlive: this worker's connection
-	held          []*conn // Hold: every connection so far, closed at the end
+	payload       []byte     // the run's, shared: only ever read
+	buf           []byte     // one byte more than payload, to catch long replies
+	conn          *conn      // ModeKeepAlive: this worker's connection
+	held          []*conn    // Hold: every connection so far, closed at the end
 	nextSource    int
 	timer         *time.Timer
 	iv            *interval // the shard of timeline interval ivIdx
 	ivIdx         int
+	_             [24]byte // to a multiple of 64 bytes
 }
 
 func newWorker(r *Runner, id int) *worker {
@@ -45,31 +50,46 @@ func newWorker(r *Runner, id int) *worker {
 		r:          r,
 		id:         id,
 		lat:        &r.latencies[id%len(r.latencies)],
-		payload:    make([]byte, r.cfg.Payload),
+		payload:    r.payload,
 		buf:        make([]byte, r.cfg.Payload+1),
 		nextSource: id,
-	}
-	for i := range w.payload {
-		w.payload[i] = byte('a' + i%26)
 	}
 	return w
 }
 
-// loop runs requests until the run stops. ctx is the run's: its end stops
-// new requests; those in flight run on until the stopper aborts them.
-func (w *worker) loop(ctx context.Context) {
-	defer w.finish()
-	request := w.request
-	if w.r.own != nil {
-		request = w.requestOwn
+// newPayload is the request every worker sends: n letters.
+func newPayload(n int) []byte {
+	p := make([]byte, n)
+	for i := range p {
+		p[i] = byte('a' + i%26)
 	}
+	return p
+}
+
+// loop runs requests, from when start closes until the run stops. ctx is
+// the run's: its end stops new requests; those in flight run on until the
+// stopper aborts them.
+//
+// A keep-alive worker lives for the run, so its stack is its largest
+// cost: the request path keeps it at the runtime's 2 kB, which it never
+// leaves (a waiting reader's stack is not shrunk back). Its frames are
+// small, and cold paths (dial, failure, stop) are functions of their own.
+func (w *worker) loop(ctx context.Context, wg *sync.WaitGroup, start <-chan struct{}) {
+	<-start
+	own := w.r.own != nil
 	for {
 		intended, ok := w.next(ctx)
 		if !ok {
-			return
+			break
 		}
-		request(ctx, intended)
+		if own {
+			w.requestOwn(ctx, intended)
+		} else {
+			w.request(ctx, intended)
+		}
 	}
+	w.finish()
+	wg.Done()
 }
 
 // request performs one request of a connProtocol: get a connection
@@ -77,49 +97,101 @@ func (w *worker) loop(ctx context.Context) {
 // says. intended is the open loop's scheduled send time, zero in a closed
 // loop.
 func (w *worker) request(ctx context.Context, intended time.Time) {
-	start := time.Now()
+	t1 := time.Now()
 	c, ok := w.acquire(ctx)
 	if !ok || w.r.stopped.Load() {
-		// The run stopped while this request waited for a pooled
-		// connection (or as it got one): it never started. In an open
-		// loop it was due, so it counts as unsent.
-		if ok && w.r.cfg.Mode == ModePool {
-			w.r.pool <- c // back unused: never blocks, one slot each
-		}
-		w.abandoned = intended
+		w.unstarted(c, ok, intended)
 		return
 	}
 	w.started++
 	if intended.IsZero() {
-		intended = start
+		intended = t1
 	}
-	t1 := start
 	if c == nil {
-		var err error
-		if c, err = w.dial(); err != nil {
-			w.fail(err, time.Now())
-			w.release(nil)
+		if c, t1 = w.connect(t1); c == nil {
 			return
 		}
-		t1 = time.Now()
-		w.opened(t1, t1.Sub(start))
 	}
-	w.setDeadline(c, t1)
-	if w.r.aborted.Load() { // after setDeadline: the stopper's deadline wins
-		c.Close()
-		w.release(nil)
-		w.incomplete++
+	if at := t1.Sub(w.r.start); at >= c.renewAt {
+		w.renewDeadline(c, t1, at)
+	}
+	if w.r.aborted.Load() { // after the deadline: the stopper's deadline wins
+		w.abort(c)
 		return
 	}
 	end, err := w.r.conns.exchange(w, c.Conn)
 	if err != nil {
-		w.fail(err, end)
-		c.Close()
-		w.release(nil)
+		w.failOn(c, err, end)
 		return
 	}
-	w.succeed(intended, t1, end)
+	w.succeed(end.Sub(t1), end.Sub(intended), end)
 	w.release(c)
+}
+
+// unstarted ends a request the run stopped before: it waited for a
+// pooled connection (or got one) as the run stopped. In an open loop it
+// was due, so it counts as unsent.
+//
+//go:noinline
+func (w *worker) unstarted(c *conn, ok bool, intended time.Time) {
+	if ok && w.r.cfg.Mode == ModePool {
+		w.r.pool <- c // back unused: never blocks, one slot each
+	}
+	w.abandoned = intended
+}
+
+// connect dials the request's connection, which it started to get at
+// start; it returns the connection and when it was ready, or nil after
+// counting the failure. A keep-alive or pool worker dials on a goroutine
+// of its own: a dial's call chain (socket options, connect, the poller,
+// the file's cleanup, allocations that may assist the GC) grows a stack
+// to 8 kB, which the runtime never gives back while the goroutine waits
+// in a read. Such a worker dials seldom and lives for the run, so it
+// keeps the 2 kB its requests need.
+//
+//go:noinline
+func (w *worker) connect(start time.Time) (c *conn, t1 time.Time) {
+	if w.r.cfg.Mode == ModeNew {
+		return w.connectHere(start)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, t1 = w.connectHere(start)
+	}()
+	<-done
+	return c, t1
+}
+
+// connectHere is connect on the calling goroutine.
+func (w *worker) connectHere(start time.Time) (*conn, time.Time) {
+	c, err := w.dial()
+	t1 := time.Now()
+	if err != nil {
+		w.fail(err, t1)
+		w.release(nil)
+		return nil, t1
+	}
+	w.opened(t1, t1.Sub(start))
+	return c, t1
+}
+
+// abort ends a request the stopper aborted before its exchange.
+//
+//go:noinline
+func (w *worker) abort(c *conn) {
+	c.Close()
+	w.release(nil)
+	w.incomplete++
+}
+
+// failOn ends a request whose exchange on c failed at end.
+//
+//go:noinline
+func (w *worker) failOn(c *conn, err error, end time.Time) {
+	w.fail(err, end)
+	c.Close()
+	w.release(nil)
 }
 
 // requestOwn performs one request of an ownConnProtocol.
@@ -138,14 +210,15 @@ func (w *worker) requestOwn(_ context.Context, intended time.Time) {
 	if t1.IsZero() {
 		t1 = start
 	}
-	w.succeed(intended, t1, end)
+	w.succeed(end.Sub(t1), end.Sub(intended), end)
 }
 
-// succeed records a request that succeeded: it was due at intended, sent
-// on a connection at t1, and answered at end.
-func (w *worker) succeed(intended, t1, end time.Time) {
-	w.lat.roundTrip.record(micros(end.Sub(t1)))
-	totalUS := micros(end.Sub(intended))
+// succeed records a request that succeeded, answered at end: roundTrip
+// after it was sent on a connection, total after it was due. (Durations,
+// not times: three times as arguments would spill onto the stack.)
+func (w *worker) succeed(roundTrip, total time.Duration, end time.Time) {
+	w.lat.roundTrip.record(micros(roundTrip))
+	totalUS := micros(total)
 	w.lat.total.record(totalUS)
 	w.ok.Add(1)
 	w.lastDone = end
@@ -183,9 +256,17 @@ func (w *worker) fail(err error, at time.Time) {
 // falls in.
 func (w *worker) interval(t time.Time) *interval {
 	if idx := int(t.Sub(w.r.start) / w.r.cfg.Interval); w.iv == nil || w.ivIdx != idx {
-		w.iv, w.ivIdx = w.r.intervals.shard(idx, w.id), idx
+		w.enter(idx)
 	}
 	return w.iv
+}
+
+// enter makes interval idx the worker's: a lock, and the interval's
+// allocation for the first worker to enter it.
+//
+//go:noinline
+func (w *worker) enter(idx int) {
+	w.iv, w.ivIdx = w.r.intervals.shard(idx, w.id), idx
 }
 
 func (w *worker) finish() {

@@ -50,7 +50,9 @@ func dump(family uint8, states uint32, each func(msg []byte)) error {
 	defer recvBufs.Put(bp)
 	interrupted := false
 	for {
-		n, _, err := unix.Recvfrom(fd, *bp, 0)
+		// read(2), not recvfrom: Recvfrom allocates the sender's
+		// address on every receive, which here is always the kernel.
+		n, err := unix.Read(fd, *bp)
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}

@@ -1,0 +1,166 @@
+//go:build !race
+
+// The race detector's instrumentation makes every frame larger, so the
+// stack sizes below hold only for the real build.
+
+package loadgen
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/portlab/portlab/echo/echotest"
+	"github.com/portlab/portlab/internal/testsupport"
+)
+
+const envStackEcho = "PORTLAB_TEST_STACK_ECHO"
+
+// TestStackEchoHelper is TestKeepAliveWorkerStack's echo server, in a
+// process of its own so that the test counts its workers' stacks alone.
+// It prints its address and serves until its stdin closes.
+func TestStackEchoHelper(t *testing.T) {
+	if os.Getenv(envStackEcho) == "" {
+		t.Skip("the echo server of TestKeepAliveWorkerStack")
+	}
+	fmt.Println(echotest.Start(t, nil).Addr())
+	io.Copy(io.Discard, os.Stdin)
+}
+
+// progressLines counts the progress lines a run printed, and tells the
+// test once the run has begun (its workers exist).
+type progressLines struct {
+	mu    sync.Mutex
+	lines int
+}
+
+func (p *progressLines) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if strings.Contains(string(b), " ok ") {
+		p.lines++
+	}
+	return len(b), nil
+}
+
+func (p *progressLines) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lines
+}
+
+// TestKeepAliveWorkerStack: a keep-alive worker's goroutine keeps the
+// smallest stack the runtime gives (2 kB) through its dial, its requests,
+// the renewals of its deadline and the timeline's new intervals. A stack
+// never shrinks back while its goroutine waits in a read (the wait alone
+// uses more than a quarter of 4 kB), so one deep call on any of these
+// paths would cost the worker 4 kB for the rest of the run. The count is
+// the process's stack memory divided by the workers, while they run.
+func TestKeepAliveWorkerStack(t *testing.T) {
+	const workers = 2000
+	target := startStackEcho(t)
+	cfg := DefaultConfig()
+	cfg.Target = target
+	cfg.Mode = ModeKeepAlive
+	cfg.Concurrency = workers
+	cfg.Duration = time.Minute
+	cfg.Interval = 50 * time.Millisecond // many new intervals
+	cfg.Timeout = time.Second            // a deadline renewed every 100 ms
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	progress := &progressLines{}
+	r, err := New(ctx, cfg, WithHostNetns(false), WithProgress(progress))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GC()
+	var before, during runtime.MemStats
+	runtime.ReadMemStats(&before)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.Run(ctx)
+	}()
+	// Until every worker has done requests over a few seconds: dozens of
+	// intervals and deadline renewals each.
+	for i := 0; ; i++ {
+		if i == 600 {
+			t.Fatalf("after a minute the workers had not all done 20 requests in 3 s")
+		}
+		time.Sleep(100 * time.Millisecond)
+		if progress.count() >= 3 && minOK(r.workers) >= 20 {
+			break
+		}
+	}
+	// A collection frees the stack spans of ended goroutines (each dial
+	// ran on one), which stay counted in use until then.
+	runtime.GC()
+	runtime.ReadMemStats(&during)
+	cancel()
+	<-done
+	perWorker := (int64(during.StackInuse) - int64(before.StackInuse)) / workers
+	t.Logf("stack in use per worker: %d bytes", perWorker)
+	// 2 kB each, and a little for the run's few other goroutines.
+	if perWorker > 2560 {
+		t.Errorf("stack in use per keep-alive worker = %d bytes, want 2 kB (2560 at most)", perWorker)
+	}
+}
+
+// minOK is the fewest requests any worker has answered. The workers
+// exist once the run printed its first progress line.
+func minOK(ws []*worker) int64 {
+	least := int64(-1)
+	for _, w := range ws {
+		if n := w.ok.Load(); least < 0 || n < least {
+			least = n
+		}
+	}
+	return least
+}
+
+// startStackEcho starts TestStackEchoHelper and returns its address.
+func startStackEcho(t *testing.T) string {
+	cmd := testsupport.HelperCommand(t, "TestStackEchoHelper", envStackEcho+"=1")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	lines := bufio.NewScanner(stdout)
+	for i := 0; i < 10 && lines.Scan(); i++ {
+		if ap, err := netip.ParseAddrPort(lines.Text()); err == nil {
+			go io.Copy(io.Discard, stdout)
+			return ap.String()
+		}
+	}
+	t.Fatal("the echo helper printed no address")
+	return ""
+}
+
+// TestWorkerFillsCacheLines: a worker's size is a multiple of 64 bytes,
+// so that the allocator's slots for workers start on a cache line and two
+// workers on two CPUs never write to one line.
+func TestWorkerFillsCacheLines(t *testing.T) {
+	if n := unsafe.Sizeof(worker{}); n%64 != 0 {
+		t.Errorf("worker is %d bytes, want a multiple of 64 (adjust its padding)", n)
+	}
+}
