@@ -34,7 +34,10 @@ func countCostDoesNotGrow(t *testing.T) {
 	}
 	many := allocs()
 	t.Logf("allocations per Count: %.0f at no socket, %.0f at %d or more", none, many, n)
-	if many > none {
-		t.Errorf("Count allocates %.0f times at %d sockets, %.0f at none: want no more", many, n, none)
+	// A few to spare: a collection may empty the buffer pool between
+	// runs on a busy machine, and a run then allocates its buffer anew.
+	// What matters is that the count does not follow the sockets.
+	if many > none+4 {
+		t.Errorf("Count allocates %.0f times at %d sockets, %.0f at none: want no more than 4 beyond", many, n, none)
 	}
 }
