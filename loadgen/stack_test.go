@@ -6,7 +6,6 @@
 package loadgen
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -129,26 +128,13 @@ func minOK(ws []*worker) int64 {
 
 // startStackEcho starts TestStackEchoHelper and returns its address.
 func startStackEcho(t *testing.T) string {
-	cmd := testsupport.HelperCommand(t, "TestStackEchoHelper", envStackEcho+"=1")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		cmd.Wait()
-	})
-	lines := bufio.NewScanner(stdout)
+	_, lines := testsupport.StartHelper(t, "TestStackEchoHelper", envStackEcho+"=1")
 	for i := 0; i < 10 && lines.Scan(); i++ {
 		if ap, err := netip.ParseAddrPort(lines.Text()); err == nil {
-			go io.Copy(io.Discard, stdout)
+			go func() { // drain the rest, so the helper never blocks writing
+				for lines.Scan() {
+				}
+			}()
 			return ap.String()
 		}
 	}

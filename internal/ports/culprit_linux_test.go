@@ -93,23 +93,7 @@ func TestInspectNamesCulprit(t *testing.T) {
 // ready; it returns the child's PID and command name.
 func startChurner(t *testing.T, target string) (int, string) {
 	t.Helper()
-	cmd := testsupport.HelperCommand(t, "TestChurnHelper", envChurn+"="+target)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stdin.Close()
-		cmd.Wait()
-	})
-	sc := bufio.NewScanner(stdout)
+	cmd, sc := testsupport.StartHelper(t, "TestChurnHelper", envChurn+"="+target)
 	for sc.Scan() && sc.Text() != "ready" {
 	}
 	if sc.Text() != "ready" {

@@ -1,6 +1,7 @@
 package testsupport
 
 import (
+	"bufio"
 	"context"
 	"os"
 	"os/exec"
@@ -23,4 +24,29 @@ func HelperCommand(tb testing.TB, test string, env ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, exe, "-test.run=^"+regexp.QuoteMeta(test)+"$", "-test.v", "-test.count=1")
 	cmd.Env = append(os.Environ(), env...)
 	return cmd
+}
+
+// StartHelper starts HelperCommand(tb, test, env...) with a pipe on its
+// stdin, whose close (when tb ends) tells the helper to exit, and returns
+// the running command and a scanner of its stdout, where the helper says
+// when it is ready.
+func StartHelper(tb testing.TB, test string, env ...string) (*exec.Cmd, *bufio.Scanner) {
+	tb.Helper()
+	cmd := HelperCommand(tb, test, env...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	return cmd, bufio.NewScanner(stdout)
 }
