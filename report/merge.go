@@ -78,6 +78,7 @@ func Merge(rs ...*Result) (*Result, error) {
 		Onset:         map[string]Onset{},
 		Sockets:       sumSockets(rs),
 		Latency:       latency,
+		Client:        sumClients(rs),
 	}
 	if m.Label == "" {
 		m.Label = "merged"
@@ -372,6 +373,30 @@ func sumSockets(rs []*Result) *Sockets {
 		sum.TimeWaitClient += s.TimeWaitClient
 		sum.TimeWaitServer += s.TimeWaitServer
 		sum.TargetPortsHeld += s.TargetPortsHeld
+	}
+	return sum
+}
+
+// sumClients is what the merged clients cost together: their CPU time
+// and the CPUs they kept busy add up (they ran side by side), CPU per
+// request is over all their requests, and the peak RSS is the largest
+// client's. Without every input's cost there is none.
+func sumClients(rs []*Result) *ClientCost {
+	sum := &ClientCost{}
+	var started int64
+	for _, r := range rs {
+		c := r.Client
+		if c == nil {
+			return nil
+		}
+		sum.CPUUserS += c.CPUUserS
+		sum.CPUSysS += c.CPUSysS
+		sum.CPUBusy += c.CPUBusy
+		sum.MaxRSSKB = max(sum.MaxRSSKB, c.MaxRSSKB)
+		started += r.Totals.RequestsStarted
+	}
+	if started > 0 {
+		sum.CPUPerRequestUS = (sum.CPUUserS + sum.CPUSysS) / float64(started) * 1e6
 	}
 	return sum
 }
