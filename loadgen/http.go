@@ -30,6 +30,11 @@ type httpProtocol struct {
 
 	dials   atomic.Int64 // dials so far, to take source addresses in turn
 	workers []httpWorker // by worker id
+
+	// The Transport's dials under way. They outlive the request that
+	// asked for them; close waits for them, so that every socket that
+	// took a port is counted, after a worker has finished too.
+	inflight sync.WaitGroup
 }
 
 func newHTTP(ctx context.Context, r *Runner) (protocol, error) {
@@ -64,7 +69,16 @@ func newHTTP(ctx context.Context, r *Runner) (protocol, error) {
 
 func (h *httpProtocol) preflight(ctx context.Context) error { return h.r.preflightTCP(ctx) }
 
-func (h *httpProtocol) close() { h.client.CloseIdleConnections() }
+// close runs once the workers are done and the run's I/O is cancelled:
+// the dials still under way end (see dial), and are recorded for the
+// workers that asked for them, before the idle connections close.
+func (h *httpProtocol) close() {
+	h.inflight.Wait()
+	for i := range h.workers {
+		h.workers[i].recordDials()
+	}
+	h.client.CloseIdleConnections()
+}
 
 func (h *httpProtocol) targetName() string { return h.url }
 
@@ -82,6 +96,13 @@ func (h *httpProtocol) targetName() string { return h.url }
 // 32). For the same reason the connect time is taken here rather than from
 // httptrace's ConnectStart/ConnectDone.
 func (h *httpProtocol) dial(ctx context.Context) (net.Conn, error) {
+	h.inflight.Add(1)
+	defer h.inflight.Done()
+	// The Transport strips the request's cancellation from a dial, so the
+	// run's I/O context ends one still under way at the end of the run.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(h.r.ioCtx, cancel)()
 	start := time.Now()
 	n := h.r.dialing()
 	c, err := h.r.dialTCP(ctx, int(h.dials.Add(1)-1))

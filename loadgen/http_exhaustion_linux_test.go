@@ -69,6 +69,11 @@ func TestHTTPExhaustionInNamespace(t *testing.T) {
 				if n := onset.ConnectionsBefore; n < 1000 || n > 1050 {
 					t.Errorf("onset after %d connections, want about 1000 (the range)", n)
 				}
+				// Dials the Transport still had under way when the run
+				// stopped count too.
+				if n := onset.ConnectionsBefore; n > res.Totals.ConnectionsOpened {
+					t.Errorf("onset after %d connections, but %d opened", n, res.Totals.ConnectionsOpened)
+				}
 				checkConsistent(t, res)
 			})
 		})
