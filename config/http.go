@@ -74,7 +74,34 @@ func (c *Load) validateHTTP() error {
 	case c.MaxConnsPerHost < 0:
 		return Errorf("max_conns_per_host", "must be >= 0 (0 = no limit), got %d", c.MaxConnsPerHost)
 	}
+	if _, err := c.RequestHeader(); err != nil {
+		return err
+	}
 	return c.onlyFor(ProtocolHTTP)
+}
+
+// MaxHeaders bounds the Header knob: far more than any request needs.
+const MaxHeaders = 100
+
+// RequestHeader is Header parsed: each "Name: value" with Name a token and
+// value free of control characters, blanks around the value trimmed.
+func (c *Load) RequestHeader() (http.Header, error) {
+	if len(c.Header) > MaxHeaders {
+		return nil, Errorf("header", "at most %d headers, got %d", MaxHeaders, len(c.Header))
+	}
+	h := make(http.Header, len(c.Header))
+	for _, line := range c.Header {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok || !tokenRE.MatchString(name) {
+			return nil, Errorf("header", "%q is not \"Name: value\" (e.g. -H 'Accept: text/plain')", line)
+		}
+		value = strings.Trim(value, " \t")
+		if strings.ContainsFunc(value, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
+			return nil, Errorf("header", "%q: the value holds a control character", line)
+		}
+		h.Add(name, value)
+	}
+	return h, nil
 }
 
 // RequestMethod is the request method: Method, or POST with a body and GET

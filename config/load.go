@@ -87,6 +87,10 @@ type Load struct {
 	// Method is the request method; empty means POST when Payload > 0,
 	// else GET. GET and HEAD send no body.
 	Method string `json:"method,omitempty" yaml:"method"`
+	// Header is the request headers, each "Name: value", sent on every
+	// request; a name given twice sends both values. "Host: name" sets
+	// the Host header the request names, not the address it connects to.
+	Header []string `json:"header,omitempty" yaml:"header"`
 	// MaxIdlePerHost is Transport.MaxIdleConnsPerHost: 0 keeps Go's
 	// default (http.DefaultMaxIdleConnsPerHost, 2): a connection freed
 	// while 2 others sit idle is closed, so workers running in parallel
@@ -365,6 +369,7 @@ func (c *Load) onlyFor(p Protocol) error {
 	}
 	return errors.Join(
 		set("method", c.Method != "", ProtocolHTTP),
+		set("header", len(c.Header) > 0, ProtocolHTTP),
 		set("max_idle_per_host", c.MaxIdlePerHost != 0, ProtocolHTTP),
 		set("max_conns_per_host", c.MaxConnsPerHost != 0, ProtocolHTTP),
 		set("unread_body", c.UnreadBody, ProtocolHTTP),

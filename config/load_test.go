@@ -22,6 +22,14 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"await close", func(c *Load) { c.AwaitClose, c.Mode = true, ModePool }, "await_close", `await-close: only applies to --mode new, got mode "pool"`},
 		{"http url", func(c *Load) { c.Protocol, c.Target = ProtocolHTTP, "https://x/" }, "target", `target: "https://x/": only http:// URLs are supported`},
 		{"http pool", func(c *Load) { c.Protocol, c.Mode = ProtocolHTTP, ModePool }, "mode", ""},
+		{"header on tcp", func(c *Load) { c.Header = []string{"A: b"} }, "header", `header: only applies to --protocol http, got protocol "tcp"`},
+		{"header no colon", func(c *Load) {
+			c.Protocol, c.Mode, c.Header = ProtocolHTTP, ModeKeepAlive, []string{"Accept text/plain"}
+		}, "header",
+			`header: "Accept text/plain" is not "Name: value" (e.g. -H 'Accept: text/plain')`},
+		{"header bad name", func(c *Load) { c.Protocol, c.Mode, c.Header = ProtocolHTTP, ModeKeepAlive, []string{"X Y: z"} }, "header", ""},
+		{"header empty name", func(c *Load) { c.Protocol, c.Mode, c.Header = ProtocolHTTP, ModeKeepAlive, []string{": z"} }, "header", ""},
+		{"header newline", func(c *Load) { c.Protocol, c.Mode, c.Header = ProtocolHTTP, ModeKeepAlive, []string{"A: b\r\nEvil: 1"} }, "header", ""},
 		{"udp linger", func(c *Load) { c.Protocol, c.Linger = ProtocolUDP, 0 }, "linger", ""},
 		{"udp payload", func(c *Load) { c.Protocol, c.Payload = ProtocolUDP, MaxDatagram+1 }, "payload", ""},
 		{"connect timeout", func(c *Load) { c.ConnectTimeout = 0 }, "connect_timeout", "connect-timeout: must be > 0 and <= 24h0m0s, got 0s"},
@@ -89,6 +97,10 @@ func TestValidateAccepts(t *testing.T) {
 		{"source for a name", func(c *Load) { c.Target, c.SourceIPs = "localhost:7777", []string{"::1"} }},
 		{"source ipv6", func(c *Load) { c.Target, c.SourceIPs = "[::1]:7777", []string{"::1"} }},
 		{"http url", func(c *Load) { c.Protocol, c.Mode, c.Target = ProtocolHTTP, ModeKeepAlive, "http://[::1]:8080/x" }},
+		{"http headers", func(c *Load) {
+			c.Protocol, c.Mode, c.Target = ProtocolHTTP, ModeKeepAlive, "http://localhost/"
+			c.Header = []string{"Accept: text/plain", "X-Empty:", "Host: example.test"}
+		}},
 		{"http default port", func(c *Load) { c.Protocol, c.Mode, c.Target = ProtocolHTTP, ModeKeepAlive, "http://localhost/" }},
 		{"rate 1/duration", func(c *Load) { c.Rate = 0.1 }},
 		{"rate max", func(c *Load) { c.Rate = MaxRate }},

@@ -27,6 +27,10 @@ type httpProtocol struct {
 	url    string
 	method string
 	body   bool // the method carries Payload bytes
+	// header is sent on every request. Requests share it: net/http only
+	// reads a request's Header.
+	header http.Header
+	host   string // the Host header, when the user gave one
 
 	dials   atomic.Int64 // dials so far, to take source addresses in turn
 	workers []httpWorker // by worker id
@@ -38,6 +42,8 @@ func newHTTP(ctx context.Context, r *Runner) (protocol, error) {
 		return nil, err
 	}
 	h := &httpProtocol{r: r, url: u.String(), method: r.cfg.RequestMethod(), workers: make([]httpWorker, r.cfg.Concurrency)}
+	h.header, _ = r.cfg.RequestHeader() // checked by Validate
+	h.host = h.header.Get("Host")
 	h.body = r.cfg.Payload > 0 && h.method != http.MethodGet && h.method != http.MethodHead
 	tr := &http.Transport{
 		// Never a proxy from the environment: the load goes to the target.
@@ -179,6 +185,10 @@ func (h *httpProtocol) do(ctx context.Context, w *worker) (time.Time, error) {
 	req, err := http.NewRequestWithContext(reqCtx, h.method, h.url, body)
 	if err != nil {
 		return time.Time{}, err
+	}
+	req.Header = h.header
+	if h.host != "" {
+		req.Host = h.host
 	}
 	resp, err := h.client.Do(req)
 	hw.recordDials()

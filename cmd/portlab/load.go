@@ -55,6 +55,7 @@ func newLoadCmd(stderr io.Writer) *loadCmd {
 	fs.BoolVar(&cfg.SustainExhaustion, "sustain-exhaustion", false, "keep going after the first EADDRNOTAVAIL (EAGAIN for --protocol udp), where load stops by default in any network namespace; drains this host's ports!")
 	fs.StringVar(&cfg.Label, "label", "", "name of this run in reports")
 	fs.StringVar(&cfg.Method, "method", "", "--protocol http: request method (default POST with --payload > 0, else GET; GET and HEAD send no body)")
+	fs.StringArrayVarP(&cfg.Header, "header", "H", nil, "--protocol http: request header 'Name: value', sent on every request (repeatable)")
 	fs.IntVar(&cfg.MaxIdlePerHost, "max-idle-per-host", 0, "--protocol http: Transport.MaxIdleConnsPerHost (0 = Go's default, 2: a connection freed while 2 others sit idle is closed, so parallel workers churn ports)")
 	fs.IntVar(&cfg.MaxConnsPerHost, "max-conns-per-host", 0, "--protocol http: Transport.MaxConnsPerHost (0 = no limit)")
 	fs.BoolVar(&cfg.UnreadBody, "unread-body", false, "--protocol http: close each response body without reading it to EOF, so the Transport cannot reuse the connection")
