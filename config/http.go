@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -77,7 +78,31 @@ func (c *Load) validateHTTP() error {
 	if _, err := c.RequestHeader(); err != nil {
 		return err
 	}
+	if err := c.validateBodyFile(); err != nil {
+		return err
+	}
 	return c.onlyFor(ProtocolHTTP)
+}
+
+// validateBodyFile checks BodyFile before the run, so a missing or wrong
+// file is the user's to fix; the run reads it.
+func (c *Load) validateBodyFile() error {
+	if c.BodyFile == "" {
+		return nil
+	}
+	if m := c.RequestMethod(); m == http.MethodGet || m == http.MethodHead {
+		return Errorf("body_file", "--method %s sends no body", m)
+	}
+	st, err := os.Stat(c.BodyFile)
+	switch {
+	case err != nil:
+		return Errorf("body_file", "%v", err)
+	case !st.Mode().IsRegular():
+		return Errorf("body_file", "%s is not a regular file", c.BodyFile)
+	case st.Size() > MaxPayload:
+		return Errorf("body_file", "%s is %d bytes, at most %d", c.BodyFile, st.Size(), MaxPayload)
+	}
+	return nil
 }
 
 // MaxHeaders bounds the Header knob: far more than any request needs.
@@ -110,7 +135,7 @@ func (c *Load) RequestMethod() string {
 	switch {
 	case c.Method != "":
 		return c.Method
-	case c.Payload > 0:
+	case c.Payload > 0 || c.BodyFile != "":
 		return http.MethodPost
 	}
 	return http.MethodGet
@@ -127,6 +152,9 @@ func (c *Load) httpStrategy() string {
 	}
 	if c.MaxConnsPerHost > 0 {
 		s += fmt.Sprintf(", MaxConnsPerHost %d", c.MaxConnsPerHost)
+	}
+	if c.BodyFile != "" {
+		s += ", body from " + c.BodyFile
 	}
 	if c.UnreadBody {
 		s += ", body left unread"

@@ -91,6 +91,9 @@ type Load struct {
 	// request; a name given twice sends both values. "Host: name" sets
 	// the Host header the request names, not the address it connects to.
 	Header []string `json:"header,omitempty" yaml:"header"`
+	// BodyFile is a regular file of at most MaxPayload bytes whose bytes
+	// are every request's body, in place of Payload bytes.
+	BodyFile string `json:"body_file,omitempty" yaml:"body_file"`
 	// MaxIdlePerHost is Transport.MaxIdleConnsPerHost: 0 keeps Go's
 	// default (http.DefaultMaxIdleConnsPerHost, 2): a connection freed
 	// while 2 others sit idle is closed, so workers running in parallel
@@ -370,6 +373,7 @@ func (c *Load) onlyFor(p Protocol) error {
 	return errors.Join(
 		set("method", c.Method != "", ProtocolHTTP),
 		set("header", len(c.Header) > 0, ProtocolHTTP),
+		set("body_file", c.BodyFile != "", ProtocolHTTP),
 		set("max_idle_per_host", c.MaxIdlePerHost != 0, ProtocolHTTP),
 		set("max_conns_per_host", c.MaxConnsPerHost != 0, ProtocolHTTP),
 		set("unread_body", c.UnreadBody, ProtocolHTTP),

@@ -30,6 +30,12 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"header bad name", func(c *Load) { c.Protocol, c.Mode, c.Header = ProtocolHTTP, ModeKeepAlive, []string{"X Y: z"} }, "header", ""},
 		{"header empty name", func(c *Load) { c.Protocol, c.Mode, c.Header = ProtocolHTTP, ModeKeepAlive, []string{": z"} }, "header", ""},
 		{"header newline", func(c *Load) { c.Protocol, c.Mode, c.Header = ProtocolHTTP, ModeKeepAlive, []string{"A: b\r\nEvil: 1"} }, "header", ""},
+		{"body file on tcp", func(c *Load) { c.BodyFile = "load_test.go" }, "body_file", `body-file: only applies to --protocol http, got protocol "tcp"`},
+		{"body file missing", func(c *Load) { c.Protocol, c.Mode, c.BodyFile = ProtocolHTTP, ModeKeepAlive, "no-such-file" }, "body_file", ""},
+		{"body file directory", func(c *Load) { c.Protocol, c.Mode, c.BodyFile = ProtocolHTTP, ModeKeepAlive, "." }, "body_file", `body-file: . is not a regular file`},
+		{"body file with GET", func(c *Load) {
+			c.Protocol, c.Mode, c.Method, c.BodyFile = ProtocolHTTP, ModeKeepAlive, "GET", "load_test.go"
+		}, "body_file", `body-file: --method GET sends no body`},
 		{"udp linger", func(c *Load) { c.Protocol, c.Linger = ProtocolUDP, 0 }, "linger", ""},
 		{"udp payload", func(c *Load) { c.Protocol, c.Payload = ProtocolUDP, MaxDatagram+1 }, "payload", ""},
 		{"connect timeout", func(c *Load) { c.ConnectTimeout = 0 }, "connect_timeout", "connect-timeout: must be > 0 and <= 24h0m0s, got 0s"},
@@ -100,6 +106,9 @@ func TestValidateAccepts(t *testing.T) {
 		{"http headers", func(c *Load) {
 			c.Protocol, c.Mode, c.Target = ProtocolHTTP, ModeKeepAlive, "http://localhost/"
 			c.Header = []string{"Accept: text/plain", "X-Empty:", "Host: example.test"}
+		}},
+		{"http body file", func(c *Load) {
+			c.Protocol, c.Mode, c.Target, c.BodyFile = ProtocolHTTP, ModeKeepAlive, "http://localhost/", "load_test.go"
 		}},
 		{"http default port", func(c *Load) { c.Protocol, c.Mode, c.Target = ProtocolHTTP, ModeKeepAlive, "http://localhost/" }},
 		{"rate 1/duration", func(c *Load) { c.Rate = 0.1 }},

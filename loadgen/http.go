@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/portlab/portlab/config"
+	"github.com/portlab/portlab/report"
 )
 
 func init() { protocols[ProtocolHTTP] = newHTTP }
@@ -26,7 +27,8 @@ type httpProtocol struct {
 	client *http.Client
 	url    string
 	method string
-	body   bool // the method carries Payload bytes
+	body   bool   // the method carries a body
+	file   []byte // the body from BodyFile, when given
 	// header is sent on every request. Requests share it: net/http only
 	// reads a request's Header.
 	header http.Header
@@ -44,7 +46,14 @@ func newHTTP(ctx context.Context, r *Runner) (protocol, error) {
 	h := &httpProtocol{r: r, url: u.String(), method: r.cfg.RequestMethod(), workers: make([]httpWorker, r.cfg.Concurrency)}
 	h.header, _ = r.cfg.RequestHeader() // checked by Validate
 	h.host = h.header.Get("Host")
-	h.body = r.cfg.Payload > 0 && h.method != http.MethodGet && h.method != http.MethodHead
+	h.body = (r.cfg.Payload > 0 || r.cfg.BodyFile != "") && h.method != http.MethodGet && h.method != http.MethodHead
+	if r.cfg.BodyFile != "" {
+		b, err := report.ReadRegular(r.cfg.BodyFile, config.MaxPayload, "a request body", "give a file's path")
+		if err != nil {
+			return nil, fmt.Errorf("body_file: %s: %w", r.cfg.BodyFile, err)
+		}
+		h.file = b
+	}
 	tr := &http.Transport{
 		// Never a proxy from the environment: the load goes to the target.
 		Proxy:       nil,
@@ -177,8 +186,12 @@ func (h *httpProtocol) do(ctx context.Context, w *worker) (time.Time, error) {
 	}
 	hw.connAt = time.Time{}
 	var body io.Reader
+	sent := w.payload
+	if h.r.cfg.BodyFile != "" {
+		sent = h.file
+	}
 	if h.body {
-		body = bytes.NewReader(w.payload)
+		body = bytes.NewReader(sent)
 	}
 	reqCtx, cancel := context.WithTimeout(hw.ctx, h.r.cfg.Timeout)
 	defer cancel()
@@ -196,7 +209,7 @@ func (h *httpProtocol) do(ctx context.Context, w *worker) (time.Time, error) {
 		return time.Time{}, err
 	}
 	if h.body {
-		w.bytesSent += int64(len(w.payload))
+		w.bytesSent += int64(len(sent))
 	}
 	if w.status == nil {
 		w.status = map[int]int64{}

@@ -3,24 +3,36 @@ package loadgen
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 )
 
 // headerServer is a real net/http server on loopback that keeps the
-// headers and Host of every request it serves.
+// headers, Host, method and body of every request it serves.
 type headerServer struct {
-	mu    sync.Mutex
-	seen  []http.Header
-	hosts []string
+	mu      sync.Mutex
+	seen    []http.Header
+	hosts   []string
+	methods []string
+	bodies  []string
 }
 
 func (s *headerServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	s.mu.Lock()
 	s.seen = append(s.seen, r.Header.Clone())
 	s.hosts = append(s.hosts, r.Host)
+	s.methods = append(s.methods, r.Method)
+	s.bodies = append(s.bodies, string(body))
 	s.mu.Unlock()
 }
 
@@ -72,5 +84,49 @@ func TestHTTPHeadersSent(t *testing.T) {
 		if srv.hosts[i] != "example.test" {
 			t.Errorf("request %d: Host = %q, want example.test", i, srv.hosts[i])
 		}
+	}
+}
+
+// TestHTTPBodyFile checks that every request carries the file's bytes as
+// its body, in place of the payload, and that they are counted as sent.
+func TestHTTPBodyFile(t *testing.T) {
+	tests := []struct {
+		name, method, content, wantMethod string
+	}{
+		{"post by default", "", "{\"portlab\": 1}\n", http.MethodPost},
+		{"put", http.MethodPut, "line one\nline two\n", http.MethodPut},
+		{"empty file", "", "", http.MethodPost},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, url := startHeaderServer(t)
+			path := filepath.Join(t.TempDir(), "body")
+			if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cfg := httpConfig(url)
+			cfg.Concurrency, cfg.Requests, cfg.Payload = 2, 10, 32
+			cfg.Method, cfg.BodyFile = tt.method, path
+			res, err := Run(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Totals.RequestsOK != cfg.Requests {
+				t.Fatalf("ok = %d, want %d (errors %v)", res.Totals.RequestsOK, cfg.Requests, res.Errors)
+			}
+			if want := cfg.Requests * int64(len(tt.content)); res.Totals.BytesSent != want {
+				t.Errorf("bytes_sent = %d, want %d", res.Totals.BytesSent, want)
+			}
+			srv.mu.Lock()
+			defer srv.mu.Unlock()
+			if int64(len(srv.bodies)) != cfg.Requests {
+				t.Fatalf("server saw %d requests, want %d", len(srv.bodies), cfg.Requests)
+			}
+			for i, b := range srv.bodies {
+				if b != tt.content || srv.methods[i] != tt.wantMethod {
+					t.Errorf("request %d: %s %q, want %s %q", i, srv.methods[i], b, tt.wantMethod, tt.content)
+				}
+			}
+		})
 	}
 }
