@@ -1,7 +1,9 @@
 package config
 
 import (
+	"crypto/x509"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -25,8 +27,8 @@ func (c *Load) URL() (*url.URL, error) {
 	if err != nil {
 		return nil, Errorf("target", "%q is not a URL: %v", c.Target, err)
 	}
-	if u.Scheme != "http" {
-		return nil, Errorf("target", "%q: only http:// URLs are supported", c.Target)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, Errorf("target", "%q: only http:// and https:// URLs are supported", c.Target)
 	}
 	if u.Hostname() == "" {
 		return nil, Errorf("target", "%q has no host", c.Target)
@@ -48,7 +50,11 @@ func (c *Load) URL() (*url.URL, error) {
 // HostPort is the address a URL's requests connect to.
 func HostPort(u *url.URL) string {
 	port := u.Port()
-	if port == "" {
+	switch {
+	case port != "":
+	case u.Scheme == "https":
+		port = "443"
+	default:
 		port = "80"
 	}
 	return net.JoinHostPort(u.Hostname(), port)
@@ -81,7 +87,72 @@ func (c *Load) validateHTTP() error {
 	if err := c.validateBodyFile(); err != nil {
 		return err
 	}
+	if err := c.validateTLS(); err != nil {
+		return err
+	}
 	return c.onlyFor(ProtocolHTTP)
+}
+
+// validateTLS checks CACert and Insecure, reading and parsing CACert so
+// that a wrong file is the user's to fix before the run.
+func (c *Load) validateTLS() error {
+	if c.CACert == "" && !c.Insecure {
+		return nil
+	}
+	u, err := c.URL()
+	switch {
+	case err != nil:
+		return err
+	case u.Scheme != "https" && c.CACert != "":
+		return Errorf("cacert", "only applies to https:// targets, got %q", c.Target)
+	case u.Scheme != "https":
+		return Errorf("insecure", "only applies to https:// targets, got %q", c.Target)
+	case c.Insecure && c.CACert != "":
+		return Errorf("insecure", "skips the check --cacert sets up: give one or the other")
+	}
+	_, err = c.RootCAs()
+	return err
+}
+
+// MaxCACert bounds the CACert file: a bundle of every public root is
+// a quarter of it.
+const MaxCACert = 1 << 20
+
+// RootCAs is the certificate pool CACert holds: nil without CACert, which
+// means the system's roots.
+func (c *Load) RootCAs() (*x509.CertPool, error) {
+	if c.CACert == "" {
+		return nil, nil
+	}
+	pem, err := readBounded(c.CACert, MaxCACert)
+	if err != nil {
+		return nil, Errorf("cacert", "%v", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, Errorf("cacert", "%s holds no PEM certificate", c.CACert)
+	}
+	return pool, nil
+}
+
+// readBounded reads a regular file of at most limit bytes. It judges the
+// file before opening it, so a FIFO cannot hang it.
+func readBounded(path string, limit int64) ([]byte, error) {
+	if st, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && int64(len(b)) > limit {
+		err = fmt.Errorf("%s is larger than %d bytes", path, limit)
+	}
+	return b, err
 }
 
 // validateBodyFile checks BodyFile before the run, so a missing or wrong
@@ -155,6 +226,11 @@ func (c *Load) httpStrategy() string {
 	}
 	if c.BodyFile != "" {
 		s += ", body from " + c.BodyFile
+	}
+	if c.Insecure {
+		s += ", TLS unverified"
+	} else if c.CACert != "" {
+		s += ", TLS verified against " + c.CACert
 	}
 	if c.UnreadBody {
 		s += ", body left unread"

@@ -20,7 +20,23 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"pool size", func(c *Load) { c.PoolSize = 4 }, "pool_size", `pool-size: only applies to --mode pool, got mode "new"`},
 		{"unread body on tcp", func(c *Load) { c.UnreadBody = true }, "unread_body", `unread-body: only applies to --protocol http, got protocol "tcp"`},
 		{"await close", func(c *Load) { c.AwaitClose, c.Mode = true, ModePool }, "await_close", `await-close: only applies to --mode new, got mode "pool"`},
-		{"http url", func(c *Load) { c.Protocol, c.Target = ProtocolHTTP, "https://x/" }, "target", `target: "https://x/": only http:// URLs are supported`},
+		{"http url", func(c *Load) { c.Protocol, c.Target = ProtocolHTTP, "ftp://x/" }, "target", `target: "ftp://x/": only http:// and https:// URLs are supported`},
+		{"cacert on http", func(c *Load) {
+			c.Protocol, c.Mode, c.Target, c.CACert = ProtocolHTTP, ModeKeepAlive, "http://x/", "load_test.go"
+		}, "cacert",
+			`cacert: only applies to https:// targets, got "http://x/"`},
+		{"insecure on http", func(c *Load) {
+			c.Protocol, c.Mode, c.Target, c.Insecure = ProtocolHTTP, ModeKeepAlive, "http://x/", true
+		}, "insecure", ""},
+		{"insecure and cacert", func(c *Load) {
+			c.Protocol, c.Mode, c.Target, c.Insecure, c.CACert = ProtocolHTTP, ModeKeepAlive, "https://x/", true, "load_test.go"
+		}, "insecure", ""},
+		{"cacert not pem", func(c *Load) {
+			c.Protocol, c.Mode, c.Target, c.CACert = ProtocolHTTP, ModeKeepAlive, "https://x/", "load_test.go"
+		}, "cacert",
+			`cacert: load_test.go holds no PEM certificate`},
+		{"cacert directory", func(c *Load) { c.Protocol, c.Mode, c.Target, c.CACert = ProtocolHTTP, ModeKeepAlive, "https://x/", "." }, "cacert", ""},
+		{"insecure on tcp", func(c *Load) { c.Insecure = true }, "insecure", ""},
 		{"http pool", func(c *Load) { c.Protocol, c.Mode = ProtocolHTTP, ModePool }, "mode", ""},
 		{"header on tcp", func(c *Load) { c.Header = []string{"A: b"} }, "header", `header: only applies to --protocol http, got protocol "tcp"`},
 		{"header no colon", func(c *Load) {
@@ -106,6 +122,10 @@ func TestValidateAccepts(t *testing.T) {
 		{"http headers", func(c *Load) {
 			c.Protocol, c.Mode, c.Target = ProtocolHTTP, ModeKeepAlive, "http://localhost/"
 			c.Header = []string{"Accept: text/plain", "X-Empty:", "Host: example.test"}
+		}},
+		{"https url", func(c *Load) { c.Protocol, c.Mode, c.Target = ProtocolHTTP, ModeKeepAlive, "https://localhost/" }},
+		{"https insecure", func(c *Load) {
+			c.Protocol, c.Mode, c.Target, c.Insecure = ProtocolHTTP, ModeKeepAlive, "https://127.0.0.1:8443/", true
 		}},
 		{"http body file", func(c *Load) {
 			c.Protocol, c.Mode, c.Target, c.BodyFile = ProtocolHTTP, ModeKeepAlive, "http://localhost/", "load_test.go"

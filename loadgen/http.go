@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -27,8 +28,9 @@ type httpProtocol struct {
 	client *http.Client
 	url    string
 	method string
-	body   bool   // the method carries a body
-	file   []byte // the body from BodyFile, when given
+	body   bool        // the method carries a body
+	file   []byte      // the body from BodyFile, when given
+	tls    *tls.Config // for https:// targets, else nil
 	// header is sent on every request. Requests share it: net/http only
 	// reads a request's Header.
 	header http.Header
@@ -67,6 +69,16 @@ func newHTTP(ctx context.Context, r *Runner) (protocol, error) {
 		ExpectContinueTimeout: time.Second,
 		DisableKeepAlives:     r.cfg.Mode == ModeNew,
 	}
+	if u.Scheme == "https" {
+		roots, err := r.cfg.RootCAs()
+		if err != nil {
+			return nil, err
+		}
+		// A custom DialContext keeps the Transport on HTTP/1.1 over TLS,
+		// as over plain TCP.
+		h.tls = &tls.Config{RootCAs: roots, InsecureSkipVerify: r.cfg.Insecure, ServerName: u.Hostname()}
+		tr.TLSClientConfig = h.tls
+	}
 	h.client = &http.Client{
 		Transport: tr,
 		// No Client.Timeout, which costs a goroutine per request: each
@@ -77,7 +89,35 @@ func newHTTP(ctx context.Context, r *Runner) (protocol, error) {
 	return h, nil
 }
 
-func (h *httpProtocol) preflight(ctx context.Context) error { return h.r.preflightTCP(ctx) }
+func (h *httpProtocol) preflight(ctx context.Context) error {
+	if err := h.r.preflightTCP(ctx); err != nil || h.tls == nil {
+		return err
+	}
+	return h.preflightTLS(ctx)
+}
+
+// preflightTLS shakes hands with an https:// target once, so that a
+// certificate that does not verify stops the run before the load, with a
+// message that says what to do, rather than failing every request.
+func (h *httpProtocol) preflightTLS(ctx context.Context) error {
+	c, err := h.r.dialTCP(ctx, 0)
+	if err != nil {
+		return fmt.Errorf("preflight: %s: %w", h.url, err)
+	}
+	defer c.Close()
+	_ = c.SetLinger(0) // as preflightTCP: leave no TIME_WAIT behind
+	ctx, cancel := context.WithTimeout(ctx, h.r.cfg.Timeout)
+	defer cancel()
+	err = tls.Client(c, h.tls).HandshakeContext(ctx)
+	var verify *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &verify):
+		return fmt.Errorf("preflight: %s: %w (give the certificate of the CA that signed it with --cacert FILE, or --insecure)", h.url, err)
+	case err != nil:
+		return fmt.Errorf("preflight: %s: TLS handshake: %w", h.url, err)
+	}
+	return nil
+}
 
 func (h *httpProtocol) close() { h.client.CloseIdleConnections() }
 

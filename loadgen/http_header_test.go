@@ -2,8 +2,10 @@ package loadgen
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -36,14 +38,20 @@ func (s *headerServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 }
 
-func startHeaderServer(t *testing.T) (*headerServer, string) {
+// startHeaderServer serves on loopback, over TLS with tc, and returns the
+// server and its URL.
+func startHeaderServer(t *testing.T, tc *tls.Config) (*headerServer, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	scheme := "http"
+	if tc != nil {
+		ln, scheme = tls.NewListener(ln, tc), "https"
+	}
 	s := &headerServer{}
-	hs := &http.Server{Handler: s}
+	hs := &http.Server{Handler: s, ErrorLog: log.New(io.Discard, "", 0)} // handshakes refused on purpose
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
 	t.Cleanup(func() {
@@ -52,13 +60,13 @@ func startHeaderServer(t *testing.T) (*headerServer, string) {
 			t.Error(err)
 		}
 	})
-	return s, "http://" + ln.Addr().String() + "/h"
+	return s, scheme + "://" + ln.Addr().String() + "/h"
 }
 
 // TestHTTPHeadersSent checks that every request carries the --header
 // values, as the server read them off the wire.
 func TestHTTPHeadersSent(t *testing.T) {
-	srv, url := startHeaderServer(t)
+	srv, url := startHeaderServer(t, nil)
 	cfg := httpConfig(url)
 	cfg.Concurrency, cfg.Requests = 4, 40
 	cfg.Header = []string{"X-Portlab-Test: one", "x-portlab-test:two", "Authorization:  Bearer t0ken ", "Host: example.test"}
@@ -99,7 +107,7 @@ func TestHTTPBodyFile(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, url := startHeaderServer(t)
+			srv, url := startHeaderServer(t, nil)
 			path := filepath.Join(t.TempDir(), "body")
 			if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
 				t.Fatal(err)

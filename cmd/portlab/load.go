@@ -57,6 +57,8 @@ func newLoadCmd(stderr io.Writer) *loadCmd {
 	fs.StringVar(&cfg.Method, "method", "", "--protocol http: request method (default POST with --payload > 0, else GET; GET and HEAD send no body)")
 	fs.StringArrayVarP(&cfg.Header, "header", "H", nil, "--protocol http: request header 'Name: value', sent on every request (repeatable)")
 	fs.StringVar(&cfg.BodyFile, "body-file", "", "--protocol http: send this file (at most 64 MiB) as every request's body, in place of --payload bytes (POST unless --method)")
+	fs.StringVar(&cfg.CACert, "cacert", "", "--protocol http, https:// target: trust the certificates in this PEM file instead of the system's")
+	fs.BoolVar(&cfg.Insecure, "insecure", false, "--protocol http, https:// target: accept any certificate (as curl -k)")
 	fs.IntVar(&cfg.MaxIdlePerHost, "max-idle-per-host", 0, "--protocol http: Transport.MaxIdleConnsPerHost (0 = Go's default, 2: a connection freed while 2 others sit idle is closed, so parallel workers churn ports)")
 	fs.IntVar(&cfg.MaxConnsPerHost, "max-conns-per-host", 0, "--protocol http: Transport.MaxConnsPerHost (0 = no limit)")
 	fs.BoolVar(&cfg.UnreadBody, "unread-body", false, "--protocol http: close each response body without reading it to EOF, so the Transport cannot reuse the connection")
