@@ -1,10 +1,13 @@
 package config
 
 import (
+	"crypto/x509"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -24,8 +27,8 @@ func (c *Load) URL() (*url.URL, error) {
 	if err != nil {
 		return nil, Errorf("target", "%q is not a URL: %v", c.Target, err)
 	}
-	if u.Scheme != "http" {
-		return nil, Errorf("target", "%q: only http:// URLs are supported", c.Target)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, Errorf("target", "%q: only http:// and https:// URLs are supported", c.Target)
 	}
 	if u.Hostname() == "" {
 		return nil, Errorf("target", "%q has no host", c.Target)
@@ -47,7 +50,11 @@ func (c *Load) URL() (*url.URL, error) {
 // HostPort is the address a URL's requests connect to.
 func HostPort(u *url.URL) string {
 	port := u.Port()
-	if port == "" {
+	switch {
+	case port != "":
+	case u.Scheme == "https":
+		port = "443"
+	default:
 		port = "80"
 	}
 	return net.JoinHostPort(u.Hostname(), port)
@@ -74,7 +81,123 @@ func (c *Load) validateHTTP() error {
 	case c.MaxConnsPerHost < 0:
 		return Errorf("max_conns_per_host", "must be >= 0 (0 = no limit), got %d", c.MaxConnsPerHost)
 	}
+	if _, err := c.RequestHeader(); err != nil {
+		return err
+	}
+	if err := c.validateBodyFile(); err != nil {
+		return err
+	}
+	if err := c.validateTLS(); err != nil {
+		return err
+	}
 	return c.onlyFor(ProtocolHTTP)
+}
+
+// validateTLS checks CACert and Insecure, reading and parsing CACert so
+// that a wrong file is the user's to fix before the run.
+func (c *Load) validateTLS() error {
+	if c.CACert == "" && !c.Insecure {
+		return nil
+	}
+	u, err := c.URL()
+	switch {
+	case err != nil:
+		return err
+	case u.Scheme != "https" && c.CACert != "":
+		return Errorf("cacert", "only applies to https:// targets, got %q", c.Target)
+	case u.Scheme != "https":
+		return Errorf("insecure", "only applies to https:// targets, got %q", c.Target)
+	case c.Insecure && c.CACert != "":
+		return Errorf("insecure", "skips the check --cacert sets up: give one or the other")
+	}
+	_, err = c.RootCAs()
+	return err
+}
+
+// MaxCACert bounds the CACert file: a bundle of every public root is
+// a quarter of it.
+const MaxCACert = 1 << 20
+
+// RootCAs is the certificate pool CACert holds: nil without CACert, which
+// means the system's roots.
+func (c *Load) RootCAs() (*x509.CertPool, error) {
+	if c.CACert == "" {
+		return nil, nil
+	}
+	pem, err := readBounded(c.CACert, MaxCACert)
+	if err != nil {
+		return nil, Errorf("cacert", "%v", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, Errorf("cacert", "%s holds no PEM certificate", c.CACert)
+	}
+	return pool, nil
+}
+
+// readBounded reads a regular file of at most limit bytes. It judges the
+// file before opening it, so a FIFO cannot hang it.
+func readBounded(path string, limit int64) ([]byte, error) {
+	if st, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && int64(len(b)) > limit {
+		err = fmt.Errorf("%s is larger than %d bytes", path, limit)
+	}
+	return b, err
+}
+
+// validateBodyFile checks BodyFile before the run, so a missing or wrong
+// file is the user's to fix; the run reads it.
+func (c *Load) validateBodyFile() error {
+	if c.BodyFile == "" {
+		return nil
+	}
+	if m := c.RequestMethod(); m == http.MethodGet || m == http.MethodHead {
+		return Errorf("body_file", "--method %s sends no body", m)
+	}
+	st, err := os.Stat(c.BodyFile)
+	switch {
+	case err != nil:
+		return Errorf("body_file", "%v", err)
+	case !st.Mode().IsRegular():
+		return Errorf("body_file", "%s is not a regular file", c.BodyFile)
+	case st.Size() > MaxPayload:
+		return Errorf("body_file", "%s is %d bytes, at most %d", c.BodyFile, st.Size(), MaxPayload)
+	}
+	return nil
+}
+
+// MaxHeaders bounds the Header knob: far more than any request needs.
+const MaxHeaders = 100
+
+// RequestHeader is Header parsed: each "Name: value" with Name a token and
+// value free of control characters, blanks around the value trimmed.
+func (c *Load) RequestHeader() (http.Header, error) {
+	if len(c.Header) > MaxHeaders {
+		return nil, Errorf("header", "at most %d headers, got %d", MaxHeaders, len(c.Header))
+	}
+	h := make(http.Header, len(c.Header))
+	for _, line := range c.Header {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok || !tokenRE.MatchString(name) {
+			return nil, Errorf("header", "%q is not \"Name: value\" (e.g. -H 'Accept: text/plain')", line)
+		}
+		value = strings.Trim(value, " \t")
+		if strings.ContainsFunc(value, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }) {
+			return nil, Errorf("header", "%q: the value holds a control character", line)
+		}
+		h.Add(name, value)
+	}
+	return h, nil
 }
 
 // RequestMethod is the request method: Method, or POST with a body and GET
@@ -83,7 +206,7 @@ func (c *Load) RequestMethod() string {
 	switch {
 	case c.Method != "":
 		return c.Method
-	case c.Payload > 0:
+	case c.Payload > 0 || c.BodyFile != "":
 		return http.MethodPost
 	}
 	return http.MethodGet
@@ -100,6 +223,14 @@ func (c *Load) httpStrategy() string {
 	}
 	if c.MaxConnsPerHost > 0 {
 		s += fmt.Sprintf(", MaxConnsPerHost %d", c.MaxConnsPerHost)
+	}
+	if c.BodyFile != "" {
+		s += ", body from " + c.BodyFile
+	}
+	if c.Insecure {
+		s += ", TLS unverified"
+	} else if c.CACert != "" {
+		s += ", TLS verified against " + c.CACert
 	}
 	if c.UnreadBody {
 		s += ", body left unread"

@@ -87,6 +87,19 @@ type Load struct {
 	// Method is the request method; empty means POST when Payload > 0,
 	// else GET. GET and HEAD send no body.
 	Method string `json:"method,omitempty" yaml:"method"`
+	// Header is the request headers, each "Name: value", sent on every
+	// request; a name given twice sends both values. "Host: name" sets
+	// the Host header the request names, not the address it connects to.
+	Header []string `json:"header,omitempty" yaml:"header"`
+	// BodyFile is a regular file of at most MaxPayload bytes whose bytes
+	// are every request's body, in place of Payload bytes.
+	BodyFile string `json:"body_file,omitempty" yaml:"body_file"`
+	// CACert is a PEM file of the certificates an https:// target's
+	// certificate must chain to, in place of the system's roots.
+	CACert string `json:"cacert,omitempty" yaml:"cacert"`
+	// Insecure accepts any certificate from an https:// target, as
+	// curl -k does.
+	Insecure bool `json:"insecure,omitempty" yaml:"insecure"`
 	// MaxIdlePerHost is Transport.MaxIdleConnsPerHost: 0 keeps Go's
 	// default (http.DefaultMaxIdleConnsPerHost, 2): a connection freed
 	// while 2 others sit idle is closed, so workers running in parallel
@@ -365,6 +378,10 @@ func (c *Load) onlyFor(p Protocol) error {
 	}
 	return errors.Join(
 		set("method", c.Method != "", ProtocolHTTP),
+		set("header", len(c.Header) > 0, ProtocolHTTP),
+		set("body_file", c.BodyFile != "", ProtocolHTTP),
+		set("cacert", c.CACert != "", ProtocolHTTP),
+		set("insecure", c.Insecure, ProtocolHTTP),
 		set("max_idle_per_host", c.MaxIdlePerHost != 0, ProtocolHTTP),
 		set("max_conns_per_host", c.MaxConnsPerHost != 0, ProtocolHTTP),
 		set("unread_body", c.UnreadBody, ProtocolHTTP),

@@ -20,8 +20,38 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"pool size", func(c *Load) { c.PoolSize = 4 }, "pool_size", `pool-size: only applies to --mode pool, got mode "new"`},
 		{"unread body on tcp", func(c *Load) { c.UnreadBody = true }, "unread_body", `unread-body: only applies to --protocol http, got protocol "tcp"`},
 		{"await close", func(c *Load) { c.AwaitClose, c.Mode = true, ModePool }, "await_close", `await-close: only applies to --mode new, got mode "pool"`},
-		{"http url", func(c *Load) { c.Protocol, c.Target = ProtocolHTTP, "https://x/" }, "target", `target: "https://x/": only http:// URLs are supported`},
+		{"http url", func(c *Load) { c.Protocol, c.Target = ProtocolHTTP, "ftp://x/" }, "target", `target: "ftp://x/": only http:// and https:// URLs are supported`},
+		{"cacert on http", func(c *Load) {
+			c.Protocol, c.Mode, c.Target, c.CACert = ProtocolHTTP, ModeKeepAlive, "http://x/", "load_test.go"
+		}, "cacert",
+			`cacert: only applies to https:// targets, got "http://x/"`},
+		{"insecure on http", func(c *Load) {
+			c.Protocol, c.Mode, c.Target, c.Insecure = ProtocolHTTP, ModeKeepAlive, "http://x/", true
+		}, "insecure", ""},
+		{"insecure and cacert", func(c *Load) {
+			c.Protocol, c.Mode, c.Target, c.Insecure, c.CACert = ProtocolHTTP, ModeKeepAlive, "https://x/", true, "load_test.go"
+		}, "insecure", ""},
+		{"cacert not pem", func(c *Load) {
+			c.Protocol, c.Mode, c.Target, c.CACert = ProtocolHTTP, ModeKeepAlive, "https://x/", "load_test.go"
+		}, "cacert",
+			`cacert: load_test.go holds no PEM certificate`},
+		{"cacert directory", func(c *Load) { c.Protocol, c.Mode, c.Target, c.CACert = ProtocolHTTP, ModeKeepAlive, "https://x/", "." }, "cacert", ""},
+		{"insecure on tcp", func(c *Load) { c.Insecure = true }, "insecure", ""},
 		{"http pool", func(c *Load) { c.Protocol, c.Mode = ProtocolHTTP, ModePool }, "mode", ""},
+		{"header on tcp", func(c *Load) { c.Header = []string{"A: b"} }, "header", `header: only applies to --protocol http, got protocol "tcp"`},
+		{"header no colon", func(c *Load) {
+			c.Protocol, c.Mode, c.Header = ProtocolHTTP, ModeKeepAlive, []string{"Accept text/plain"}
+		}, "header",
+			`header: "Accept text/plain" is not "Name: value" (e.g. -H 'Accept: text/plain')`},
+		{"header bad name", func(c *Load) { c.Protocol, c.Mode, c.Header = ProtocolHTTP, ModeKeepAlive, []string{"X Y: z"} }, "header", ""},
+		{"header empty name", func(c *Load) { c.Protocol, c.Mode, c.Header = ProtocolHTTP, ModeKeepAlive, []string{": z"} }, "header", ""},
+		{"header newline", func(c *Load) { c.Protocol, c.Mode, c.Header = ProtocolHTTP, ModeKeepAlive, []string{"A: b\r\nEvil: 1"} }, "header", ""},
+		{"body file on tcp", func(c *Load) { c.BodyFile = "load_test.go" }, "body_file", `body-file: only applies to --protocol http, got protocol "tcp"`},
+		{"body file missing", func(c *Load) { c.Protocol, c.Mode, c.BodyFile = ProtocolHTTP, ModeKeepAlive, "no-such-file" }, "body_file", ""},
+		{"body file directory", func(c *Load) { c.Protocol, c.Mode, c.BodyFile = ProtocolHTTP, ModeKeepAlive, "." }, "body_file", `body-file: . is not a regular file`},
+		{"body file with GET", func(c *Load) {
+			c.Protocol, c.Mode, c.Method, c.BodyFile = ProtocolHTTP, ModeKeepAlive, "GET", "load_test.go"
+		}, "body_file", `body-file: --method GET sends no body`},
 		{"udp linger", func(c *Load) { c.Protocol, c.Linger = ProtocolUDP, 0 }, "linger", ""},
 		{"udp payload", func(c *Load) { c.Protocol, c.Payload = ProtocolUDP, MaxDatagram+1 }, "payload", ""},
 		{"connect timeout", func(c *Load) { c.ConnectTimeout = 0 }, "connect_timeout", "connect-timeout: must be > 0 and <= 24h0m0s, got 0s"},
@@ -89,6 +119,17 @@ func TestValidateAccepts(t *testing.T) {
 		{"source for a name", func(c *Load) { c.Target, c.SourceIPs = "localhost:7777", []string{"::1"} }},
 		{"source ipv6", func(c *Load) { c.Target, c.SourceIPs = "[::1]:7777", []string{"::1"} }},
 		{"http url", func(c *Load) { c.Protocol, c.Mode, c.Target = ProtocolHTTP, ModeKeepAlive, "http://[::1]:8080/x" }},
+		{"http headers", func(c *Load) {
+			c.Protocol, c.Mode, c.Target = ProtocolHTTP, ModeKeepAlive, "http://localhost/"
+			c.Header = []string{"Accept: text/plain", "X-Empty:", "Host: example.test"}
+		}},
+		{"https url", func(c *Load) { c.Protocol, c.Mode, c.Target = ProtocolHTTP, ModeKeepAlive, "https://localhost/" }},
+		{"https insecure", func(c *Load) {
+			c.Protocol, c.Mode, c.Target, c.Insecure = ProtocolHTTP, ModeKeepAlive, "https://127.0.0.1:8443/", true
+		}},
+		{"http body file", func(c *Load) {
+			c.Protocol, c.Mode, c.Target, c.BodyFile = ProtocolHTTP, ModeKeepAlive, "http://localhost/", "load_test.go"
+		}},
 		{"http default port", func(c *Load) { c.Protocol, c.Mode, c.Target = ProtocolHTTP, ModeKeepAlive, "http://localhost/" }},
 		{"rate 1/duration", func(c *Load) { c.Rate = 0.1 }},
 		{"rate max", func(c *Load) { c.Rate = MaxRate }},

@@ -95,6 +95,11 @@ type Config struct {
 	// therefore cannot hold MaxConns's slots for ever. 0 means no limit;
 	// ProtocolUDP ignores it.
 	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	// TLS (ProtocolHTTP) serves HTTPS with a self-signed certificate made
+	// in memory at Start, for the listen address, 127.0.0.1, ::1 and
+	// localhost: clients have nothing to verify it against, so they skip
+	// the check (portlab load --insecure).
+	TLS bool `yaml:"tls"`
 }
 
 // The defaults of the timeouts: generous enough that no load test meets
@@ -159,6 +164,7 @@ func (c Config) Validate() error {
 	default:
 		check(true, "protocol", "must be tcp, http or udp, got %q", c.Protocol)
 	}
+	check(c.TLS && c.Protocol != ProtocolHTTP, "tls", "only applies to --protocol http, got protocol %q", c.Protocol)
 	check(!c.KeepAlive && c.Protocol != ProtocolHTTP, "keepalive", "only --protocol http can turn keep-alive off, got protocol %q", c.Protocol)
 	if err := validListen(c.Listen, c.Protocol); err != nil {
 		errs = append(errs, err)

@@ -59,6 +59,7 @@ func TestValidate(t *testing.T) {
 		{"udp", func(c *echo.Config) { c.Protocol = echo.ProtocolUDP; c.ReusePort = true; c.Delay = time.Second }, ""},
 		{"protocol", func(c *echo.Config) { c.Protocol = "sctp" }, `protocol: must be tcp, http or udp, got "sctp"`},
 		{"keepalive", func(c *echo.Config) { c.KeepAlive = false }, "keepalive: only --protocol http"},
+		{"tls on tcp", func(c *echo.Config) { c.TLS = true }, `tls: only applies to --protocol http, got protocol "tcp"`},
 		{"udp close", func(c *echo.Config) { c.Protocol = echo.ProtocolUDP; c.Close = echo.CloseServer }, "close: does not apply to --protocol udp"},
 		{"udp linger", func(c *echo.Config) { c.Protocol = echo.ProtocolUDP; c.Linger = 0 }, "linger: does not apply to --protocol udp"},
 		{"udp backlog", func(c *echo.Config) { c.Protocol = echo.ProtocolUDP; c.Backlog = 8 }, "backlog: does not apply to --protocol udp"},

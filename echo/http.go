@@ -2,10 +2,17 @@ package echo
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
 	"log"
+	"math/big"
 	"net"
 	"net/http"
 	"strconv"
@@ -45,13 +52,49 @@ func (s *Server) startHTTP(ln *net.TCPListener) {
 		hs.SetKeepAlivesEnabled(false)
 	}
 	s.hs = hs
+	var l net.Listener = limitListener{ln, s}
+	if s.cfg.TLS {
+		tc, err := selfSigned(ln.Addr().(*net.TCPAddr).IP)
+		if err != nil {
+			// Only a broken random source gets here; Close reports it.
+			s.serveErr = fmt.Errorf("echo: tls: %w", err)
+			ln.Close()
+			return
+		}
+		l = tls.NewListener(l, tc)
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		if err := hs.Serve(limitListener{ln, s}); !errors.Is(err, http.ErrServerClosed) {
+		if err := hs.Serve(l); !errors.Is(err, http.ErrServerClosed) {
 			s.serveErr = fmt.Errorf("echo: serve: %w", err)
 		}
 	}()
+}
+
+// selfSigned makes a TLS config with a certificate made now, signed by its
+// own key, for ip, the loopback addresses and localhost.
+func selfSigned(ip net.IP) (*tls.Config, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: "portlab echo"},
+		NotBefore:    time.Now().Add(-time.Hour), // a client's clock may lag
+		NotAfter:     time.Now().Add(365 * 24 * time.Hour),
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{ip, net.IPv4(127, 0, 0, 1), net.IPv6loopback},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	cert := tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+	return &tls.Config{Certificates: []tls.Certificate{cert}}, nil
 }
 
 // never stands for "no limit" where net/http reads zero as "ReadTimeout".

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/portlab/portlab/config"
+	"github.com/portlab/portlab/report"
 )
 
 func init() { protocols[ProtocolHTTP] = newHTTP }
@@ -26,7 +28,13 @@ type httpProtocol struct {
 	client *http.Client
 	url    string
 	method string
-	body   bool // the method carries Payload bytes
+	body   bool        // the method carries a body
+	file   []byte      // the body from BodyFile, when given
+	tls    *tls.Config // for https:// targets, else nil
+	// header is sent on every request. Requests share it: net/http only
+	// reads a request's Header.
+	header http.Header
+	host   string // the Host header, when the user gave one
 
 	dials   atomic.Int64 // dials so far, to take source addresses in turn
 	workers []httpWorker // by worker id
@@ -43,7 +51,16 @@ func newHTTP(ctx context.Context, r *Runner) (protocol, error) {
 		return nil, err
 	}
 	h := &httpProtocol{r: r, url: u.String(), method: r.cfg.RequestMethod(), workers: make([]httpWorker, r.cfg.Concurrency)}
-	h.body = r.cfg.Payload > 0 && h.method != http.MethodGet && h.method != http.MethodHead
+	h.header, _ = r.cfg.RequestHeader() // checked by Validate
+	h.host = h.header.Get("Host")
+	h.body = (r.cfg.Payload > 0 || r.cfg.BodyFile != "") && h.method != http.MethodGet && h.method != http.MethodHead
+	if r.cfg.BodyFile != "" {
+		b, err := report.ReadRegular(r.cfg.BodyFile, config.MaxPayload, "a request body", "give a file's path")
+		if err != nil {
+			return nil, fmt.Errorf("body_file: %s: %w", r.cfg.BodyFile, err)
+		}
+		h.file = b
+	}
 	tr := &http.Transport{
 		// Never a proxy from the environment: the load goes to the target.
 		Proxy:       nil,
@@ -57,6 +74,16 @@ func newHTTP(ctx context.Context, r *Runner) (protocol, error) {
 		ExpectContinueTimeout: time.Second,
 		DisableKeepAlives:     r.cfg.Mode == ModeNew,
 	}
+	if u.Scheme == "https" {
+		roots, err := r.cfg.RootCAs()
+		if err != nil {
+			return nil, err
+		}
+		// A custom DialContext keeps the Transport on HTTP/1.1 over TLS,
+		// as over plain TCP.
+		h.tls = &tls.Config{RootCAs: roots, InsecureSkipVerify: r.cfg.Insecure, ServerName: u.Hostname()}
+		tr.TLSClientConfig = h.tls
+	}
 	h.client = &http.Client{
 		Transport: tr,
 		// No Client.Timeout, which costs a goroutine per request: each
@@ -67,7 +94,35 @@ func newHTTP(ctx context.Context, r *Runner) (protocol, error) {
 	return h, nil
 }
 
-func (h *httpProtocol) preflight(ctx context.Context) error { return h.r.preflightTCP(ctx) }
+func (h *httpProtocol) preflight(ctx context.Context) error {
+	if err := h.r.preflightTCP(ctx); err != nil || h.tls == nil {
+		return err
+	}
+	return h.preflightTLS(ctx)
+}
+
+// preflightTLS shakes hands with an https:// target once, so that a
+// certificate that does not verify stops the run before the load, with a
+// message that says what to do, rather than failing every request.
+func (h *httpProtocol) preflightTLS(ctx context.Context) error {
+	c, err := h.r.dialTCP(ctx, 0)
+	if err != nil {
+		return fmt.Errorf("preflight: %s: %w", h.url, err)
+	}
+	defer c.Close()
+	_ = c.SetLinger(0) // as preflightTCP: leave no TIME_WAIT behind
+	ctx, cancel := context.WithTimeout(ctx, h.r.cfg.Timeout)
+	defer cancel()
+	err = tls.Client(c, h.tls).HandshakeContext(ctx)
+	var verify *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &verify):
+		return fmt.Errorf("preflight: %s: %w (give the certificate of the CA that signed it with --cacert FILE, or --insecure)", h.url, err)
+	case err != nil:
+		return fmt.Errorf("preflight: %s: TLS handshake: %w", h.url, err)
+	}
+	return nil
+}
 
 // close runs once the workers are done and the run's I/O is cancelled:
 // the dials still under way end (see dial), and are recorded for the
@@ -192,8 +247,12 @@ func (h *httpProtocol) do(ctx context.Context, w *worker) (time.Time, error) {
 	}
 	hw.connAt = time.Time{}
 	var body io.Reader
+	sent := w.payload
+	if h.r.cfg.BodyFile != "" {
+		sent = h.file
+	}
 	if h.body {
-		body = bytes.NewReader(w.payload)
+		body = bytes.NewReader(sent)
 	}
 	reqCtx, cancel := context.WithTimeout(hw.ctx, h.r.cfg.Timeout)
 	defer cancel()
@@ -201,13 +260,17 @@ func (h *httpProtocol) do(ctx context.Context, w *worker) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
+	req.Header = h.header
+	if h.host != "" {
+		req.Host = h.host
+	}
 	resp, err := h.client.Do(req)
 	hw.recordDials()
 	if err != nil {
 		return time.Time{}, err
 	}
 	if h.body {
-		w.bytesSent += int64(len(w.payload))
+		w.bytesSent += int64(len(sent))
 	}
 	if w.status == nil {
 		w.status = map[int]int64{}

@@ -168,7 +168,8 @@ func TestValidateProtocols(t *testing.T) {
 		{"http every knob", func(c *Config) {
 			c.Protocol, c.Mode, c.MaxIdlePerHost, c.MaxConnsPerHost, c.UnreadBody = ProtocolHTTP, ModeKeepAlive, 32, 64, true
 		}, ""},
-		{"https", func(c *Config) { c.Protocol, c.Target = ProtocolHTTP, "https://127.0.0.1/" }, "target:"},
+		{"https", func(c *Config) { c.Protocol, c.Target = ProtocolHTTP, "https://127.0.0.1/" }, ""},
+		{"ftp", func(c *Config) { c.Protocol, c.Target = ProtocolHTTP, "ftp://127.0.0.1/" }, "target:"},
 		{"http no host", func(c *Config) { c.Protocol, c.Target = ProtocolHTTP, "http:///x" }, "target:"},
 		{"http pool", func(c *Config) { c.Protocol, c.Mode = ProtocolHTTP, ModePool }, "mode:"},
 		{"http requests-per-conn", func(c *Config) {

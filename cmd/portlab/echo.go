@@ -40,6 +40,7 @@ func newEchoCmd(stderr io.Writer) *echoCmd {
 	fs.IntVar(&cfg.Backlog, "backlog", cfg.Backlog, "listen backlog (0 = system default)")
 	fs.IntVar(&cfg.MaxConns, "max-conns", cfg.MaxConns, "most concurrent connections; excess ones are accepted and closed at once (0 = unlimited)")
 	fs.DurationVar(&cfg.Delay, "delay", cfg.Delay, "wait this long before each echo")
+	fs.BoolVar(&cfg.TLS, "tls", false, "--protocol http: serve HTTPS with a self-signed certificate made at start (clients: portlab load --insecure)")
 	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", cfg.ReadHeaderTimeout, "--protocol http: close a connection whose request header takes longer than this to arrive (slowloris; 0 = no limit)")
 	fs.DurationVar(&cfg.ReadTimeout, "read-timeout", cfg.ReadTimeout, "--protocol http: answer 408 and close when a request body sends nothing for this long (0 = no limit)")
 	fs.DurationVar(&cfg.WriteTimeout, "write-timeout", cfg.WriteTimeout, "--protocol http: close a connection when one response write blocks this long on a peer that does not read (0 = no limit)")

@@ -378,8 +378,8 @@ func addressRows() []invocation {
 		{"http://127.0.0.1:0/", `target: "http://127.0.0.1:0/": port must be from 1 to 65535, got 0`},
 		{"127.0.0.1:99999", `target: "127.0.0.1:99999": port must be from 1 to 65535, got 99999`},
 		{"http://999.1.1.1:80/", `"999.1.1.1" is not an IP address`},
-		{"https://127.0.0.1:443/", `only http:// URLs are supported`},
-		{"ftp://127.0.0.1/", `only http:// URLs are supported`},
+		{"https://127.0.0.1:0/", `target: "https://127.0.0.1:0/": port must be from 1 to 65535, got 0`},
+		{"ftp://127.0.0.1/", `only http:// and https:// URLs are supported`},
 		{"http://", `target: "http://"`},
 		{"http://127.0.0.1:80/%zz", `target: "http://127.0.0.1:80/%zz"`},
 	} {
