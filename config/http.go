@@ -3,7 +3,6 @@ package config
 import (
 	"crypto/x509"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -11,6 +10,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/portlab/portlab/internal/regularfile"
 )
 
 // URL is Target as the URL to request; a bare HOST:PORT means
@@ -124,7 +125,7 @@ func (c *Load) RootCAs() (*x509.CertPool, error) {
 	if c.CACert == "" {
 		return nil, nil
 	}
-	pem, err := readBounded(c.CACert, MaxCACert)
+	pem, err := regularfile.Read(c.CACert, MaxCACert, "a CA certificate file", "give a PEM file")
 	if err != nil {
 		return nil, Errorf("cacert", "%v", err)
 	}
@@ -133,26 +134,6 @@ func (c *Load) RootCAs() (*x509.CertPool, error) {
 		return nil, Errorf("cacert", "%s holds no PEM certificate", c.CACert)
 	}
 	return pool, nil
-}
-
-// readBounded reads a regular file of at most limit bytes. It judges the
-// file before opening it, so a FIFO cannot hang it.
-func readBounded(path string, limit int64) ([]byte, error) {
-	if st, err := os.Stat(path); err != nil {
-		return nil, err
-	} else if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err == nil && int64(len(b)) > limit {
-		err = fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return b, err
 }
 
 // validateBodyFile checks BodyFile before the run, so a missing or wrong

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/portlab/portlab/config"
-	"github.com/portlab/portlab/report"
+	"github.com/portlab/portlab/internal/regularfile"
 )
 
 func init() { protocols[ProtocolHTTP] = newHTTP }
@@ -55,7 +55,7 @@ func newHTTP(ctx context.Context, r *Runner) (protocol, error) {
 	h.host = h.header.Get("Host")
 	h.body = (r.cfg.Payload > 0 || r.cfg.BodyFile != "") && h.method != http.MethodGet && h.method != http.MethodHead
 	if r.cfg.BodyFile != "" {
-		b, err := report.ReadRegular(r.cfg.BodyFile, config.MaxPayload, "a request body", "give a file's path")
+		b, err := regularfile.Read(r.cfg.BodyFile, config.MaxPayload, "a request body", "give a file's path")
 		if err != nil {
 			return nil, fmt.Errorf("body_file: %s: %w", r.cfg.BodyFile, err)
 		}

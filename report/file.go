@@ -7,7 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"syscall"
+
+	"github.com/portlab/portlab/internal/regularfile"
 )
 
 // Marshal encodes r as indented JSON, filling the schema version.
@@ -79,7 +80,7 @@ func WriteFileAtomic(path string, data []byte) error {
 // of at most MaxResultBytes, decoded and validated. Every error is an
 // *InputError naming the file and, where one is at fault, the field.
 func ReadFile(path string) (*Result, error) {
-	b, err := ReadRegular(path, MaxResultBytes, "a result", "a result is a file portlab wrote")
+	b, err := regularfile.Read(path, MaxResultBytes, "a result", "a result is a file portlab wrote")
 	if err != nil {
 		return nil, &InputError{Path: path, Err: err}
 	}
@@ -90,60 +91,6 @@ func ReadFile(path string) (*Result, error) {
 		return nil, ie
 	}
 	return r, nil
-}
-
-// ReadRegular reads a regular file of at most limit bytes. It opens
-// without blocking, so a FIFO cannot hang it, and refuses anything else
-// (a FIFO, a device, a directory, a socket) before reading. Its errors
-// name the file's kind ("a result") and, for a file that is not regular,
-// add hint.
-func ReadRegular(path string, limit int64, kind, hint string) ([]byte, error) {
-	// Judged before the open too: opening a socket fails with ENXIO,
-	// which says nothing to the user.
-	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
-		return nil, notRegular(st.Mode(), hint)
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, notRegular(st.Mode(), hint)
-	}
-	if st.Size() > limit {
-		return nil, fmt.Errorf("%d bytes is larger than %s may be (%d MiB)", st.Size(), kind, limit>>20)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("larger than %s may be (%d MiB)", kind, limit>>20)
-	}
-	return b, nil
-}
-
-func notRegular(m os.FileMode, hint string) error {
-	return fmt.Errorf("not a regular file (%s): %s", describeMode(m), hint)
-}
-
-func describeMode(m os.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&os.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	case m&os.ModeDevice != 0:
-		return "a device"
-	}
-	return "mode " + m.String()
 }
 
 // Unmarshal decodes a result, refusing unknown schema versions and values

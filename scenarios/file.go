@@ -19,9 +19,9 @@ import (
 
 	"github.com/portlab/portlab/config"
 	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/internal/regularfile"
 	"github.com/portlab/portlab/internal/topology"
 	"github.com/portlab/portlab/loadgen"
-	"github.com/portlab/portlab/report"
 	"github.com/portlab/portlab/scenarios/predict"
 )
 
@@ -84,7 +84,7 @@ func LoadFile(path string) (*Scenario, error) {
 // ReadFile reads a scenario file as LoadFile does, bounded and typed: a
 // regular file of at most MaxFileBytes, or an ErrInvalid saying why not.
 func ReadFile(path string) ([]byte, error) {
-	data, err := report.ReadRegular(path, MaxFileBytes, "a scenario file", "a scenario is a YAML file")
+	data, err := regularfile.Read(path, MaxFileBytes, "a scenario file", "a scenario is a YAML file")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %w", ErrInvalid, path, err)
 	}
