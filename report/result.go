@@ -61,6 +61,41 @@ type Result struct {
 	// Client is what the run cost portlab's own process; absent from
 	// results that did not measure it.
 	Client *ClientCost `json:"client,omitempty"`
+
+	// Gateway is the NAT gateway the run's connections crossed (topology
+	// nat); absent otherwise.
+	Gateway *Gateway `json:"gateway,omitempty"`
+}
+
+// Gateway is a source-NAT gateway between the client hosts and the server:
+// its pool of translated (address, port) pairs and its conntrack table,
+// sampled like the client's sockets.
+type Gateway struct {
+	// SNATAddresses are the outside addresses connections are translated
+	// to; each has the ports PortMin..PortMax toward each destination.
+	SNATAddresses []string `json:"snat_addresses"`
+	PortMin       int      `json:"port_min"`
+	PortMax       int      `json:"port_max"`
+	// Clients is how many client hosts share the gateway.
+	Clients int `json:"clients"`
+	// ConntrackMax is the gateway's net.netfilter.nf_conntrack_max.
+	ConntrackMax int `json:"conntrack_max"`
+	// End is the gateway's state when the run ended.
+	End GatewaySample `json:"end"`
+}
+
+// GatewaySample is a gateway's conntrack table and counters at one
+// instant. The counters are cumulative since the gateway started.
+type GatewaySample struct {
+	// Entries counts conntrack entries; States splits the TCP ones by
+	// state ("ESTABLISHED", "TIME_WAIT", "SYN_SENT", ...).
+	Entries int            `json:"entries"`
+	States  map[string]int `json:"states,omitempty"`
+	// InsertFailed, Drop and EarlyDrop are the kernel's conntrack
+	// statistics of those names, summed over CPUs.
+	InsertFailed int64 `json:"insert_failed"`
+	Drop         int64 `json:"drop"`
+	EarlyDrop    int64 `json:"early_drop"`
 }
 
 // RunConfig is what a result was measured with: the load's knobs or, for
@@ -249,6 +284,9 @@ type Interval struct {
 	Established       int              `json:"established"`
 	P50US             int64            `json:"p50_us"`
 	P99US             int64            `json:"p99_us"`
+	// Gateway is the NAT gateway's state at the end of the interval
+	// (topology nat only).
+	Gateway *GatewaySample `json:"gateway,omitempty"`
 }
 
 // Prediction is what the kernel's rules say a run should see, given the
