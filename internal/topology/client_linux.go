@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"strings"
@@ -35,15 +36,18 @@ const (
 // errExited means the server host ended the session by exiting.
 var errExited = errors.New("topology: the server host exited")
 
-// ServerHost is a running server host, as the client host sees it.
-type ServerHost struct {
+// Peer is a running host that this process started and joined to its own
+// namespace by a veth pair: the server host of two hosts, or a client or
+// server host of a NAT gateway.
+type Peer struct {
+	veth   Veth
 	cmd    *exec.Cmd
 	ctl    *os.File // our end of fdControl
 	rep    *os.File // our end of fdReport
 	msgs   chan fromServer
 	read   chan struct{} // closed when the reader of rep has returned
 	out    *tailBuffer
-	linked bool // we created ClientLink, so we delete it
+	linked bool // we created veth.Local, so we delete it
 
 	closeOnce sync.Once
 	closeErr  error
@@ -65,18 +69,42 @@ type ServerHost struct {
 // As with netns.Command, the server host dies with the thread that started
 // it (Pdeathsig): do not call StartServerHost from a goroutine locked with
 // runtime.LockOSThread.
-func StartServerHost(ctx context.Context, spec Spec, args ...string) (*ServerHost, error) {
+func StartServerHost(ctx context.Context, spec Spec, args ...string) (*Peer, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, fmt.Errorf("topology: %w", err)
 	}
+	return StartPeer(ctx, twoHosts, spec.Server.Sysctls, func() error {
+		if err := netns.Setup(spec.Client.Sysctls); err != nil {
+			return fmt.Errorf("topology: client host: %w", err)
+		}
+		if spec.Netem != nil {
+			return addNetem(*spec.Netem) // ErrNoNetem says it all
+		}
+		return nil
+	}, args...)
+}
+
+// StartPeer starts a host and joins it to this process's namespace by veth:
+// it must run in a namespace made by netns.Command (or in a peer's) and
+// refuses to run anywhere else. It starts this executable with args in a
+// new network namespace (owned by this process's user namespace) and with
+// PORTLAB_TOPOLOGY_SERVER=1, so that its main calls ServeHost or
+// ServeClient; creates the veth pair and configures veth's local end; runs
+// local (when not nil), this side's own setup; sends the peer its address
+// and sysctls; and returns once the peer reports that it serves.
+//
+// ctx bounds the start only. As with netns.Command, the peer dies with the
+// thread that started it (Pdeathsig): do not call StartPeer from a
+// goroutine locked with runtime.LockOSThread.
+func StartPeer(ctx context.Context, veth Veth, sysctls map[string]string, local func() error, args ...string) (*Peer, error) {
 	if !netns.Inside() || netns.IsHost() {
 		return nil, errors.New("topology: StartServerHost refused: this process is not in a private network namespace made by netns.Command, so the veth pair would land on the host")
 	}
-	s, err := startServerHost(args)
+	s, err := startPeer(veth, args)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.join(ctx, spec); err != nil {
+	if err := s.join(ctx, sysctls, local); err != nil {
 		_ = s.cmd.Process.Kill()
 		_ = s.Close() // failure tells the story, with the exit status
 		return nil, s.failure(err)
@@ -84,7 +112,7 @@ func StartServerHost(ctx context.Context, spec Spec, args ...string) (*ServerHos
 	return s, nil
 }
 
-func startServerHost(args []string) (*ServerHost, error) {
+func startPeer(veth Veth, args []string) (*Peer, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("topology: find this executable: %w", err)
@@ -99,7 +127,8 @@ func startServerHost(args []string) (*ServerHost, error) {
 		ctlW.Close()
 		return nil, fmt.Errorf("topology: %w", err)
 	}
-	s := &ServerHost{
+	s := &Peer{
+		veth: veth,
 		cmd:  exec.Command(exe, args...),
 		ctl:  ctlW,
 		rep:  repR,
@@ -131,7 +160,7 @@ func startServerHost(args []string) (*ServerHost, error) {
 // readReports forwards the server host's messages until its pipe ends. A
 // server host that sends more than the protocol's few messages loses the
 // extra ones rather than blocking this goroutine.
-func (s *ServerHost) readReports() {
+func (s *Peer) readReports() {
 	defer close(s.read)
 	defer close(s.msgs)
 	dec := json.NewDecoder(s.rep)
@@ -147,22 +176,23 @@ func (s *ServerHost) readReports() {
 	}
 }
 
-// join gives the server host its link, sets the client up, then gives the
-// server host its spec and waits for it. Each side writes its sysctls once
-// its link exists, so both can name their link alike.
-func (s *ServerHost) join(ctx context.Context, spec Spec) error {
+// join gives the peer its link, sets this side up, then gives the peer its
+// spec and waits for it. Each side writes its sysctls once its link
+// exists, so both can name their link alike.
+func (s *Peer) join(ctx context.Context, sysctls map[string]string, local func() error) error {
 	if err := s.addLink(); err != nil {
 		return fmt.Errorf("topology: client host: %w", err)
 	}
-	if err := netns.Setup(spec.Client.Sysctls); err != nil {
-		return fmt.Errorf("topology: client host: %w", err)
-	}
-	if spec.Netem != nil {
-		if err := addNetem(*spec.Netem); err != nil {
-			return err // ErrNoNetem says it all
+	if local != nil {
+		if err := local(); err != nil {
+			return err
 		}
 	}
-	if err := json.NewEncoder(s.ctl).Encode(toServer{Sysctls: spec.Server.Sysctls}); err != nil {
+	hello := toServer{Sysctls: sysctls, Link: s.veth.Peer, Addr: s.veth.PeerAddr.String()}
+	if s.veth.PeerRoute {
+		hello.Gateway = s.veth.LocalAddrs[0].Addr().String()
+	}
+	if err := json.NewEncoder(s.ctl).Encode(hello); err != nil {
 		return fmt.Errorf("topology: send the server host its spec: %w", err)
 	}
 	timer := time.NewTimer(readyTimeout)
@@ -179,7 +209,7 @@ func (s *ServerHost) join(ctx context.Context, spec Spec) error {
 		}
 		// The server host waited for its end; ours goes up at the same
 		// moment but is set up by the kernel separately.
-		if err := waitOperUp(ClientLink, linkTimeout); err != nil {
+		if err := waitOperUp(s.veth.Local, linkTimeout); err != nil {
 			return fmt.Errorf("topology: client host: %w", err)
 		}
 		return nil
@@ -190,34 +220,37 @@ func (s *ServerHost) join(ctx context.Context, spec Spec) error {
 	}
 }
 
-// addLink creates the veth pair with its peer already in the server host's
+// addLink creates the veth pair with its peer already in the peer's
 // namespace, then configures our end.
-func (s *ServerHost) addLink() error {
+func (s *Peer) addLink() error {
+	local := s.veth.Local
 	veth := &netlink.Veth{
-		LinkAttrs:     netlink.LinkAttrs{Name: ClientLink},
-		PeerName:      ServerLink,
+		LinkAttrs:     netlink.LinkAttrs{Name: local},
+		PeerName:      s.veth.Peer,
 		PeerNamespace: netlink.NsPid(s.cmd.Process.Pid),
 	}
 	if err := netlink.LinkAdd(veth); err != nil {
 		if errors.Is(err, unix.EEXIST) {
-			return fmt.Errorf("create the veth pair: %s exists: another server host runs from this namespace (Close it first): %w", ClientLink, err)
+			return fmt.Errorf("create the veth pair: %s exists: another peer runs from this namespace on it (Close it first): %w", local, err)
 		}
 		return fmt.Errorf("create the veth pair: %w", err)
 	}
 	s.linked = true
-	link, err := netlink.LinkByName(ClientLink)
+	link, err := netlink.LinkByName(local)
 	if err != nil {
-		return fmt.Errorf("find %s: %w", ClientLink, err)
+		return fmt.Errorf("find %s: %w", local, err)
 	}
-	return configure(link, ClientAddr)
+	return configure(link, s.veth.LocalAddrs...)
 }
 
-// configure puts addr/PrefixLen on link and brings it up.
-func configure(link netlink.Link, addr string) error {
+// configure puts addrs on link and brings it up.
+func configure(link netlink.Link, addrs ...netip.Prefix) error {
 	name := link.Attrs().Name
-	a := &netlink.Addr{IPNet: &net.IPNet{IP: net.ParseIP(addr), Mask: net.CIDRMask(PrefixLen, 32)}}
-	if err := netlink.AddrAdd(link, a); err != nil {
-		return fmt.Errorf("add %s/%d to %s: %w", addr, PrefixLen, name, err)
+	for _, p := range addrs {
+		a := &netlink.Addr{IPNet: &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}}
+		if err := netlink.AddrAdd(link, a); err != nil {
+			return fmt.Errorf("add %s to %s: %w", p, name, err)
+		}
 	}
 	if err := netlink.LinkSetUp(link); err != nil {
 		return fmt.Errorf("bring %s up: %w", name, err)
@@ -248,7 +281,7 @@ func addNetem(n Netem) error {
 }
 
 // failure explains a failed start, after Close.
-func (s *ServerHost) failure(err error) error {
+func (s *Peer) failure(err error) error {
 	var b strings.Builder
 	b.WriteString(err.Error())
 	// A server host that dies early is noticed by whichever step comes
@@ -266,7 +299,7 @@ func (s *ServerHost) failure(err error) error {
 }
 
 // outputTail quotes the end of the server host's output, once it exited.
-func (s *ServerHost) outputTail() string {
+func (s *Peer) outputTail() string {
 	if out := strings.TrimSpace(s.out.String()); out != "" {
 		return "; its output ends:\n" + out
 	}
@@ -286,38 +319,69 @@ func (e *startError) Unwrap() error { return e.err }
 
 // Pid returns the server host's process ID, e.g. to nsenter its namespace
 // while it runs.
-func (s *ServerHost) Pid() int { return s.cmd.Process.Pid }
+func (s *Peer) Pid() int { return s.cmd.Process.Pid }
 
-// Stop asks the server host to report its socket table, stop its service
-// and exit, and returns the report: taken before the service stopped, so it
-// shows what the load left behind. Call Stop or Close, not both; Close after
-// Stop is a no-op.
-func (s *ServerHost) Stop() (*Sockets, error) {
-	socks, err := s.requestSockets()
+// Stop asks the peer to report its socket table, stop its service and
+// exit, and returns the report: taken before the service stopped, so it
+// shows what the load left behind. Call Stop, Wait or Close once; Close
+// after Stop or Wait is a no-op.
+func (s *Peer) Stop() (*Sockets, error) {
+	socks, _, err := s.finish(context.Background(), true)
 	return socks, errors.Join(err, s.Close())
 }
 
-func (s *ServerHost) requestSockets() (*Sockets, error) {
-	// A server host stopped by a signal (Ctrl-C reaches the whole process
-	// group) has reported and gone: the write fails, the report is there.
-	werr := json.NewEncoder(s.ctl).Encode(toServer{Stop: true})
-	timer := time.NewTimer(stopTimeout)
-	defer timer.Stop()
-	select {
-	case m, ok := <-s.msgs:
-		switch {
-		case !ok && werr != nil:
-			return nil, fmt.Errorf("topology: ask the server host to stop: %w", werr)
-		case !ok:
-			return nil, fmt.Errorf("%w before reporting its sockets", errExited)
-		case m.Error != "":
-			return m.Sockets, errors.New(m.Error)
-		case m.Sockets == nil:
-			return nil, fmt.Errorf("topology: the server host sent %+v, want its sockets", m)
+// Wait waits until the peer's service ends by itself (a client host's
+// load), then returns the peer's socket table and its service's report,
+// and closes the peer. When ctx ends first it asks the peer to stop and
+// returns what it reports.
+func (s *Peer) Wait(ctx context.Context) (*Sockets, json.RawMessage, error) {
+	socks, rep, err := s.finish(ctx, false)
+	return socks, rep, errors.Join(err, s.Close())
+}
+
+// finish reads the peer's last message, asking for it at once when ask,
+// or when ctx ends.
+func (s *Peer) finish(ctx context.Context, ask bool) (*Sockets, json.RawMessage, error) {
+	var werr error
+	stop := func() {
+		// A peer stopped by a signal (Ctrl-C reaches the whole process
+		// group) has reported and gone: the write fails, the report is
+		// there.
+		werr = json.NewEncoder(s.ctl).Encode(toServer{Stop: true})
+	}
+	if ask {
+		stop()
+	}
+	var timeout <-chan time.Time
+	if ask {
+		timer := time.NewTimer(stopTimeout)
+		defer timer.Stop()
+		timeout = timer.C
+	}
+	done := ctx.Done()
+	for {
+		select {
+		case m, ok := <-s.msgs:
+			switch {
+			case !ok && werr != nil:
+				return nil, nil, fmt.Errorf("topology: ask the server host to stop: %w", werr)
+			case !ok:
+				return nil, nil, fmt.Errorf("%w before reporting its sockets", errExited)
+			case m.Error != "":
+				return m.Sockets, m.Report, errors.New(m.Error)
+			case m.Sockets == nil:
+				return nil, nil, fmt.Errorf("topology: the server host sent %+v, want its sockets", m)
+			}
+			return m.Sockets, m.Report, nil
+		case <-done:
+			done = nil
+			stop()
+			timer := time.NewTimer(stopTimeout)
+			defer timer.Stop()
+			timeout = timer.C
+		case <-timeout:
+			return nil, nil, fmt.Errorf("topology: the server host did not report its sockets within %s", stopTimeout)
 		}
-		return m.Sockets, nil
-	case <-timer.C:
-		return nil, fmt.Errorf("topology: the server host did not report its sockets within %s", stopTimeout)
 	}
 }
 
@@ -327,7 +391,7 @@ func (s *ServerHost) requestSockets() (*Sockets, error) {
 // free at once (the kernel would delete the pair with the server's
 // namespace, but asynchronously). It returns the server host's exit error;
 // further calls return the same.
-func (s *ServerHost) Close() error {
+func (s *Peer) Close() error {
 	s.closeOnce.Do(func() {
 		s.ctl.Close()
 		kill := time.AfterFunc(exitGrace, func() { _ = s.cmd.Process.Kill() })
@@ -336,7 +400,7 @@ func (s *ServerHost) Close() error {
 		s.rep.Close()
 		<-s.read
 		if s.linked {
-			err = errors.Join(err, deleteClientLink())
+			err = errors.Join(err, deleteLink(s.veth.Local))
 		}
 		if err != nil {
 			s.closeErr = fmt.Errorf("topology: server host: %w%s", err, s.outputTail())
@@ -345,19 +409,19 @@ func (s *ServerHost) Close() error {
 	return s.closeErr
 }
 
-func deleteClientLink() error {
-	link, err := netlink.LinkByName(ClientLink)
+func deleteLink(name string) error {
+	link, err := netlink.LinkByName(name)
 	var notFound netlink.LinkNotFoundError
 	if errors.As(err, &notFound) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("find %s: %w", ClientLink, err)
+		return fmt.Errorf("find %s: %w", name, err)
 	}
 	// ENODEV: the kernel removed the pair with the server's namespace
 	// between the lookup and now.
 	if err := netlink.LinkDel(link); err != nil && !errors.Is(err, unix.ENODEV) {
-		return fmt.Errorf("delete %s: %w", ClientLink, err)
+		return fmt.Errorf("delete %s: %w", name, err)
 	}
 	return nil
 }

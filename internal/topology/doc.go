@@ -65,6 +65,20 @@
 // Every process of the topology dies with the host process (Pdeathsig), and
 // the namespaces with them.
 //
+// # Behind a NAT gateway
+//
+// StartServerHost is one case of StartPeer: a host started from this one
+// and joined to it by a Veth. A NAT gateway (the sandbox child) starts a
+// server host on NATServerVeth and client hosts on NATClientVeth(k), each
+// client routing everything via the gateway, and SetupGateway turns its own
+// namespace into the gateway: forwarding, the SNAT pool (SNATAddr(i) and a
+// port range) in an nftables table of its own, the conntrack knobs. A
+// client host runs ServeClient: its run (a load) ends by itself and its
+// report travels back with its socket table (Peer.Wait). The server has no
+// route to the clients: only source NAT brings its replies back, so when
+// the pool has no free (address, port) toward a destination, the SYN is
+// dropped at the gateway and the client's connect times out.
+//
 // Network namespaces exist only on Linux; elsewhere every function returns
 // an error wrapping errors.ErrUnsupported.
 package topology

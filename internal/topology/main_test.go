@@ -35,6 +35,11 @@ const serverPort = "7777"
 // Each further argument, NAME=VALUE, is a sysctl it checks once its
 // namespace is set up.
 func serverHostMain(args []string) int {
+	if len(args) > 0 {
+		if role, ok := natRoles[args[0]]; ok {
+			return role(args[1:])
+		}
+	}
 	if len(args) > 0 && args[0] == "crash" {
 		// A server host that dies before it speaks.
 		fmt.Fprintln(os.Stderr, "boom")

@@ -1,6 +1,9 @@
 package topology
 
-import "sync"
+import (
+	"encoding/json"
+	"sync"
+)
 
 // The server host's pipes, as file descriptors in the server host:
 // StartServerHost passes them as ExtraFiles, which start at 3.
@@ -10,19 +13,26 @@ const (
 )
 
 // toServer is a message from the client host, one JSON document a line.
-// The first carries Sysctls and means "your link is in place"; the next,
-// Stop, or the pipe's end, means "report and exit".
+// The first carries the host's link, address and Sysctls and means "your
+// link is in place"; the next, Stop, or the pipe's end, means "report and
+// exit".
 type toServer struct {
 	Sysctls map[string]string `json:"sysctls,omitempty"`
-	Stop    bool              `json:"stop,omitempty"`
+	Link    string            `json:"link,omitempty"`
+	Addr    string            `json:"addr,omitempty"` // with its prefix length
+	// Gateway, when set, is the host's default route.
+	Gateway string `json:"gateway,omitempty"`
+	Stop    bool   `json:"stop,omitempty"`
 }
 
 // fromServer is a message from the server host: Ready once it serves, then
-// Sockets (or Error) when it stops. Error at any point ends the session.
+// Sockets and its service's Report (or Error) when it stops. Error at any
+// point ends the session.
 type fromServer struct {
-	Ready   bool     `json:"ready,omitempty"`
-	Sockets *Sockets `json:"sockets,omitempty"`
-	Error   string   `json:"error,omitempty"`
+	Ready   bool            `json:"ready,omitempty"`
+	Sockets *Sockets        `json:"sockets,omitempty"`
+	Report  json.RawMessage `json:"report,omitempty"`
+	Error   string          `json:"error,omitempty"`
 }
 
 // tailBuffer keeps the last max bytes written to it: the end of the server

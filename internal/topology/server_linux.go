@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"time"
 
@@ -20,13 +22,48 @@ import (
 const linkTimeout = 10 * time.Second
 
 // ServeHost is the whole life of a server host, the process that
-// StartServerHost started: it waits for the client host to put the link in
-// place, runs SetupServer with the server's sysctls, calls start (which
-// starts the service, e.g. an echo server on ServerAddr, and returns the
-// function that stops it), reports ready, and waits. When the client host
-// calls Stop or Close, or ctx is done, it takes its socket table, stops the
-// service and reports the table to the client host.
+// StartServerHost (or StartPeer) started: it waits for the starting host
+// to put the link in place, sets its namespace up (sysctls, address,
+// route), calls start (which starts the service, e.g. an echo server on
+// ServerAddr, and returns the function that stops it), reports ready, and
+// waits. When the starting host calls Stop or Close, or ctx is done, it
+// takes its socket table, stops the service and reports the table.
 func ServeHost(ctx context.Context, start func() (stop func() error, err error)) error {
+	return serve(ctx, func(ctx context.Context, ready func() error) (any, error) {
+		stop, err := start()
+		if err != nil {
+			return nil, fmt.Errorf("topology: server host: start the service: %w", err)
+		}
+		if err := ready(); err != nil {
+			return nil, errors.Join(err, stop())
+		}
+		<-ctx.Done()
+		if err := stop(); err != nil {
+			return nil, fmt.Errorf("topology: server host: stop the service: %w", err)
+		}
+		return nil, nil
+	})
+}
+
+// ServeClient is the whole life of a client host that StartPeer started
+// (behind a NAT gateway): it sets its namespace up as ServeHost does,
+// reports ready, and calls run, whose report (JSON) it sends with its
+// socket table when run returns. run's ctx ends when the starting host asks
+// the client host to stop, or when ctx ends.
+func ServeClient(ctx context.Context, run func(ctx context.Context) (report any, err error)) error {
+	return serve(ctx, func(ctx context.Context, ready func() error) (any, error) {
+		if err := ready(); err != nil {
+			return nil, err
+		}
+		return run(ctx)
+	})
+}
+
+// serve runs svc in a host started by StartPeer: svc calls ready once it
+// serves and returns its report when it ends, by itself or when its ctx
+// ends (the starting host's Stop, the pipe's end, or ctx). The socket table
+// is taken before svc's ctx ends, or after svc ended by itself.
+func serve(ctx context.Context, svc func(ctx context.Context, ready func() error) (any, error)) error {
 	if !IsServerHost() {
 		return fmt.Errorf("topology: ServeHost: this process was not started by StartServerHost (%s is not 1)", EnvServerHost)
 	}
@@ -43,44 +80,61 @@ func ServeHost(ctx context.Context, start func() (stop func() error, err error))
 	if err := dec.Decode(&hello); err != nil {
 		return fmt.Errorf("topology: read the spec from the client host: %w", err)
 	}
-	fail := func(err error) error {
+	if err := setupHost(hello); err != nil {
 		_ = enc.Encode(fromServer{Error: err.Error()})
 		return err
 	}
-	if err := SetupServer(hello.Sysctls); err != nil {
-		return fail(err)
-	}
-	stop, err := start()
-	if err != nil {
-		return fail(fmt.Errorf("topology: server host: start the service: %w", err))
-	}
-	if err := enc.Encode(fromServer{Ready: true}); err != nil {
-		return errors.Join(fmt.Errorf("topology: report ready: %w", err), stop())
-	}
-
 	asked := make(chan struct{})
 	go func() {
 		defer close(asked)
 		var m toServer
 		_ = dec.Decode(&m) // Stop, or the pipe's end: either way, stop
 	}()
+	svcCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type outcome struct {
+		report any
+		err    error
+	}
+	ended := make(chan outcome, 1)
+	go func() {
+		r, err := svc(svcCtx, func() error { return enc.Encode(fromServer{Ready: true}) })
+		ended <- outcome{r, err}
+	}()
+	var socks *Sockets
+	var serr error
+	var out outcome
 	select {
+	case out = <-ended:
+		socks, serr = TakeSockets()
 	case <-asked:
 	case <-ctx.Done():
 	}
-	socks, serr := TakeSockets()
-	stopErr := stop()
-	if stopErr != nil {
-		stopErr = fmt.Errorf("topology: server host: stop the service: %w", stopErr)
+	if socks == nil && serr == nil {
+		socks, serr = TakeSockets()
+		cancel()
+		out = <-ended
 	}
+	werr := report(enc, socks, out.report, errors.Join(serr, out.err))
+	ctl.Close() // ends the reader, if the service or ctx ended the wait
+	<-asked
+	return errors.Join(serr, out.err, werr)
+}
+
+// report sends a host's last message.
+func report(enc *json.Encoder, socks *Sockets, rep any, err error) error {
 	msg := fromServer{Sockets: socks}
-	if err := errors.Join(serr, stopErr); err != nil {
+	if rep != nil {
+		b, merr := json.Marshal(rep)
+		if merr != nil {
+			err = errors.Join(err, merr)
+		}
+		msg.Report = b
+	}
+	if err != nil {
 		msg.Error = err.Error()
 	}
-	werr := enc.Encode(msg)
-	ctl.Close() // ends the reader, if ctx ended the wait
-	<-asked
-	return errors.Join(serr, stopErr, werr)
+	return enc.Encode(msg)
 }
 
 // serverPipes opens the pipes StartServerHost passed. exec hands them over
@@ -95,23 +149,39 @@ func serverPipes() (ctl, rep *os.File, err error) {
 	return os.NewFile(fdControl, "topology-control"), os.NewFile(fdReport, "topology-report"), nil
 }
 
-// SetupServer prepares the server host's namespace: lo up and sysctls
-// written (by netns.Setup, which refuses to touch the host's namespace),
-// then ServerAddr/PrefixLen on ServerLink, which it waits for, and the link
-// up.
+// SetupServer prepares the server host's namespace of two hosts: lo up
+// and sysctls written (by netns.Setup, which refuses to touch the host's
+// namespace), then ServerAddr/PrefixLen on ServerLink, which it waits for,
+// and the link up.
 func SetupServer(sysctls map[string]string) error {
-	if err := netns.Setup(sysctls); err != nil {
+	return setupHost(toServer{Sysctls: sysctls, Link: twoHosts.Peer, Addr: twoHosts.PeerAddr.String()})
+}
+
+// setupHost prepares a started host's namespace as its hello says.
+func setupHost(h toServer) error {
+	addr, err := netip.ParsePrefix(h.Addr)
+	if err != nil {
+		return fmt.Errorf("topology: server host: address %q: %w", h.Addr, err)
+	}
+	if err := netns.Setup(h.Sysctls); err != nil {
 		return fmt.Errorf("topology: server host: %w", err)
 	}
-	link, err := waitLink(ServerLink, linkTimeout)
+	link, err := waitLink(h.Link, linkTimeout)
 	if err != nil {
 		return fmt.Errorf("topology: server host: %w", err)
 	}
-	if err := configure(link, ServerAddr); err != nil {
+	if err := configure(link, addr); err != nil {
 		return fmt.Errorf("topology: server host: %w", err)
 	}
-	if err := waitOperUp(ServerLink, linkTimeout); err != nil {
+	if err := waitOperUp(h.Link, linkTimeout); err != nil {
 		return fmt.Errorf("topology: server host: %w", err)
+	}
+	if h.Gateway == "" {
+		return nil
+	}
+	gw := net.ParseIP(h.Gateway)
+	if err := netlink.RouteAdd(&netlink.Route{LinkIndex: link.Attrs().Index, Gw: gw}); err != nil {
+		return fmt.Errorf("topology: server host: default route via %s: %w", h.Gateway, err)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package topology
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"time"
 )
@@ -23,6 +24,25 @@ const (
 	ClientLink = "veth-client"
 	ServerLink = "veth-server"
 )
+
+// Veth is a veth pair from this host's namespace to a peer's (StartPeer).
+type Veth struct {
+	// Local and Peer name the pair's ends, here and in the peer.
+	Local, Peer string
+	// LocalAddrs go on the local end, the first one the peer's gateway
+	// when PeerRoute; PeerAddr goes on the peer's.
+	LocalAddrs []netip.Prefix
+	PeerAddr   netip.Prefix
+	// PeerRoute gives the peer a default route via LocalAddrs[0].
+	PeerRoute bool
+}
+
+// twoHosts is the two-host topology's link, as the client host starts it.
+var twoHosts = Veth{
+	Local: ClientLink, Peer: ServerLink,
+	LocalAddrs: []netip.Prefix{netip.PrefixFrom(netip.MustParseAddr(ClientAddr), PrefixLen)},
+	PeerAddr:   netip.PrefixFrom(netip.MustParseAddr(ServerAddr), PrefixLen),
+}
 
 // EnvServerHost is set to "1" in the environment of the server host that
 // StartServerHost starts; IsServerHost reads it.

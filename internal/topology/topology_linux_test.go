@@ -30,7 +30,7 @@ var serverAddr = net.JoinHostPort(topology.ServerAddr, serverPort)
 // startServerHost starts the test server host with an echo server closing
 // by policy, checking checks (NAME=VALUE sysctls) there; it is closed at
 // the end of the test.
-func startServerHost(t *testing.T, spec topology.Spec, policy echo.ClosePolicy, checks ...string) *topology.ServerHost {
+func startServerHost(t *testing.T, spec topology.Spec, policy echo.ClosePolicy, checks ...string) *topology.Peer {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

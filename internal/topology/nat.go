@@ -1,0 +1,140 @@
+package topology
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"time"
+)
+
+// The NAT topology: client hosts behind a gateway, the gateway in front of
+// a server host, every address in the benchmarking range 198.18.0.0/15.
+//
+//	client k (198.18.k+1.2) ── veth-gwK/veth-client ── gateway ── veth-out/veth-server ── server (198.19.0.2)
+//	                                                   (SNAT to 198.19.0.101...)
+//
+// The server has no route back to the clients' networks: only the
+// gateway's source NAT makes its replies find them.
+const (
+	// OutsideLink is the gateway's end of its link to the server host;
+	// the server's end is ServerLink.
+	OutsideLink = "veth-out"
+	// NATServerAddr is the server host's address behind the gateway.
+	NATServerAddr = "198.19.0.2"
+	// GatewayOutsideAddr is the gateway's own address on OutsideLink.
+	GatewayOutsideAddr = "198.19.0.1"
+	// MaxClients is how many client hosts a gateway takes: one /24 each.
+	MaxClients = 64
+	// MaxSNATAddresses bounds the SNAT pool's addresses (198.19.0.101 up).
+	MaxSNATAddresses = 100
+)
+
+// NATServerVeth is the gateway's link to the server host.
+func NATServerVeth() Veth {
+	return Veth{
+		Local: OutsideLink, Peer: ServerLink,
+		LocalAddrs: []netip.Prefix{netip.PrefixFrom(netip.MustParseAddr(GatewayOutsideAddr), PrefixLen)},
+		PeerAddr:   netip.PrefixFrom(netip.MustParseAddr(NATServerAddr), PrefixLen),
+	}
+}
+
+// NATClientVeth is the gateway's link to client host k (from 0): the
+// network 198.18.k+1.0/24, the gateway .1, the client .2 with its default
+// route via the gateway.
+func NATClientVeth(k int) Veth {
+	return Veth{
+		Local: "veth-gw" + strconv.Itoa(k), Peer: ClientLink,
+		LocalAddrs: []netip.Prefix{netip.PrefixFrom(clientNet(k, 1), PrefixLen)},
+		PeerAddr:   netip.PrefixFrom(NATClientAddr(k, 0), PrefixLen),
+		PeerRoute:  true,
+	}
+}
+
+// NATClientAddr is client host k's address: .2 of its network, or with
+// extra > 0 its extra source address .extra+100 (which the caller adds to
+// ClientLink in the client host).
+func NATClientAddr(k, extra int) netip.Addr {
+	if extra > 0 {
+		return clientNet(k, byte(100+extra))
+	}
+	return clientNet(k, 2)
+}
+
+func clientNet(k int, host byte) netip.Addr {
+	return netip.AddrFrom4([4]byte{198, 18, byte(k + 1), host})
+}
+
+// SNATAddr is the gateway's i-th SNAT address (from 0), on OutsideLink.
+func SNATAddr(i int) netip.Addr {
+	return netip.AddrFrom4([4]byte{198, 19, 0, byte(101 + i)})
+}
+
+// Gateway is a NAT gateway: its source-NAT pool and its conntrack limits.
+type Gateway struct {
+	// Clients is how many client hosts share the gateway.
+	Clients int `json:"clients"`
+	// SNATAddresses is how many outside addresses the pool has
+	// (SNATAddr(0) up); PortMin..PortMax the ports of each, toward each
+	// destination.
+	SNATAddresses int `json:"snat_addresses"`
+	PortMin       int `json:"port_min"`
+	PortMax       int `json:"port_max"`
+	// Spread is how a new flow picks its address when there are several:
+	// SpreadRoundRobin or SpreadHash.
+	Spread Spread `json:"spread,omitempty"`
+	// ConntrackMax, when > 0, is written to nf_conntrack_max.
+	ConntrackMax int `json:"conntrack_max,omitempty"`
+	// TimeWait and Established, when > 0, are the conntrack TCP timeouts
+	// of those states (whole seconds).
+	TimeWait    time.Duration `json:"time_wait,omitempty"`
+	Established time.Duration `json:"established,omitempty"`
+}
+
+// Spread is how the gateway picks an outside address for a new flow.
+type Spread string
+
+const (
+	// SpreadRoundRobin hands the addresses out in turn (nftables numgen),
+	// so one client toward one destination uses them all, as cloud NAT
+	// gateways allocate ports across their addresses.
+	SpreadRoundRobin Spread = "round-robin"
+	// SpreadHash is the kernel's own choice for an address range (snat to
+	// A-B): a hash of the source and destination addresses, so one client
+	// toward one destination always gets the same address.
+	SpreadHash Spread = "hash"
+)
+
+// Validate reports every invalid field by name.
+func (g Gateway) Validate() error {
+	var errs []error
+	if g.Clients < 1 || g.Clients > MaxClients {
+		errs = append(errs, fmt.Errorf("clients: must be 1..%d, got %d", MaxClients, g.Clients))
+	}
+	if g.SNATAddresses < 1 || g.SNATAddresses > MaxSNATAddresses {
+		errs = append(errs, fmt.Errorf("snat_addresses: must be 1..%d, got %d", MaxSNATAddresses, g.SNATAddresses))
+	}
+	// Ports below 1024 are the kernel's for services; 0 would mean "any".
+	if g.PortMin < 1024 || g.PortMax > 65535 || g.PortMin > g.PortMax {
+		errs = append(errs, fmt.Errorf("snat_ports: want LO-HI with 1024 <= LO <= HI <= 65535, got %d-%d", g.PortMin, g.PortMax))
+	}
+	if g.Spread != "" && g.Spread != SpreadRoundRobin && g.Spread != SpreadHash {
+		errs = append(errs, fmt.Errorf("snat_spread: must be %s or %s, got %q", SpreadRoundRobin, SpreadHash, g.Spread))
+	}
+	if g.ConntrackMax < 0 {
+		errs = append(errs, fmt.Errorf("conntrack_max: must be >= 0, got %d", g.ConntrackMax))
+	}
+	for _, t := range []struct {
+		name string
+		d    time.Duration
+	}{{"conntrack_time_wait", g.TimeWait}, {"conntrack_established", g.Established}} {
+		// The kernel keeps them in jiffies in an int.
+		if t.d < 0 || t.d > 24*time.Hour || t.d%time.Second != 0 {
+			errs = append(errs, fmt.Errorf("%s: must be whole seconds from 0 to 24h, got %s", t.name, t.d))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Ports is the pool's ports per address and destination.
+func (g Gateway) Ports() int { return g.PortMax - g.PortMin + 1 }
