@@ -16,6 +16,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/internal/conntrack"
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/netns/netnstest"
 	"github.com/portlab/portlab/internal/topology"
@@ -99,8 +100,8 @@ func exitOf(err error) int {
 
 // startNAT makes the test's namespace a gateway with g, a server host
 // behind it and client hosts before it, each opening conns connections;
-// it returns each client's counts.
-func startNAT(t *testing.T, g topology.Gateway, conns int) []dials {
+// it returns each client's counts and the gateway's conntrack table.
+func startNAT(t *testing.T, g topology.Gateway, conns int) ([]dials, *conntrack.Table) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -132,7 +133,12 @@ func startNAT(t *testing.T, g topology.Gateway, conns int) []dials {
 		}
 		out = append(out, d)
 	}
-	return out
+	tab, err := conntrack.Take()
+	if err != nil {
+		t.Fatalf("conntrack: %v", err)
+	}
+	t.Logf("gateway conntrack: %d entries %v; stats %v", tab.Entries, tab.States, tab.Stats)
+	return out, tab
 }
 
 // TestSNATExhaustion: concurrent connections beyond the gateway's SNAT
@@ -155,11 +161,17 @@ func TestSNATExhaustion(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			netnstest.Run(t, nil, func(t *testing.T) {
 				g := topology.Gateway{Clients: 1, SNATAddresses: tc.addrs, Spread: tc.spread, PortMin: 50000, PortMax: 50000 + tc.ports - 1}
-				d := startNAT(t, g, tc.conns)[0]
-				t.Logf("%+v", d)
+				ds, tab := startNAT(t, g, tc.conns)
+				d := ds[0]
 				if d.OK != tc.want || d.Timeouts != tc.conns-tc.want || d.Other != 0 {
 					t.Errorf("%d connected, %d timed out, %d other errors (%s); want %d connected, the other %d timed out",
 						d.OK, d.Timeouts, d.Other, d.FirstOther, tc.want, tc.conns-tc.want)
+				}
+				// Each SYN that found no free (address, port) was dropped
+				// when its entry clashed at insertion: a timed-out connect
+				// sent at least one.
+				if f := tab.Stats["insert_failed"]; f < int64(d.Timeouts) || tab.Stats["drop"] != f {
+					t.Errorf("insert_failed %d, drop %d; want both the same, at least %d (the timeouts)", f, tab.Stats["drop"], d.Timeouts)
 				}
 			})
 		})
@@ -195,7 +207,8 @@ func TestNATLeavesHostAlone(t *testing.T) {
 	t.Run("gateway", func(t *testing.T) {
 		netnstest.Run(t, nil, func(t *testing.T) {
 			g := topology.Gateway{Clients: 2, SNATAddresses: 1, PortMin: 50000, PortMax: 50099}
-			for k, d := range startNAT(t, g, 10) {
+			ds, _ := startNAT(t, g, 10)
+			for k, d := range ds {
 				if d.OK != 10 {
 					t.Errorf("client %d: %+v, want 10 connected", k, d)
 				}
