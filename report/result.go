@@ -309,8 +309,11 @@ type Prediction struct {
 	OnsetAfterConnections int64 `json:"onset_after_connections"`
 	// OnsetClass is the error exhaustion shows as: EADDRNOTAVAIL from
 	// connect(), EADDRINUSE from a bind() before connect, EAGAIN from a
-	// UDP connect().
+	// UDP connect(), timeout behind an exhausted NAT gateway.
 	OnsetClass string `json:"onset_class,omitempty"`
+	// SNATPoolFlows is how many flows a NAT gateway's SNAT pool holds at
+	// once (ports x addresses x destinations; topology nat only).
+	SNATPoolFlows int64 `json:"snat_pool_flows,omitempty"`
 	// SustainableConnectionsPerS is the churn the ports allow for ever:
 	// ports / hold time; 0 when ports are not the limit.
 	SustainableConnectionsPerS float64 `json:"sustainable_connections_per_s"`

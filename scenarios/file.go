@@ -37,6 +37,8 @@ type fileScenario struct {
 	Addresses   []string          `yaml:"addresses"`
 	Link        *fileLink         `yaml:"link"`
 	GOMAXPROCS  int               `yaml:"gomaxprocs"`
+	Topology    string            `yaml:"topology"`
+	Gateway     yaml.Node         `yaml:"gateway"`
 	Server      yaml.Node         `yaml:"server"`
 	Defaults    yaml.Node         `yaml:"defaults"`
 	Runs        []fileRun         `yaml:"runs"`
@@ -57,6 +59,7 @@ type fileRun struct {
 	ListenProbe string            `yaml:"listen_probe"`
 	Topology    string            `yaml:"topology"`
 	Link        *fileLink         `yaml:"link"`
+	Gateway     yaml.Node         `yaml:"gateway"`
 	Expect      map[string]string `yaml:"expect"`
 }
 
@@ -233,6 +236,14 @@ func build(fs *fileScenario) (*Scenario, error) {
 	if sc.Link, err = link("link", fs.Link); err != nil {
 		return nil, err
 	}
+	if fs.Topology != "" {
+		if sc.Topology, err = ParseTopology(fs.Topology); err != nil {
+			return nil, fieldErr("topology", "%v", strings.TrimPrefix(err.Error(), "topology: "))
+		}
+	}
+	if _, err := gatewayOf("gateway", &fs.Gateway); err != nil {
+		return nil, err
+	}
 	sh, err := sharedLayers(fs)
 	if err != nil {
 		return nil, err
@@ -278,9 +289,12 @@ func buildRun(at string, fs *fileScenario, sh *shared, fr *fileRun) (Run, error)
 	if r.Link, err = link(at+".link", fr.Link); err != nil {
 		return r, err
 	}
+	if r.Gateway, err = gatewayOf(at+".gateway", &fs.Gateway, &fr.Gateway); err != nil {
+		return r, err
+	}
 	if fr.Topology != "" {
 		if r.Topology, err = ParseTopology(fr.Topology); err != nil {
-			return r, fieldErr(at+".topology", "must be loopback or two-hosts, got %q", fr.Topology)
+			return r, fieldErr(at+".topology", "%v", strings.TrimPrefix(err.Error(), "topology: "))
 		}
 	}
 	if fr.ListenProbe != "" {

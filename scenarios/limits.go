@@ -49,6 +49,7 @@ var sectionTypes = map[string]reflect.Type{
 	"server":   reflect.TypeFor[echo.Config](),
 	"defaults": reflect.TypeFor[fileLoad](),
 	"load":     reflect.TypeFor[fileLoad](),
+	"gateway":  reflect.TypeFor[fileGateway](),
 }
 
 var nodeType = reflect.TypeFor[yaml.Node]()

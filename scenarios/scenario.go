@@ -30,7 +30,10 @@ type Scenario struct {
 	// finish together (Go's HTTP connection pool) needs them to run in
 	// parallel even on one CPU. 0 keeps Go's default, the CPUs available.
 	GOMAXPROCS int
-	Runs       []Run
+	// Topology, when set, is the topology the scenario is about (nat): it
+	// runs there unless another is asked for.
+	Topology Topology
+	Runs     []Run
 }
 
 // Run is one variant of a scenario, run in its own namespace.
@@ -55,6 +58,10 @@ type Run struct {
 	// Topology, when set, is the only topology the run makes sense in
 	// (e.g. a lesson about loopback); in the other it is skipped.
 	Topology Topology
+	// Gateway is the run's NAT gateway in the nat topology: the
+	// scenario's gateway section, then the run's, over one client behind
+	// one address with every unprivileged port.
+	Gateway topology.Gateway
 }
 
 // Run returns the run called name (a result's label), or nil. Reports

@@ -14,13 +14,18 @@ const (
 	// (198.18.0.1 client, 198.18.0.2 server), each with its own TIME_WAIT
 	// table, so the report shows who holds what.
 	TwoHosts Topology = "two-hosts"
+	// NAT runs the client(s), a NAT gateway and the server in namespaces
+	// of their own (clients on 198.18.K.0/24, the server on 198.19.0.2):
+	// the gateway translates every flow to its SNAT pool, whose size the
+	// run's gateway section sets.
+	NAT Topology = "nat"
 )
 
 // ParseTopology checks a --topology value.
 func ParseTopology(s string) (Topology, error) {
 	switch t := Topology(s); t {
-	case Loopback, TwoHosts:
+	case Loopback, TwoHosts, NAT:
 		return t, nil
 	}
-	return "", fmt.Errorf("topology: must be loopback or two-hosts, got %q", s)
+	return "", fmt.Errorf("topology: must be loopback, two-hosts or nat, got %q", s)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/topology"
+	"github.com/portlab/portlab/loadgen"
 	"github.com/portlab/portlab/scenarios/sandbox"
 )
 
@@ -28,7 +29,7 @@ func process(args []string, stdout, stderr io.Writer) int {
 		// The client host stops it once it has read its socket table, so
 		// it ignores the terminal's SIGINT.
 		signal.Ignore(os.Interrupt)
-		if err := sandbox.ServerHostMain(context.Background(), args); err != nil {
+		if err := sandbox.ServerHostMain(context.Background(), args, loadgen.WithVersion(version)); err != nil {
 			fmt.Fprintf(stderr, "portlab server host: %v\n", err)
 			return exitFailure
 		}

@@ -21,7 +21,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("run", "", stderr)
 	fs.Usage = func() { writeUsage(stderr, fs, runSynopsis()) }
 	outDir := fs.StringP("out", "o", "", "write each run's result JSON and the report (text, Markdown, JSON, HTML) to this directory")
-	topo := fs.String("topology", string(scenarios.Loopback), "loopback (client and server in one namespace) or two-hosts (two namespaces joined by a veth pair, each with its own TIME_WAIT table)")
+	topo := fs.String("topology", string(scenarios.Loopback), "loopback (client and server in one namespace), two-hosts (two namespaces joined by a veth pair, each with its own TIME_WAIT table) or nat (client hosts behind a source-NAT gateway namespace, the server beyond it); a scenario about nat runs there unless another is given")
 	failIf := fs.StringArray("fail-if", nil, "exit 3 if any run meets this condition, e.g. 'errors.EADDRNOTAVAIL>0' (repeatable)")
 	wide := fs.Bool("wide", false, "print the runs in one wide table and no line wrapped, not within 100 columns")
 	set := fs.StringArray("set", nil, "set a knob in every run, over the scenario file: load.KEY=VALUE (the load flags with _ for -, "+

@@ -39,6 +39,8 @@ type childSpec struct {
 	Destinations int `json:"destinations,omitempty"`
 	// Link is the two-hosts link shaping, if any.
 	Link *topology.Netem `json:"link,omitempty"`
+	// Gateway is the NAT gateway of the nat topology.
+	Gateway *topology.Gateway `json:"gateway,omitempty"`
 	// GOMAXPROCS, when > 0, is set before the load runs.
 	GOMAXPROCS int `json:"gomaxprocs,omitempty"`
 	// Netns is the namespace the parent started the child in, as the
@@ -86,6 +88,9 @@ func ChildMain(ctx context.Context, stdin io.Reader, stdout io.Writer, opts ...l
 func runChild(ctx context.Context, spec childSpec, opts []loadgen.Option) (*report.Result, error) {
 	if err := netns.Setup(spec.Sysctls); err != nil {
 		return nil, err
+	}
+	if spec.Topology == scenarios.NAT {
+		return natGateway(ctx, spec, opts)
 	}
 	finish := socketSummary
 	var notes []string

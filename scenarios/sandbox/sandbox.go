@@ -51,6 +51,11 @@ func Execute(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Lab, e
 	if err := netns.Available(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoSandbox, err)
 	}
+	// A scenario about a topology (nat) runs there unless another one
+	// than the default was asked for.
+	if sc.Topology != "" && (opts.Topology == "" || opts.Topology == scenarios.Loopback) {
+		opts.Topology = sc.Topology
+	}
 	if opts.Topology == "" {
 		opts.Topology = scenarios.Loopback
 	}
@@ -90,6 +95,9 @@ func executeRun(ctx context.Context, sc *scenarios.Scenario, r *scenarios.Run, o
 		Server: r.Server, Load: r.Load, ListenProbe: r.ListenProbe,
 		Topology: opts.Topology, Destinations: r.Destinations, Link: r.Link,
 		GOMAXPROCS: sc.GOMAXPROCS,
+	}
+	if opts.Topology == scenarios.NAT {
+		spec.Gateway = &r.Gateway
 	}
 	// On cancel the child gets SIGINT, not SIGKILL, so it writes its
 	// partial result; Pdeathsig still reaps it if this process dies.

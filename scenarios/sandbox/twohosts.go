@@ -15,6 +15,7 @@ import (
 	"github.com/portlab/portlab/config"
 	"github.com/portlab/portlab/echo"
 	"github.com/portlab/portlab/internal/topology"
+	"github.com/portlab/portlab/loadgen"
 	"github.com/portlab/portlab/report"
 )
 
@@ -28,11 +29,16 @@ type serverHostSpec struct {
 // the same binary, started by the client host of a two-hosts run.
 const ServerHostArg = "__server_host"
 
-// ServerHostMain is the server host of a two-hosts run: it serves the echo
-// configuration given as JSON in args[1] on 198.18.0.2 until the client
-// host stops it. Every main that runs sandbox children must call it when
+// ServerHostMain is the server host of a two-hosts or nat run: it serves
+// the echo configuration given as JSON in args[1] until the host that
+// started it stops it; or, with ClientHostArg first, a client host behind
+// the NAT gateway, which runs the load (with opts) and reports its result.
+// Every main that runs sandbox children must call it when
 // topology.IsServerHost().
-func ServerHostMain(ctx context.Context, args []string) error {
+func ServerHostMain(ctx context.Context, args []string, opts ...loadgen.Option) error {
+	if len(args) > 0 && args[0] == ClientHostArg {
+		return clientHostMain(ctx, args, opts)
+	}
 	var spec serverHostSpec
 	if len(args) < 2 || json.Unmarshal([]byte(args[1]), &spec) != nil {
 		return errors.New("no echo configuration")
@@ -49,33 +55,51 @@ func ServerHostMain(ctx context.Context, args []string) error {
 // Extra addresses on lo exist to make a non-loopback target on one host,
 // which the veth already is.
 func forTwoHosts(spec *childSpec) (extraSources []string, err error) {
+	if err := moveServer(spec, topology.ServerAddr); err != nil {
+		return nil, err
+	}
+	return mapSources(spec.Load.SourceIPs, func(extra int) netip.Addr {
+		if extra == 0 {
+			return netip.MustParseAddr(topology.ClientAddr)
+		}
+		return netip.MustParseAddr("198.18.0." + strconv.Itoa(extra+100))
+	})
+}
+
+// moveServer moves a loopback run's server, and the load's targets, to
+// addr, ports kept.
+func moveServer(spec *childSpec, addr string) error {
 	spec.Addresses = nil
 	_, port, err := net.SplitHostPort(spec.Server.Listen)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	spec.Server.Listen = net.JoinHostPort(topology.ServerAddr, port)
-	if spec.Load.Target, err = onServerHost(spec.Load); err != nil {
-		return nil, err
-	}
-	for i, s := range spec.Load.SourceIPs {
+	spec.Server.Listen = net.JoinHostPort(addr, port)
+	spec.Load.Target, err = onServerHost(spec.Load, addr)
+	return err
+}
+
+// mapSources maps loopback source addresses in place to a client host's:
+// 127.0.0.1 to hostAddr(0), 127.0.0.K (K = 2..150) to hostAddr(K), which
+// it returns to be added to the client's link.
+func mapSources(sources []string, hostAddr func(extra int) netip.Addr) (extra []string, err error) {
+	for i, s := range sources {
 		a, err := netip.ParseAddr(s)
 		if err != nil || !a.Is4() || !a.IsLoopback() {
-			return nil, fmt.Errorf("source address %s: two-hosts maps only 127.0.0.0/8 sources", s)
+			return nil, fmt.Errorf("source address %s: only 127.0.0.0/8 sources map onto a client host", s)
 		}
-		last := a.As4()[3]
+		last := int(a.As4()[3])
 		if last == 1 {
-			spec.Load.SourceIPs[i] = topology.ClientAddr
+			sources[i] = hostAddr(0).String()
 			continue
 		}
 		if last > 150 {
-			return nil, fmt.Errorf("source address %s: two-hosts maps 127.0.0.2-150 only", s)
+			return nil, fmt.Errorf("source address %s: 127.0.0.2-150 map onto a client host, no more", s)
 		}
-		mapped := "198.18.0." + strconv.Itoa(int(last)+100)
-		spec.Load.SourceIPs[i] = mapped
-		extraSources = append(extraSources, fmt.Sprintf("%s/%d", mapped, topology.PrefixLen))
+		sources[i] = hostAddr(last).String()
+		extra = append(extra, fmt.Sprintf("%s/%d", sources[i], topology.PrefixLen))
 	}
-	return extraSources, nil
+	return extra, nil
 }
 
 // twoHosts starts the server host for a two-hosts run and returns the
@@ -149,16 +173,16 @@ func addAddresses(linkName string, addrs []string) error {
 	return nil
 }
 
-// onServerHost is load's Target moved to the server host's address, port
-// (and, for HTTP, scheme and path) kept.
-func onServerHost(load config.Load) (string, error) {
+// onServerHost is load's Target moved to the server host's address addr,
+// port (and, for HTTP, scheme and path) kept.
+func onServerHost(load config.Load, addr string) (string, error) {
 	targets := load.Targets()
 	for i, t := range targets {
 		_, p, err := net.SplitHostPort(t)
 		if err != nil {
 			return "", err
 		}
-		targets[i] = net.JoinHostPort(topology.ServerAddr, p)
+		targets[i] = net.JoinHostPort(addr, p)
 	}
 	if load.Protocol != config.ProtocolHTTP {
 		return strings.Join(targets, ","), nil

@@ -1,0 +1,192 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"runtime"
+
+	"github.com/portlab/portlab/internal/topology"
+	"github.com/portlab/portlab/loadgen"
+	"github.com/portlab/portlab/report"
+	"github.com/portlab/portlab/scenarios/predict"
+)
+
+// ClientHostArg is the first argument of a client host's command line: the
+// same binary, started by the NAT gateway of a nat run.
+const ClientHostArg = "__client_host"
+
+// clientHostSpec is what the gateway tells client host Index to run.
+type clientHostSpec struct {
+	Index      int            `json:"index"`
+	Load       loadgen.Config `json:"load"`
+	GOMAXPROCS int            `json:"gomaxprocs,omitempty"`
+}
+
+// clientHostMain is a client host of a nat run: it runs the load given as
+// JSON in args[1] toward the server behind the gateway and reports its
+// result, its socket table read as on one host.
+func clientHostMain(ctx context.Context, args []string, opts []loadgen.Option) error {
+	var spec clientHostSpec
+	if len(args) < 2 || json.Unmarshal([]byte(args[1]), &spec) != nil {
+		return errors.New("no load configuration")
+	}
+	return topology.ServeClient(ctx, func(ctx context.Context) (any, error) {
+		extra, err := mapSources(spec.Load.SourceIPs, func(extra int) netip.Addr { return topology.NATClientAddr(spec.Index, extra) })
+		if err != nil {
+			return nil, err
+		}
+		if err := addAddresses(topology.ClientLink, extra); err != nil {
+			return nil, err
+		}
+		if spec.GOMAXPROCS > 0 {
+			runtime.GOMAXPROCS(spec.GOMAXPROCS)
+		}
+		res, err := loadgen.Run(ctx, spec.Load, append(opts, loadgen.WithHostNetns(false))...)
+		if res == nil {
+			return nil, err
+		}
+		socketSummary(res)
+		return res, err
+	})
+}
+
+// natGateway is the sandbox child of a nat run: the child's namespace is
+// the gateway. It starts the server host behind it, turns itself into the
+// gateway, starts the client hosts (each runs the run's load), samples its
+// conntrack table while they run, and returns their results merged, with
+// the gateway's state, the prediction and its checks.
+func natGateway(ctx context.Context, spec childSpec, opts []loadgen.Option) (*report.Result, error) {
+	g := *spec.Gateway
+	if err := moveServer(&spec, topology.NATServerAddr); err != nil {
+		return nil, err
+	}
+	server, err := json.Marshal(serverHostSpec{spec.Server, spec.Destinations})
+	if err != nil {
+		return nil, err
+	}
+	srv, err := topology.StartPeer(ctx, topology.NATServerVeth(), spec.Sysctls, nil, ServerHostArg, string(server))
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Close()
+	if err := topology.SetupGateway(g); err != nil {
+		return nil, err
+	}
+	pred := predict.ForNAT(predict.For(predict.ReadPortSettings(), spec.Server, spec.Load), g, spec.Load)
+	sampler := startSampler(spec.Load.Interval)
+	results, notes, runErr := runClients(ctx, spec, g, opts)
+	samples := sampler.stop()
+	if len(results) == 0 {
+		return nil, runErr
+	}
+	res := results[0]
+	if len(results) > 1 {
+		if res, err = report.Merge(results...); err != nil {
+			return nil, errors.Join(runErr, err)
+		}
+	}
+	serverSocks, serr := srv.Stop()
+	finishNAT(res, spec, g, pred, samples)
+	res.Notes = append(res.Notes, notes...)
+	if serr == nil && res.Sockets != nil {
+		res.Sockets.TimeWaitServer = serverSocks.TimeWait
+	}
+	return res, runErr
+}
+
+// runClients starts the gateway's client hosts, each running the run's
+// load, and waits for their results; notes give each client's figures.
+func runClients(ctx context.Context, spec childSpec, g topology.Gateway, opts []loadgen.Option) ([]*report.Result, []string, error) {
+	var peers []*topology.Peer
+	defer func() {
+		for _, p := range peers {
+			p.Close()
+		}
+	}()
+	for k := range g.Clients {
+		b, err := json.Marshal(clientHostSpec{Index: k, Load: spec.Load, GOMAXPROCS: spec.GOMAXPROCS})
+		if err != nil {
+			return nil, nil, err
+		}
+		p, err := topology.StartPeer(ctx, topology.NATClientVeth(k), spec.Sysctls, nil, ClientHostArg, string(b))
+		if err != nil {
+			return nil, nil, fmt.Errorf("client host %d: %w", k+1, err)
+		}
+		peers = append(peers, p)
+	}
+	var (
+		results []*report.Result
+		notes   []string
+		errs    []error
+	)
+	for k, p := range peers {
+		_, rep, err := p.Wait(ctx)
+		if len(rep) == 0 {
+			errs = append(errs, fmt.Errorf("client host %d: %w", k+1, err))
+			continue
+		}
+		res, uerr := report.Unmarshal(rep)
+		if uerr != nil {
+			errs = append(errs, fmt.Errorf("client host %d: %w", k+1, uerr))
+			continue
+		}
+		if err != nil && ctx.Err() == nil {
+			errs = append(errs, fmt.Errorf("client host %d: %w", k+1, err))
+		}
+		results = append(results, res)
+		if g.Clients > 1 {
+			notes = append(notes, fmt.Sprintf("client %d (%s): %d connections opened, %d requests ok, %d timeouts",
+				k+1, topology.NATClientAddr(k, 0), res.Totals.ConnectionsOpened, res.Totals.RequestsOK, res.Errors[predict.OnsetTimeout]))
+		}
+	}
+	if ctx.Err() != nil {
+		errs = append(errs, ctx.Err())
+	}
+	return results, notes, errors.Join(errs...)
+}
+
+// finishNAT records the gateway, the prediction and its checks in res.
+func finishNAT(res *report.Result, spec childSpec, g topology.Gateway, pred report.Prediction, samples []sample) {
+	res.Environment.Sysctls = spec.Sysctls
+	res.Environment.Topology = string(spec.Topology)
+	res.Prediction = &pred
+	res.Gateway = &report.Gateway{
+		Clients: g.Clients, PortMin: g.PortMin, PortMax: g.PortMax,
+		SNATAddresses: snatAddresses(g),
+	}
+	res.Gateway.ConntrackMax = conntrackMax()
+	placeSamples(res, samples)
+	res.Checks = predict.Check(pred, res)
+	if g.Clients > 1 {
+		// Each client counts its own connections before its first
+		// timeout: the pool's flows are all the clients' together.
+		res.Checks = dropCheck(res.Checks, "onset_after_connections")
+	}
+	if peak, ok := peakEstablished(samples); ok && pred.OnsetClass == predict.OnsetTimeout {
+		res.Checks = append(res.Checks, report.Check{Name: "gateway_flows", Predicted: float64(pred.SNATPoolFlows),
+			Measured: float64(peak), Ratio: float64(peak) / float64(pred.SNATPoolFlows)})
+	}
+	res.Notes = append(res.Notes, fmt.Sprintf("behind a NAT gateway: %d client(s), SNAT pool %d address(es) x ports %d-%d (%s)",
+		g.Clients, g.SNATAddresses, g.PortMin, g.PortMax, g.Spread))
+}
+
+func snatAddresses(g topology.Gateway) []string {
+	out := make([]string, g.SNATAddresses)
+	for i := range out {
+		out[i] = topology.SNATAddr(i).String()
+	}
+	return out
+}
+
+func dropCheck(checks []report.Check, name string) []report.Check {
+	var out []report.Check
+	for _, c := range checks {
+		if c.Name != name {
+			out = append(out, c)
+		}
+	}
+	return out
+}
