@@ -23,8 +23,6 @@ type fileGateway struct {
 	SNATAddresses int    `yaml:"snat_addresses"`
 	SNATPorts     string `yaml:"snat_ports"`
 	SNATSpread    string `yaml:"snat_spread"`
-	// ConntrackMax is nf_conntrack_max; 0 keeps the kernel's.
-	ConntrackMax int `yaml:"conntrack_max"`
 	// ConntrackTimeWait and ConntrackEstablished are the conntrack TCP
 	// timeouts of those states; 0 keeps the kernel's (120 s, 5 days).
 	ConntrackTimeWait    time.Duration `yaml:"conntrack_time_wait"`
@@ -45,7 +43,7 @@ func gatewayOf(at string, sections ...*yaml.Node) (topology.Gateway, error) {
 	}
 	g := topology.Gateway{
 		Clients: fg.Clients, SNATAddresses: fg.SNATAddresses, Spread: topology.Spread(fg.SNATSpread),
-		ConntrackMax: fg.ConntrackMax, TimeWait: fg.ConntrackTimeWait, Established: fg.ConntrackEstablished,
+		TimeWait: fg.ConntrackTimeWait, Established: fg.ConntrackEstablished,
 	}
 	lo, hi, ok := strings.Cut(fg.SNATPorts, "-")
 	var err1, err2 error

@@ -56,9 +56,6 @@ func SetupGateway(g Gateway) error {
 // conntrackSysctls writes the gateway's conntrack knobs.
 func conntrackSysctls(g Gateway) error {
 	set := map[string]int{}
-	if g.ConntrackMax > 0 {
-		set["net.netfilter.nf_conntrack_max"] = g.ConntrackMax
-	}
 	if g.TimeWait > 0 {
 		set["net.netfilter.nf_conntrack_tcp_timeout_time_wait"] = int(g.TimeWait.Seconds())
 	}

@@ -70,7 +70,9 @@ func SNATAddr(i int) netip.Addr {
 	return netip.AddrFrom4([4]byte{198, 19, 0, byte(101 + i)})
 }
 
-// Gateway is a NAT gateway: its source-NAT pool and its conntrack limits.
+// Gateway is a NAT gateway: its source-NAT pool and its conntrack timeouts.
+// (nf_conntrack_max is no knob: outside the host's namespace the kernel
+// makes it read-only, 6.18 included, as it is one limit for all of them.)
 type Gateway struct {
 	// Clients is how many client hosts share the gateway.
 	Clients int `json:"clients"`
@@ -83,8 +85,6 @@ type Gateway struct {
 	// Spread is how a new flow picks its address when there are several:
 	// SpreadRoundRobin or SpreadHash.
 	Spread Spread `json:"spread,omitempty"`
-	// ConntrackMax, when > 0, is written to nf_conntrack_max.
-	ConntrackMax int `json:"conntrack_max,omitempty"`
 	// TimeWait and Established, when > 0, are the conntrack TCP timeouts
 	// of those states (whole seconds).
 	TimeWait    time.Duration `json:"time_wait,omitempty"`
@@ -120,9 +120,6 @@ func (g Gateway) Validate() error {
 	}
 	if g.Spread != "" && g.Spread != SpreadRoundRobin && g.Spread != SpreadHash {
 		errs = append(errs, fmt.Errorf("snat_spread: must be %s or %s, got %q", SpreadRoundRobin, SpreadHash, g.Spread))
-	}
-	if g.ConntrackMax < 0 {
-		errs = append(errs, fmt.Errorf("conntrack_max: must be >= 0, got %d", g.ConntrackMax))
 	}
 	for _, t := range []struct {
 		name string
