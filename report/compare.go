@@ -26,6 +26,11 @@ type Comparison struct {
 	// stopped for different reasons: a run that stopped at its onset after
 	// 0.1 s and one that ran its 3 s count over different windows.
 	Warnings []string
+	// Diagnosis explains the runs in plain words: the cause of any
+	// exhaustion and its fix. Compare leaves it nil (the rules live with
+	// the scenarios, in labreport); the caller sets it, and every writer
+	// shows it.
+	Diagnosis *Diagnosis
 }
 
 // Row is one figure across the runs.
@@ -111,6 +116,7 @@ func Compare(rs []*Result, baseline int) (*Comparison, error) {
 			c.add("onset."+class+".at_s", class+" onset", "later", "earlier", unitSeconds)
 		}
 	}
+	c.addGateway()
 	for _, h := range []string{"connect", "total"} {
 		for _, p := range []struct{ key, name string }{
 			{"p50_us", "p50"}, {"p90_us", "p90"}, {"p99_us", "p99"}, {"p999_us", "p99.9"}, {"max_us", "max"},
@@ -313,4 +319,17 @@ func (c *Comparison) Sysctls(i int) []string {
 		out = append(out, k+"="+s[k])
 	}
 	return out
+}
+
+// addGateway adds the NAT gateway's state at the end of the runs that
+// crossed one (topology nat): its conntrack entries and the counters that
+// rise when it cannot translate a new flow.
+func (c *Comparison) addGateway() {
+	hasGateway := func(r *Result) bool { return r.Gateway != nil }
+	if !slices.ContainsFunc(c.Runs, hasGateway) {
+		return
+	}
+	c.addWhere("gateway.end.entries", "gateway conntrack", "more", "fewer", unitCount, hasGateway)
+	c.addWhere("gateway.end.insert_failed", "gateway insert_failed", Worse, Better, unitCount, hasGateway)
+	c.addWhere("gateway.end.drop", "gateway drop", Worse, Better, unitCount, hasGateway)
 }

@@ -19,6 +19,25 @@ type comparisonJSON struct {
 	// Warnings are the comparison's, such as runs that stopped
 	// differently; absent when none.
 	Warnings []string `json:"warnings,omitempty"`
+	// Diagnosis, Expectations, Predictions and Notes are the sections
+	// every format carries; each is absent when no run has one.
+	Diagnosis    *Diagnosis        `json:"diagnosis,omitempty"`
+	Expectations []expectationJSON `json:"expectations,omitempty"`
+	Predictions  []predictionJSON  `json:"predictions,omitempty"`
+	Notes        []string          `json:"notes,omitempty"`
+}
+
+// expectationJSON is one run's expectation with its verdict.
+type expectationJSON struct {
+	Run string `json:"run"`
+	Expectation
+}
+
+// predictionJSON is one run's prediction and the checks of it.
+type predictionJSON struct {
+	Run    string  `json:"run"`
+	Why    string  `json:"why,omitempty"`
+	Checks []Check `json:"checks"`
 }
 
 // runJSON is one run as the comparison lists it, with how it ended.
@@ -35,10 +54,21 @@ type runJSON struct {
 }
 
 // WriteJSON writes the comparison as JSON: the baseline's name, the runs
-// and the rows of figures, each cell with its value, text, change and
-// verdict, for scripts that gate on a comparison.
+// with how each ended, the rows of figures, each cell with its value, text,
+// change and verdict, for scripts that gate on a comparison, and the
+// diagnosis, expectations, predictions and notes.
 func (c *Comparison) WriteJSON(w io.Writer) error {
-	doc := comparisonJSON{Baseline: c.Names[c.Baseline], Rows: c.Rows, Warnings: c.Warnings}
+	e := c.explain()
+	doc := comparisonJSON{Baseline: c.Names[c.Baseline], Rows: c.Rows, Warnings: c.Warnings,
+		Diagnosis: e.Diagnosis, Notes: e.Notes}
+	for _, p := range e.Predictions {
+		doc.Predictions = append(doc.Predictions, predictionJSON{Run: c.Names[p.Run], Why: p.Why, Checks: c.Runs[p.Run].Checks})
+	}
+	for i, r := range c.Runs {
+		for _, x := range r.Expectations {
+			doc.Expectations = append(doc.Expectations, expectationJSON{Run: c.Names[i], Expectation: x})
+		}
+	}
 	for i, r := range c.Runs {
 		sysctls := r.Environment.Sysctls
 		if sysctls == nil {

@@ -10,9 +10,10 @@ import (
 // TextWidth is the terminal width text output fits in by default.
 const TextWidth = 100
 
-// WriteText writes the comparison for a terminal: the runs, then the
-// figures with runs side by side, as many columns as fit in TextWidth
-// (the baseline first in every block).
+// WriteText writes the comparison for a terminal: the runs and how each
+// ended, then the figures with runs side by side, as many columns as fit
+// in TextWidth (the baseline first in every block), then the predictions,
+// expectations, diagnosis and notes.
 func (c *Comparison) WriteText(w io.Writer) error {
 	var b strings.Builder
 	base := c.Names[c.Baseline]
@@ -68,6 +69,13 @@ func (c *Comparison) WriteText(w io.Writer) error {
 	b.WriteString("\nChanges: latency, errors, failed, incomplete and unsent requests lower is better,\n" +
 		"requests/s higher is better; connections/s and other counts (more/fewer), elapsed\n" +
 		"(longer/shorter) and onset (later/earlier) are neither better nor worse in themselves.\n")
+	if err := c.WriteExplanation(&b, TextWidth); err != nil {
+		return err
+	}
+	for _, n := range c.explain().Notes {
+		b.WriteString("\n")
+		writeWrapped(&b, "  note: ", n)
+	}
 	_, err := io.WriteString(w, Printable(b.String()))
 	return err
 }

@@ -5,15 +5,20 @@ import (
 	"strconv"
 )
 
-// htmlExplained is what the results say about themselves beyond their
+// explained is what the results say about themselves beyond their
 // figures: the kernel's prediction for each run beside its measurement,
-// the scenario's expectations with their verdicts, and the engine's notes.
-type htmlExplained struct {
+// the scenario's expectations with their verdicts, the engine's notes, and
+// the caller's diagnosis. Every format renders this one value.
+type explained struct {
 	Predictions  []htmlPrediction
 	Expectations []htmlExpectation
 	Passed       int
 	Notes        []string
+	Diagnosis    *Diagnosis
 }
+
+// htmlExplained is explained as the HTML page holds it.
+type htmlExplained = explained
 
 // htmlPrediction is one run's prediction: why, and each check of it.
 type htmlPrediction struct {
@@ -33,10 +38,12 @@ type htmlExpectation struct {
 	Verdict, VerdictClass string
 }
 
-// explainHTML gathers the sections from the runs' results; a result without
+func (c *Comparison) explainHTML() htmlExplained { return c.explain() }
+
+// explain gathers the sections from the runs' results; a result without
 // predictions, expectations or notes adds none.
-func (c *Comparison) explainHTML() htmlExplained {
-	var e htmlExplained
+func (c *Comparison) explain() explained {
+	e := explained{Diagnosis: c.Diagnosis}
 	seen := map[string]bool{}
 	for i, r := range c.Runs {
 		if p := r.Prediction; p != nil || len(r.Checks) > 0 {

@@ -45,6 +45,7 @@ func WriteText(w io.Writer, r *Result) error {
 			c.CPUPerRequestUS, c.CPUBusy, c.CPUUserS, c.CPUSysS, float64(c.MaxRSSKB)/1024)
 	}
 
+	writeGateway(&b, r)
 	writeErrors(&b, r)
 
 	b.WriteString("\n")
@@ -65,21 +66,37 @@ func WriteText(w io.Writer, r *Result) error {
 }
 
 // writeTimeline writes at most timelineRows intervals of tl, a "…" row
-// where it leaves some out: a gap must not read as a steady run.
+// where it leaves some out: a gap must not read as a steady run. Behind a
+// NAT gateway two columns show its conntrack entries and the flows it has
+// refused so far (insert_failed + drop + early_drop).
 func writeTimeline(b *strings.Builder, tl []Interval) {
 	var t strings.Builder
 	tw := tabwriter.NewWriter(&t, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "  t\tok\terrors\tconns\tTIME_WAIT\tESTAB\tp50\tp99\t")
+	gateway := slices.ContainsFunc(tl, func(iv Interval) bool { return iv.Gateway != nil })
+	head := "  t\tok\terrors\tconns\tTIME_WAIT\tESTAB\tp50\tp99\t"
+	if gateway {
+		head += "gw entries\trefused\t"
+	}
+	fmt.Fprintln(tw, head)
+	// A gap row has every cell, or tabwriter would align the columns
+	// after it on their own.
+	gap := "…" + strings.Repeat("\t", strings.Count(head, "\t"))
 	prev, left := 0, 0
 	for k, i := range sampledIndices(len(tl), timelineRows) {
 		if k > 0 && i > prev+1 {
-			fmt.Fprintln(tw, "…\t\t\t\t\t\t\t\t")
+			fmt.Fprintln(tw, gap)
 			left += i - prev - 1
 		}
 		prev = i
 		iv := tl[i]
-		fmt.Fprintf(tw, "  %.1fs\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t\n", iv.TS, iv.RequestsOK, sum(iv.Errors),
+		fmt.Fprintf(tw, "  %.1fs\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t", iv.TS, iv.RequestsOK, sum(iv.Errors),
 			iv.ConnectionsOpened, count(iv.TimeWait), count(iv.Established), US(iv.P50US), US(iv.P99US))
+		if g := iv.Gateway; g != nil {
+			fmt.Fprintf(tw, "%d\t%d\t", g.Entries, g.InsertFailed+g.Drop+g.EarlyDrop)
+		} else if gateway {
+			fmt.Fprint(tw, "-\t-\t")
+		}
+		fmt.Fprintln(tw)
 	}
 	tw.Flush()
 	for _, line := range strings.SplitAfter(t.String(), "\n") {
@@ -89,6 +106,10 @@ func writeTimeline(b *strings.Builder, tl []Interval) {
 	}
 	if left > 0 {
 		fmt.Fprintf(b, "  (… marks %d of the %d intervals left out; the result JSON has them all)\n", left, len(tl))
+	}
+	if gateway {
+		b.WriteString("  (gw entries: the NAT gateway's conntrack entries; refused: the flows it has refused so far,\n" +
+			"  insert_failed + drop + early_drop)\n")
 	}
 }
 
@@ -237,4 +258,24 @@ func count(n int) string {
 		return "?"
 	}
 	return fmt.Sprint(n)
+}
+
+// writeGateway writes the NAT gateway a run crossed: its SNAT pool, its
+// conntrack table at the fullest and at the end, and the flows it refused.
+func writeGateway(b *strings.Builder, r *Result) {
+	peak, ok := r.GatewayPeak()
+	if !ok {
+		return
+	}
+	g := r.Gateway
+	const indent = "               "
+	fmt.Fprintf(b, "  NAT gateway  SNAT pool %s\n", r.PoolText())
+	fmt.Fprintf(b, indent+"%s; conntrack at most %d entries", plural(g.Clients, "client host", "client hosts"), peak.Entries)
+	if g.ConntrackMax > 0 {
+		fmt.Fprintf(b, " (of %d)", g.ConntrackMax)
+	}
+	fmt.Fprintf(b, ", %d at the end; %d refused\n", g.End.Entries, r.GatewayDropped())
+	if st := g.End.StatesText(); st != "" {
+		writeWrapped(b, indent+"at the end: ", st)
+	}
 }

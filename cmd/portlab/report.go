@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/portlab/portlab/report"
+	"github.com/portlab/portlab/scenarios/labreport"
 )
 
 // reportFormats are the formats of portlab report, by --format value.
@@ -71,6 +72,7 @@ func cmdReport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		return failure(stderr, "report", err)
 	}
+	cmp.Diagnosis = labreport.DiagnoseResults(runs)
 	var buf bytes.Buffer
 	if err := write(cmp, &buf); err != nil {
 		return failure(stderr, "report", err)

@@ -165,7 +165,7 @@ func writeLab(dir string, lab *sandbox.Lab, text []byte) error {
 	if len(lab.Results) == 0 {
 		return nil
 	}
-	cmp, err := report.Compare(lab.Results, 0)
+	cmp, err := labreport.Compare(lab)
 	if err != nil {
 		return err
 	}

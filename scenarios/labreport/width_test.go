@@ -22,7 +22,8 @@ func TestWriteFits(t *testing.T) {
 	for _, label := range []string{"new-conn", "a-label-of-twenty-c"} {
 		lab.Results = append(lab.Results, &report.Result{Label: label, Environment: env, Target: "127.0.0.1:7777",
 			Errors: map[string]int64{"EADDRNOTAVAIL": 2000}, Checks: []report.Check{check}, Expectations: []report.Expectation{exp},
-			Onset: map[string]report.Onset{"EADDRNOTAVAIL": {AtS: 0.089, ConnectionsBefore: 1000, RequestsOKBefore: 986}}})
+			Onset:      map[string]report.Onset{"EADDRNOTAVAIL": {AtS: 0.089, ConnectionsBefore: 1000, RequestsOKBefore: 986}},
+			StopReason: report.StopOnset, ElapsedS: 0.09})
 	}
 	var b strings.Builder
 	if err := Write(&b, lab); err != nil {
@@ -36,7 +37,9 @@ func TestWriteFits(t *testing.T) {
 	}
 	// The checks begin in one column whatever the label's length.
 	for _, re := range []string{`(?m)^  new-conn            onset after`, `(?m)^  a-label-of-twenty-c onset after`,
-		`(?m)^  PASS  new-conn            onset\.`, `(?m)^  PASS  a-label-of-twenty-c onset\.`} {
+		`(?m)^  PASS  new-conn            onset\.`, `(?m)^  PASS  a-label-of-twenty-c onset\.`,
+		// How each run ended, which the other formats show too.
+		`(?m)^Ended\n  new-conn            stopped by onset after 0\.090 s\n  a-label-of-twenty-c stopped by onset`} {
 		if !regexp.MustCompile(re).MatchString(out) {
 			t.Errorf("no match for %s:\n%s", re, out)
 		}

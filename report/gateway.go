@@ -1,0 +1,90 @@
+package report
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// SNATPorts is how many ports the gateway's range holds for each of its
+// addresses toward each destination; 0 for a range it does not record.
+func (g *Gateway) SNATPorts() int {
+	if g.PortMax < g.PortMin || g.PortMin <= 0 {
+		return 0
+	}
+	return g.PortMax - g.PortMin + 1
+}
+
+// Destinations is how many destinations r's load spread over: each has
+// its own ports at the client and its own SNAT pool at a gateway.
+func (r *Result) Destinations() int {
+	if r.Config != nil {
+		if t := r.Config.Targets(); len(t) > 0 {
+			return len(t)
+		}
+	}
+	return strings.Count(r.Target, ",") + 1
+}
+
+// SNATFlows is how many flows r's gateway could translate at once: SNAT
+// ports × gateway addresses × destinations; 0 without a gateway.
+func (r *Result) SNATFlows() int {
+	if r.Gateway == nil {
+		return 0
+	}
+	return r.Gateway.SNATPorts() * len(r.Gateway.SNATAddresses) * r.Destinations()
+}
+
+// GatewayPeak is the gateway's sample with the most conntrack entries,
+// over r's timeline and its end; ok is false without a gateway.
+func (r *Result) GatewayPeak() (peak GatewaySample, ok bool) {
+	if r.Gateway == nil {
+		return GatewaySample{}, false
+	}
+	peak = r.Gateway.End
+	for _, iv := range r.Timeline {
+		if iv.Gateway != nil && iv.Gateway.Entries > peak.Entries {
+			peak = *iv.Gateway
+		}
+	}
+	return peak, true
+}
+
+// GatewayDropped is how many flows the gateway refused or dropped
+// (conntrack's insert_failed, drop and early_drop) by the run's end: the
+// counters run from the gateway's start, and each run has its own gateway.
+func (r *Result) GatewayDropped() int64 {
+	if r.Gateway == nil {
+		return 0
+	}
+	total := func(s GatewaySample) int64 { return s.InsertFailed + s.Drop + s.EarlyDrop }
+	return total(r.Gateway.End)
+}
+
+// StatesText is a sample's TCP states, most first: "100 ESTABLISHED, 3
+// SYN_SENT"; "" when it has none.
+func (s GatewaySample) StatesText() string {
+	keys := slices.Sorted(maps.Keys(s.States))
+	slices.SortStableFunc(keys, func(a, b string) int { return s.States[b] - s.States[a] })
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%d %s", s.States[k], k))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// PoolText describes r's SNAT pool: "100 ports (50000-50099) × 1 address
+// × 1 destination = 100 flows".
+func (r *Result) PoolText() string {
+	g := r.Gateway
+	return fmt.Sprintf("%d ports (%d-%d) × %s × %s = %d flows", g.SNATPorts(), g.PortMin, g.PortMax,
+		plural(len(g.SNATAddresses), "address", "addresses"), plural(r.Destinations(), "destination", "destinations"), r.SNATFlows())
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
