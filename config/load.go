@@ -116,6 +116,18 @@ type Load struct {
 	// port at close (there is no TIME_WAIT), so only held sockets can
 	// exhaust the range.
 	Hold bool `json:"hold,omitempty" yaml:"hold"`
+
+	// Shard (I/N) makes this process shard I of N that run the load
+	// together: it runs its Share. Shards (N) alone takes I from
+	// ShardIndexEnv (ResolveShard). A result records the share it ran,
+	// with the shard beside it, not these.
+	Shard  string `json:"shard,omitempty" yaml:"shard"`
+	Shards int    `json:"shards,omitempty" yaml:"shards"`
+	// StartAt is the instant the measured window begins, so that shards
+	// started apart overlap; StartDelay begins it that long after the
+	// run is set up. See StartTime.
+	StartAt    time.Time     `json:"start_at,omitzero" yaml:"start_at"`
+	StartDelay time.Duration `json:"start_delay_ns,omitempty" yaml:"start_delay"`
 }
 
 // DefaultLoad returns the defaults every run starts from.
@@ -162,6 +174,12 @@ func (c *Load) Targets() []string {
 // Validate checks c. Its errors are *FieldError, naming the offending
 // knob; several are joined.
 func (c *Load) Validate() error {
+	if c.Shard != "" || c.Shards != 0 {
+		return c.validateShard()
+	}
+	if err := c.validateStart(); err != nil {
+		return err
+	}
 	if err := c.validateTarget(); err != nil {
 		return err
 	}

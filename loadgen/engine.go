@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/portlab/portlab/config"
 	"github.com/portlab/portlab/report"
 )
 
@@ -45,6 +46,10 @@ type Runner struct {
 	sources []netip.AddrPort
 	dialer  net.Dialer
 	period  time.Duration // open loop: time between intended sends
+	// shard is which part of a load this run is (Config.Shard), its
+	// share in cfg; startAt is when its window is to begin (zero: at once).
+	shard   config.Shard
+	startAt time.Time
 
 	proto protocol
 	conns connProtocol    // the protocol when the engine keeps its connections
@@ -119,7 +124,13 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Runner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	r := &Runner{cfg: cfg, opts: defaultOptions()}
+	startAt, err := cfg.StartTime(time.Now())
+	if err != nil {
+		return nil, err
+	}
+	shard, _ := cfg.ShardOf() // checked by Validate
+	cfg = cfg.Share()
+	r := &Runner{cfg: cfg, opts: defaultOptions(), shard: shard, startAt: startAt}
 	for _, o := range opts {
 		o(&r.opts)
 	}
@@ -216,6 +227,7 @@ func (r *Runner) begin(ctx context.Context) (runCtx context.Context, end func())
 	if len(r.workers) >= manyWorkers {
 		smallStacks()
 	}
+	r.waitStart(ctx)
 	r.usageStart, r.usageOK = processUsage()
 	r.start = time.Now()
 	r.deadline = r.start.Add(r.cfg.Duration)

@@ -39,6 +39,7 @@ func (r *Runner) result(env report.Environment, elapsed time.Duration) (*report.
 			res.Onset[c.String()] = o
 		}
 	}
+	r.noteStart(res)
 	if note := r.nothingCompleted(&res.Totals); note != "" {
 		res.Notes = append(res.Notes, note)
 	}

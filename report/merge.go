@@ -31,6 +31,11 @@ import (
 //     are summed; TIME_WAIT and ESTABLISHED are summed over the inputs (each
 //     client counts its own namespace); p50/p99 are kept only where a single
 //     input interval fills a bucket, as interval histograms are not stored.
+//   - every input stays visible as a Part (its label, shard, totals and own
+//     onsets); the parts of an input that was a merge itself carry over;
+//   - shards of one load (portlab load --shard) are checked as a set: a
+//     shard given twice, or shards of different counts, are refused; missing
+//     shards are merged with a note that names them (checkShards).
 //
 // Inputs must share one schema version and portlab's histogram bounds. The
 // merged environment is the first input's; what describes one run alone
@@ -59,6 +64,11 @@ func Merge(rs ...*Result) (*Result, error) {
 			return nil, err
 		}
 	}
+	ps := parts(rs)
+	shardNote, err := checkShards(rs, ps)
+	if err != nil {
+		return nil, err
+	}
 	start, end := span(rs)
 	every := intervalOf(rs[0])
 	if err := fitsOneTimeline(rs, start, every); err != nil {
@@ -67,7 +77,7 @@ func Merge(rs ...*Result) (*Result, error) {
 	m := &Result{
 		SchemaVersion: SchemaVersion,
 		Tool:          rs[0].Tool,
-		Label:         joinDistinct(rs, "+", func(r *Result) string { return r.Label }),
+		Label:         joinDistinct(rs, "+", baseLabel),
 		Target:        joinDistinct(rs, ", ", func(r *Result) string { return r.Target }),
 		Strategy:      joinDistinct(rs, "; ", func(r *Result) string { return r.Strategy }),
 		StartedAt:     start,
@@ -79,6 +89,7 @@ func Merge(rs ...*Result) (*Result, error) {
 		Sockets:       sumSockets(rs),
 		Latency:       latency,
 		Client:        sumClients(rs),
+		Parts:         ps,
 	}
 	if m.Label == "" {
 		m.Label = "merged"
@@ -111,6 +122,9 @@ func Merge(rs ...*Result) (*Result, error) {
 	m.Config = &RunConfig{Merged: configs}
 	m.Config.Interval = every
 	m.Notes = mergeNotes(rs, start)
+	if shardNote != "" {
+		m.Notes = append([]string{shardNote}, m.Notes...)
+	}
 	return m, nil
 }
 
@@ -425,6 +439,9 @@ func mergeNotes(rs []*Result, start time.Time) []string {
 	}
 	for i, r := range rs {
 		for _, n := range r.Notes {
+			if len(r.Parts) > 0 && strings.HasPrefix(n, missingShards) {
+				continue // judged anew over all the parts
+			}
 			notes = append(notes, names[i]+": "+n)
 		}
 	}

@@ -65,6 +65,30 @@ type Result struct {
 	// Gateway is the NAT gateway the run's connections crossed (topology
 	// nat); absent otherwise.
 	Gateway *Gateway `json:"gateway,omitempty"`
+
+	// Shard is which of several processes that ran one load together
+	// this result is (portlab load --shard); Config then holds its share.
+	// Absent from a whole load's result and from a merge, whose Parts
+	// name theirs.
+	Shard *config.Shard `json:"shard,omitempty"`
+	// Parts are a merge's inputs, in input order (an input that was a
+	// merge itself gives its own parts): each one's label, shard, totals
+	// and onsets, so that what every shard or client saw stays visible
+	// beside the sums. Absent from a single run's result.
+	Parts []Part `json:"parts,omitempty"`
+}
+
+// Part is one input of a merge, as the merged result keeps it. Its onsets
+// are its own: at_s counts from its own started_at.
+type Part struct {
+	Label      string           `json:"label"`
+	Shard      *config.Shard    `json:"shard,omitempty"`
+	StartedAt  time.Time        `json:"started_at"`
+	ElapsedS   float64          `json:"elapsed_s"`
+	StopReason StopReason       `json:"stop_reason"`
+	Totals     Totals           `json:"totals"`
+	Errors     map[string]int64 `json:"errors"`
+	Onset      map[string]Onset `json:"onset"`
 }
 
 // Gateway is a source-NAT gateway between the client hosts and the server:

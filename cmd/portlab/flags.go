@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -54,3 +56,25 @@ func deprecatedInverse(fs *pflag.FlagSet, p *bool, old, use string) {
 	fs.Lookup(old).NoOptDefVal = "true"
 	_ = fs.MarkDeprecated(old, use) // old was just registered: cannot fail
 }
+
+// timeFlag binds a flag to a time.Time given in RFC 3339
+// (2006-01-02T15:04:05Z, fractions of a second and offsets allowed).
+type timeFlag struct{ p *time.Time }
+
+func (f timeFlag) String() string {
+	if f.p == nil || f.p.IsZero() {
+		return ""
+	}
+	return f.p.Format(time.RFC3339Nano)
+}
+
+func (f timeFlag) Set(s string) error {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return fmt.Errorf("not an RFC 3339 instant such as 2006-01-02T15:04:05Z")
+	}
+	*f.p = t
+	return nil
+}
+
+func (f timeFlag) Type() string { return "time" }

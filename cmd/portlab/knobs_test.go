@@ -103,6 +103,7 @@ func TestScenarioMatchesFlags(t *testing.T) {
 			{"max_conns_per_host", "64"}, {"unread_body", "true"}, {"payload", "0"}},
 			knobs{{"protocol", "http"}, {"keepalive", "false"}, {"close", "server"}, {"read_header_timeout", "2s"},
 				{"read_timeout", "3s"}, {"write_timeout", "4s"}, {"idle_timeout", "5s"}}},
+		{"shard", knobs{{"shard", "1/4"}, {"concurrency", "8"}, {"requests", "10"}, {"start_delay", "2s"}}, nil},
 		{"udp", knobs{{"protocol", "udp"}, {"mode", "new"}, {"hold", "true"}, {"payload", "512"}},
 			knobs{{"protocol", "udp"}, {"listen", "127.0.0.1:9000"}, {"payload", "512"}}},
 	}

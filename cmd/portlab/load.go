@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -63,6 +64,10 @@ func newLoadCmd(stderr io.Writer) *loadCmd {
 	fs.IntVar(&cfg.MaxConnsPerHost, "max-conns-per-host", 0, "--protocol http: Transport.MaxConnsPerHost (0 = no limit)")
 	fs.BoolVar(&cfg.UnreadBody, "unread-body", false, "--protocol http: close each response body without reading it to EOF, so the Transport cannot reuse the connection")
 	fs.BoolVar(&cfg.Hold, "hold", false, "--protocol udp --mode new: keep every socket open until the run ends (a UDP socket frees its port at close)")
+	fs.StringVar(&cfg.Shard, "shard", "", "run shard I/N of the load (I from 0): this process's share of --rate, --concurrency, --requests and --pool-size, the shares adding up exactly")
+	fs.IntVar(&cfg.Shards, "shards", 0, "split the load into N shards, this process's index from $"+config.ShardIndexEnv+" (set in a Kubernetes Indexed Job's pods)")
+	fs.Var(timeFlag{&cfg.StartAt}, "start-at", fmt.Sprintf("begin the measured window at this RFC 3339 instant (at most %s ahead, %s late), so that shards overlap", config.MaxStartWait, config.MaxStartLate))
+	fs.DurationVar(&cfg.StartDelay, "start-delay", 0, fmt.Sprintf("begin the measured window this long after the set-up (at most %s)", config.MaxStartWait))
 	// Older names, kept working: --drain-body=false is --unread-body, and
 	// --disable-keepalives is --mode new (see httpMode).
 	deprecatedInverse(fs, &cfg.UnreadBody, "drain-body", "use --unread-body (the opposite of --drain-body)")
@@ -93,6 +98,12 @@ func (c *loadCmd) config() (config.Load, error) {
 		return c.cfg, fmt.Errorf("target: %q is a URL, but --protocol is %s: %s", c.cfg.Target, c.cfg.Protocol, hint)
 	}
 	if err := checkMetricsAddr(c.metrics); err != nil {
+		return c.cfg, err
+	}
+	if err := c.cfg.ResolveShard(os.LookupEnv); err != nil {
+		return c.cfg, err
+	}
+	if _, err := c.cfg.StartTime(time.Now()); err != nil {
 		return c.cfg, err
 	}
 	return c.cfg, c.cfg.Validate()

@@ -1,0 +1,87 @@
+package loadgen
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/portlab/portlab/config"
+	"github.com/portlab/portlab/echo/echotest"
+	"github.com/portlab/portlab/report"
+)
+
+// Shards of one load, started together at one instant, run exactly their
+// shares: their requests and workers add up to the load's, and each
+// result is labelled with its shard.
+func TestShardsRunTheirShares(t *testing.T) {
+	srv := echotest.Start(t, nil)
+	tests := []struct {
+		name string
+		rate float64
+	}{{"closed loop", 0}, {"open loop", 400}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const n, requests, concurrency = 4, 402, 10
+			cfg := testConfig(srv.Addr().String())
+			cfg.Requests, cfg.Concurrency, cfg.Rate, cfg.Label, cfg.Shards = requests, concurrency, tt.rate, "web", n
+			cfg.StartAt = time.Now().Add(300 * time.Millisecond)
+			rs := make([]*report.Result, n)
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				c := cfg
+				c.Shard = config.Shard{Index: i, Count: n}.String()
+				wg.Go(func() { rs[i], errs[i] = Run(context.Background(), c) })
+			}
+			wg.Wait()
+			var ok, workers int64
+			var rate float64
+			for i, res := range rs {
+				if errs[i] != nil {
+					t.Fatalf("shard %d: %v", i, errs[i])
+				}
+				if res.Shard == nil || *res.Shard != (config.Shard{Index: i, Count: n}) || res.Label != "web shard "+res.Shard.String() {
+					t.Errorf("shard %d is labelled %q, %v", i, res.Label, res.Shard)
+				}
+				if want := (config.Shard{Index: i, Count: n}).Part(requests); res.Totals.RequestsOK != want || res.Config.Requests != want {
+					t.Errorf("shard %d: %d requests ok, config %d; want its share %d", i, res.Totals.RequestsOK, res.Config.Requests, want)
+				}
+				if res.StartedAt.Before(cfg.StartAt) {
+					t.Errorf("shard %d started at %s, before its start time %s", i, res.StartedAt, cfg.StartAt)
+				}
+				if res.Config.Shard != "" || res.Config.Shards != 0 {
+					t.Errorf("shard %d's config records shard %q/%d: it should hold the share alone", i, res.Config.Shard, res.Config.Shards)
+				}
+				ok += res.Totals.RequestsOK
+				workers += int64(res.Config.Concurrency)
+				rate += res.Config.Rate
+			}
+			if ok != requests || workers != concurrency || rate != tt.rate {
+				t.Errorf("shards ran %d requests, %d workers, %g/s; want %d, %d, %g", ok, workers, rate, requests, concurrency, tt.rate)
+			}
+		})
+	}
+}
+
+// A run waiting for its start time ends at the first cancel, with a
+// result that sent nothing and says why.
+func TestStartWaitInterrupted(t *testing.T) {
+	srv := echotest.Start(t, nil)
+	cfg := testConfig(srv.Addr().String())
+	cfg.StartDelay = config.MaxStartWait
+	ctx, cancel := context.WithCancel(context.Background())
+	r, err := New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	res, err := r.Run(ctx)
+	if err == nil || res == nil {
+		t.Fatalf("Run = %v, %v; want a result and the cancel", res, err)
+	}
+	if res.Totals.RequestsStarted != 0 || !res.Interrupted || !strings.Contains(strings.Join(res.Notes, "\n"), "interrupted while waiting to start at") {
+		t.Errorf("%d requests, interrupted %v, notes %q", res.Totals.RequestsStarted, res.Interrupted, res.Notes)
+	}
+}
