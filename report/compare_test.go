@@ -228,8 +228,9 @@ func TestHTMLEscapesAndStandsAlone(t *testing.T) {
 			t.Errorf("page lacks %q", want)
 		}
 	}
-	// Two spectra, one timeline per run and latency over time.
-	if got, want := strings.Count(page, "<svg"), 3+len(rs); got != want {
+	// Two spectra, a timeline and a port-usage panel per run, and latency
+	// over time.
+	if got, want := strings.Count(page, "<svg"), 3+2*len(rs); got != want {
 		t.Errorf("page has %d charts, want %d", got, want)
 	}
 }

@@ -24,7 +24,11 @@ type htmlPage struct {
 	Colors    []string
 	Spectra   []*chart
 	Timelines []*chart
-	Latency   *chart
+	// Ports is each run's port usage against its errors.
+	Ports   []*chart
+	Latency *chart
+	// Gateway is whether any run crossed a NAT gateway.
+	Gateway bool
 	// Table is the comparison's rows, changes within noise marked.
 	Table     []htmlRow
 	NoiseRule string
@@ -38,7 +42,8 @@ type htmlPage struct {
 // and how each ended, the expectations, each run's prediction beside its
 // measurement, the latency percentile spectrum of every run, each run's
 // timeline of ok/s, errors/s and TIME_WAIT with the error onsets marked on
-// one shared time axis, latency over time, and the comparison table with
+// one shared time axis, each run's port usage against its errors on the
+// same axis, latency over time, and the comparison table with
 // changes within run-to-run noise marked as such.
 func (c *Comparison) WriteHTML(w io.Writer) error {
 	page, err := c.htmlPage()
@@ -70,8 +75,11 @@ func (c *Comparison) htmlPage() (*htmlPage, error) {
 	}
 	axis := newTimeAxis(c.Runs)
 	twTop, twStep := timeWaitTop(c.Runs)
+	pctTop, pctStep := axis.portPercentTop(c.Runs)
 	for i, r := range c.Runs {
 		page.Timelines = append(page.Timelines, axis.timelineChart(c.Names[i], r, twTop, twStep))
+		page.Ports = append(page.Ports, axis.portChart(c.Names[i], r, pctTop, pctStep))
+		page.Gateway = page.Gateway || snatPool(r.Gateway) > 0
 	}
 	page.Latency = axis.latencyChart(c.Names, c.Runs)
 	page.Rebinned = axis.rebinned()

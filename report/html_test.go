@@ -57,13 +57,14 @@ func TestHTMLRendersInChromium(t *testing.T) {
 			t.Errorf("the rendered DOM lacks how run %q ended: %q", r.Label, report.Ending(r))
 		}
 	}
-	// Two spectra, one timeline per run and latency over time.
-	if got, want := strings.Count(dom, "<svg"), 3+len(runs); got != want {
+	// Two spectra, a timeline and a port-usage panel per run, and latency
+	// over time.
+	if got, want := strings.Count(dom, "<svg"), 3+2*len(runs); got != want {
 		t.Errorf("the rendered DOM has %d <svg> charts, want %d", got, want)
 	}
 	// churn and keep-alive stop by their request counts, server-gone by
 	// its duration: a warning says so.
-	for _, want := range []string{"Latency spectrum", "99.999%", "ECONNREFUSED onset", "TIME_WAIT", "Latency over time", "<path d=\"M", "the runs stopped differently"} {
+	for _, want := range []string{"Latency spectrum", "99.999%", "ECONNREFUSED onset", "TIME_WAIT", "Latency over time", "Port usage", "% of usable ports", "<path d=\"M", "the runs stopped differently"} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("the rendered DOM lacks %q", want)
 		}

@@ -89,6 +89,12 @@ type timeBin struct {
 	// timeWait is the most TIME_WAIT sockets sampled in the bin, -1 when
 	// none was.
 	timeWait int
+	// held is the most client ports a sample of the bin shows held
+	// (sockets.portsHeld), -1 when none was read.
+	held int
+	// conntrack is the most NAT gateway conntrack entries sampled in the
+	// bin, -1 when none was.
+	conntrack int
 	// p50 is the request-weighted median of the intervals' p50s; p99 the
 	// highest interval p99 (intervals' percentiles do not add up). Zero
 	// when no request finished.
@@ -102,6 +108,7 @@ func (a timeAxis) bins(r *Result) []timeBin {
 	var out []timeBin
 	var p50s []weightedUS
 	key, prev := -1, 0.0
+	sides := socketsOf(r)
 	for i, iv := range r.Timeline {
 		k, from := i, prev
 		if a.rebinned() {
@@ -112,13 +119,17 @@ func (a timeAxis) bins(r *Result) []timeBin {
 			if len(out) > 0 {
 				out[len(out)-1].p50 = weightedMedian(p50s)
 			}
-			out, p50s, key = append(out, timeBin{from: from, timeWait: -1}), nil, k
+			out, p50s, key = append(out, timeBin{from: from, timeWait: -1, held: -1, conntrack: -1}), nil, k
 		}
 		b := &out[len(out)-1]
 		b.to = iv.TS
 		b.ok += iv.RequestsOK
 		b.errs += sum(iv.Errors)
 		b.timeWait = max(b.timeWait, iv.TimeWait)
+		b.held = max(b.held, sides.portsHeld(iv.TimeWait, iv.Established))
+		if iv.Gateway != nil {
+			b.conntrack = max(b.conntrack, iv.Gateway.Entries)
+		}
 		b.p99 = max(b.p99, iv.P99US)
 		if iv.RequestsOK > 0 && iv.P50US > 0 {
 			p50s = append(p50s, weightedUS{iv.P50US, iv.RequestsOK})
@@ -212,7 +223,7 @@ func (a timeAxis) timelineChart(name string, r *Result, twTop, twStep float64) *
 	ch.Series = []series{
 		{Name: "ok/s", Color: colorOK, Path: ok.String()},
 		{Name: "errors/s", Color: colorErrors, Path: errs.String()},
-		{Name: "TIME_WAIT, both sides", Color: colorTimeWait, Dash: "5 3", Path: tw.String()},
+		{Name: socketsOf(r).timeWaitName(), Color: colorTimeWait, Dash: "5 3", Path: tw.String()},
 	}
 	for _, class := range slices.Sorted(maps.Keys(r.Onset)) {
 		o := r.Onset[class]
@@ -301,18 +312,11 @@ func (a timeAxis) latencyChart(names []string, rs []*Result) *chart {
 }
 
 // clientPorts is how many ports r's client had toward its destinations
-// when its timeline's TIME_WAIT is the client's own (the server held none
-// in the client's namespace at the end), else 0: a server's TIME_WAIT
-// holds no ephemeral port.
+// when its timeline's TIME_WAIT is the client's own, else 0: a server's
+// TIME_WAIT holds no ephemeral port.
 func clientPorts(r *Result) int {
-	if r.Sockets == nil || r.Sockets.TimeWaitServer > 0 {
+	if s := socketsOf(r); s != socketsClient && s != socketsLoopbackClientTW {
 		return 0
 	}
-	if p := r.Prediction; p != nil && p.UsablePorts > 0 {
-		return p.UsablePorts * max(p.PortSpaces, 1)
-	}
-	if lo, hi := r.Environment.IPLocalPortRange[0], r.Environment.IPLocalPortRange[1]; hi > lo {
-		return hi - lo + 1
-	}
-	return 0
+	return usablePorts(r)
 }

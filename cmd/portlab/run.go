@@ -105,9 +105,9 @@ type runOutput struct {
 // sandbox, the report could not be written).
 func runScenario(ctx context.Context, sc *scenarios.Scenario, opts sandbox.Options, conds []report.Condition,
 	out runOutput, stdout, stderr io.Writer) (code int, stop bool) {
-	if isTerminal(stderr) {
-		fmt.Fprintf(stderr, "running %s: %d runs in private network namespaces...\n", sc.Name, len(sc.Runs))
-	}
+	fmt.Fprintln(stderr, firstLine(sc, opts.Topology))
+	progress := &runProgress{w: stderr, live: isTerminal(stderr)}
+	opts.Progress = progress.show
 	lab, err := sandbox.Execute(ctx, sc, opts)
 	if errors.Is(err, sandbox.ErrNoSandbox) {
 		fmt.Fprintf(stderr, "portlab run: %v\n", err)

@@ -72,6 +72,8 @@ func ChildMain(ctx context.Context, stdin io.Reader, stdout io.Writer, opts ...l
 	if err := netns.Verify(spec.Netns); err != nil {
 		return fmt.Errorf("%w: %w", ErrOutsideSandbox, err)
 	}
+	opts, endProgress := childProgress(opts)
+	defer endProgress()
 	res, err := runChild(ctx, spec, opts)
 	if res == nil {
 		return err

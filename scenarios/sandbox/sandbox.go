@@ -37,6 +37,9 @@ type Options struct {
 	// means this executable. Tests point it at a build without the race
 	// detector, so that sandbox measurements run at the speed users see.
 	ChildExecutable string
+	// Progress, when set, is told of each run's start, figures while it
+	// goes on and end (see Progress); calls come one at a time.
+	Progress func(Progress)
 }
 
 // ErrNoSandbox wraps the reason a private network namespace is not
@@ -73,6 +76,7 @@ func Execute(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Lab, e
 			continue
 		}
 		res, err := executeRun(ctx, sc, r, opts)
+		opts.ended(sc, r, res)
 		if res != nil {
 			if res.Label == "" {
 				res.Label = r.Name
@@ -108,6 +112,7 @@ func executeRun(ctx context.Context, sc *scenarios.Scenario, r *scenarios.Run, o
 	}
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 15 * time.Second
+	defer watchProgress(cmd, sc, r, opts)()
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	runErr := startChild(cmd, &spec)

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portlab/portlab/report"
+	"github.com/portlab/portlab/scenarios"
+	"github.com/portlab/portlab/scenarios/sandbox"
+)
+
+// TestRunProgress feeds the progress display two runs' events: off a
+// terminal it prints one line per finished run and nothing redrawn; on
+// one it redraws a line in place while a run goes on and leaves the same
+// finished lines.
+func TestRunProgress(t *testing.T) {
+	a := &scenarios.Run{Name: "churn"}
+	a.Load.Duration = 2 * time.Second
+	b := &scenarios.Run{Name: "pooled"}
+	b.Load.Duration = 2 * time.Second
+	res := &report.Result{ElapsedS: 2, Totals: report.Totals{RequestsOK: 3000, RequestsFailed: 7},
+		Errors: map[string]int64{"EADDRNOTAVAIL": 7}, Sockets: &report.Sockets{TimeWaitClient: 1000, TimeWaitServer: 3}}
+	events := []sandbox.Progress{
+		{Run: a, Index: 1, Of: 2},
+		{Run: a, Index: 1, Of: 2, Live: &sandbox.LiveSample{ElapsedS: 1, OK: 1000, TimeWait: 900}},
+		{Run: a, Index: 1, Of: 2, Live: &sandbox.LiveSample{ElapsedS: 2, OK: 3000, Failed: 7, TimeWait: 1000}},
+		{Run: a, Index: 1, Of: 2, Live: &sandbox.LiveSample{ElapsedS: 2.5, OK: 3000, Failed: 7, TimeWait: 1003}},
+		{Run: a, Index: 1, Of: 2, Ended: true, Result: res},
+		{Run: b, Index: 2, Of: 2},
+		{Run: b, Index: 2, Of: 2, Live: &sandbox.LiveSample{ElapsedS: 1, OK: 50, TimeWait: -1}},
+		{Run: b, Index: 2, Of: 2, Ended: true},
+	}
+	finished := []string{
+		"run 1/2 churn: 2.0 s, 1500 ok/s, 7 errors (EADDRNOTAVAIL), TIME_WAIT 1000 client, 3 server",
+		"run 2/2 pooled: failed (see below)",
+	}
+	for _, tc := range []struct {
+		terminal bool
+		redrawn  []string
+	}{
+		{false, nil},
+		{true, []string{
+			"\r\033[Krun 1/2 churn: starting",
+			"\r\033[Krun 1/2 churn: 1.0 s of 2 s, 1000 ok/s, 0 errors, TIME_WAIT 900",
+			"\r\033[Krun 1/2 churn: 2.0 s of 2 s, 2000 ok/s, 7 errors, TIME_WAIT 1000",
+			"\r\033[Krun 2/2 pooled: 1.0 s of 2 s, 50 ok/s, 0 errors, TIME_WAIT ?",
+		}},
+	} {
+		var buf bytes.Buffer
+		p := &runProgress{w: &buf, live: tc.terminal}
+		for _, e := range events {
+			p.show(e)
+		}
+		out := buf.String()
+		var lines []string
+		for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			// What a terminal shows of a line: what follows its last redraw.
+			if i := strings.LastIndex(l, "\r\033[K"); i >= 0 {
+				l = l[i+len("\r\033[K"):]
+			}
+			lines = append(lines, l)
+		}
+		if got := strings.Join(lines, "\n"); got != strings.Join(finished, "\n") {
+			t.Errorf("terminal %v: got\n%q\nwant\n%q", tc.terminal, got, finished)
+		}
+		if len(lines) != len(finished) {
+			t.Errorf("terminal %v: %d lines, want one per run: %q", tc.terminal, len(lines), out)
+		}
+		if strings.Contains(out, "\r") != tc.terminal {
+			t.Errorf("terminal %v: redrawn lines in %q", tc.terminal, out)
+		}
+		for _, want := range tc.redrawn {
+			if !strings.Contains(out, want) {
+				t.Errorf("terminal %v: no %q in %q", tc.terminal, want, out)
+			}
+		}
+		if strings.Contains(out, "2.5 s") {
+			t.Errorf("terminal %v: the figures after the run's clock stopped were drawn: %q", tc.terminal, out)
+		}
+	}
+}
