@@ -94,6 +94,9 @@ func Merge(rs ...*Result) (*Result, error) {
 	if m.Label == "" {
 		m.Label = "merged"
 	}
+	if whole := wholeStrategy(rs); whole != "" {
+		m.Strategy = whole
+	}
 	var configs []*RunConfig
 	anyOpen := slices.ContainsFunc(rs, openLoop)
 	for _, r := range rs {
@@ -415,6 +418,29 @@ func sumClients(rs []*Result) *ClientCost {
 	return sum
 }
 
+// environmentNote names the inputs that ran in another environment than
+// the first, whose the merge shows: in one note, as the shards of a large
+// Job, each in a namespace of its own, would otherwise fill the report.
+func environmentNote(rs []*Result, names []string) string {
+	var other []string
+	for i, r := range rs[1:] {
+		if !reflect.DeepEqual(r.Environment, rs[0].Environment) {
+			other = append(other, names[i+1])
+		}
+	}
+	const listed = 5
+	switch {
+	case len(other) == 0:
+		return ""
+	case len(other) == 1:
+		return fmt.Sprintf("%s ran in a different environment from %s; the environment shown is %s's", other[0], names[0], names[0])
+	case len(other) > listed:
+		other = append(other[:listed], fmt.Sprintf("%d more", len(other)-listed))
+	}
+	return fmt.Sprintf("%s and %s ran in environments different from %s's; the environment shown is %s's",
+		strings.Join(other[:len(other)-1], ", "), other[len(other)-1], names[0], names[0])
+}
+
 func mergeNotes(rs []*Result, start time.Time) []string {
 	names := make([]string, len(rs))
 	var spread time.Duration
@@ -424,11 +450,8 @@ func mergeNotes(rs []*Result, start time.Time) []string {
 	}
 	notes := []string{fmt.Sprintf("merged from %d results (%s), started within %.3f s of each other",
 		len(rs), strings.Join(names, ", "), spread.Seconds())}
-	for i, r := range rs[1:] {
-		if !reflect.DeepEqual(r.Environment, rs[0].Environment) {
-			notes = append(notes, fmt.Sprintf("%s ran in a different environment from %s; the environment shown is %s's",
-				inputName(r, i+1), names[0], names[0]))
-		}
+	if note := environmentNote(rs, names); note != "" {
+		notes = append(notes, note)
 	}
 	closedLoop := func(r *Result) bool { return !openLoop(r) }
 	if slices.ContainsFunc(rs, openLoop) && slices.ContainsFunc(rs, closedLoop) {
