@@ -53,16 +53,9 @@ func Merge(rs ...*Result) (*Result, error) {
 			return nil, inputErr(rs, i, err)
 		}
 	}
-	var latency Latencies
-	for _, pick := range []func(*Latencies) *Histogram{
-		func(l *Latencies) *Histogram { return &l.Connect },
-		func(l *Latencies) *Histogram { return &l.RoundTrip },
-		func(l *Latencies) *Histogram { return &l.Total },
-	} {
-		var err error
-		if *pick(&latency), err = mergeHistograms(rs, pick); err != nil {
-			return nil, err
-		}
+	latency, err := mergeLatencies(rs)
+	if err != nil {
+		return nil, err
 	}
 	ps := parts(rs)
 	shardNote, err := checkShards(rs, ps)
@@ -77,9 +70,7 @@ func Merge(rs ...*Result) (*Result, error) {
 	m := &Result{
 		SchemaVersion: SchemaVersion,
 		Tool:          rs[0].Tool,
-		Label:         joinDistinct(rs, "+", baseLabel),
 		Target:        joinDistinct(rs, ", ", func(r *Result) string { return r.Target }),
-		Strategy:      joinDistinct(rs, "; ", func(r *Result) string { return r.Strategy }),
 		StartedAt:     start,
 		ElapsedS:      end.Sub(start).Seconds(),
 		StopReason:    lastToEnd(rs).StopReason,
@@ -91,12 +82,58 @@ func Merge(rs ...*Result) (*Result, error) {
 		Client:        sumClients(rs),
 		Parts:         ps,
 	}
-	if m.Label == "" {
-		m.Label = "merged"
+	m.Label, m.Strategy = names(rs)
+	configs := addInputs(m, rs)
+	m.Status = sumStatus(rs)
+	m.WindDownS = windDown(rs, end)
+	mergeOnsets(m, rs)
+	if m.ElapsedS > 0 {
+		m.Throughput.RequestsPerS = float64(m.Totals.RequestsOK) / m.ElapsedS
+		m.Throughput.ConnectionsPerS = float64(m.Totals.ConnectionsOpened) / m.ElapsedS
 	}
-	if whole := wholeStrategy(rs); whole != "" {
-		m.Strategy = whole
+	m.Timeline = mergeTimelines(rs, start, end, every)
+	m.Config = &RunConfig{Merged: configs}
+	m.Config.Interval = every
+	m.Notes = mergeNotes(rs, start)
+	if shardNote != "" {
+		m.Notes = append([]string{shardNote}, m.Notes...)
 	}
+	return m, nil
+}
+
+// mergeLatencies adds up each of the inputs' three histograms.
+func mergeLatencies(rs []*Result) (Latencies, error) {
+	var latency Latencies
+	for _, pick := range []func(*Latencies) *Histogram{
+		func(l *Latencies) *Histogram { return &l.Connect },
+		func(l *Latencies) *Histogram { return &l.RoundTrip },
+		func(l *Latencies) *Histogram { return &l.Total },
+	} {
+		var err error
+		if *pick(&latency), err = mergeHistograms(rs, pick); err != nil {
+			return Latencies{}, err
+		}
+	}
+	return latency, nil
+}
+
+// names are a merge's label and strategy: the inputs' distinct ones (a
+// shard's label without its shard), or the whole load's strategy when
+// the inputs are exactly its shards.
+func names(rs []*Result) (label, strategy string) {
+	label = joinDistinct(rs, "+", baseLabel)
+	if label == "" {
+		label = "merged"
+	}
+	if strategy = wholeStrategy(rs); strategy == "" {
+		strategy = joinDistinct(rs, "; ", func(r *Result) string { return r.Strategy })
+	}
+	return label, strategy
+}
+
+// addInputs adds the inputs' counters and errors into m and returns their
+// configurations, in input order.
+func addInputs(m *Result, rs []*Result) []*RunConfig {
 	var configs []*RunConfig
 	anyOpen := slices.ContainsFunc(rs, openLoop)
 	for _, r := range rs {
@@ -114,21 +151,7 @@ func Merge(rs ...*Result) (*Result, error) {
 		}
 		configs = append(configs, r.Config)
 	}
-	m.Status = sumStatus(rs)
-	m.WindDownS = windDown(rs, end)
-	mergeOnsets(m, rs)
-	if m.ElapsedS > 0 {
-		m.Throughput.RequestsPerS = float64(m.Totals.RequestsOK) / m.ElapsedS
-		m.Throughput.ConnectionsPerS = float64(m.Totals.ConnectionsOpened) / m.ElapsedS
-	}
-	m.Timeline = mergeTimelines(rs, start, end, every)
-	m.Config = &RunConfig{Merged: configs}
-	m.Config.Interval = every
-	m.Notes = mergeNotes(rs, start)
-	if shardNote != "" {
-		m.Notes = append([]string{shardNote}, m.Notes...)
-	}
-	return m, nil
+	return configs
 }
 
 // addTotals adds every counter: sums keep the accounting identity
