@@ -37,6 +37,15 @@ type Shard struct {
 // String is the shard as --shard takes it, I/N.
 func (s Shard) String() string { return fmt.Sprintf("%d/%d", s.Index, s.Count) }
 
+// Label is the label of shard s's result: the load's label, if any, and
+// the shard.
+func (s Shard) Label(label string) string {
+	if label == "" {
+		return "shard " + s.String()
+	}
+	return label + " shard " + s.String()
+}
+
 // Part is shard s's share of k things: k/Count, and one more for the first
 // k mod Count shards, so the shares of all shards add up to k exactly.
 func (s Shard) Part(k int64) int64 {

@@ -20,7 +20,7 @@ func (w *worker) next(ctx context.Context) (intended time.Time, ok bool) {
 			return time.Time{}, false
 		}
 		if r.period > 0 {
-			intended = r.start.Add(time.Duration(n) * r.period)
+			intended = r.start.Add(r.phase + time.Duration(n)*r.period)
 			if !intended.Before(r.deadline) {
 				return time.Time{}, false
 			}
@@ -57,15 +57,16 @@ func (w *worker) sleepUntil(ctx context.Context, t time.Time) bool {
 
 // unsent counts the open loop's sends that were due before the run
 // stopped but never started: claimed slots abandoned at the stop, and
-// slots no worker was free to claim. Slot n is due at start + n*period;
-// the slots due before stopAt are the first ceil((stopAt-start)/period),
-// at most Requests. Every started request was due before the stop (next
-// starts none after it), so started + unsent is that count.
+// slots no worker was free to claim. Slot n is due at start + phase +
+// n*period; the slots due before stopAt are the first
+// ceil((stopAt-start-phase)/period), at most Requests. Every started
+// request was due before the stop (next starts none after it), so
+// started + unsent is that count.
 func (r *Runner) unsent() int64 {
 	if r.period <= 0 {
 		return 0
 	}
-	d := r.stopAt.Sub(r.start)
+	d := max(r.stopAt.Sub(r.start)-r.phase, 0)
 	due := int64((d + r.period - 1) / r.period)
 	if r.cfg.Requests > 0 {
 		due = min(due, r.cfg.Requests)

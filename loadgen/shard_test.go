@@ -48,6 +48,9 @@ func TestShardsRunTheirShares(t *testing.T) {
 				if want := (config.Shard{Index: i, Count: n}).Part(requests); res.Totals.RequestsOK != want || res.Config.Requests != want {
 					t.Errorf("shard %d: %d requests ok, config %d; want its share %d", i, res.Totals.RequestsOK, res.Config.Requests, want)
 				}
+				if err := res.Totals.Accounted(); err != nil {
+					t.Errorf("shard %d: %v", i, err)
+				}
 				if res.StartedAt.Before(cfg.StartAt) {
 					t.Errorf("shard %d started at %s, before its start time %s", i, res.StartedAt, cfg.StartAt)
 				}
@@ -83,5 +86,41 @@ func TestStartWaitInterrupted(t *testing.T) {
 	}
 	if res.Totals.RequestsStarted != 0 || !res.Interrupted || !strings.Contains(strings.Join(res.Notes, "\n"), "interrupted while waiting to start at") {
 		t.Errorf("%d requests, interrupted %v, notes %q", res.Totals.RequestsStarted, res.Interrupted, res.Notes)
+	}
+}
+
+// The open-loop schedules of a load's shards interleave: shard i of N
+// sends its k-th request at (k*N + i)/rate, so together they send one
+// request every 1/rate, not N at a time.
+func TestShardSchedulesInterleave(t *testing.T) {
+	srv := echotest.Start(t, nil)
+	const n, rate = 4, 400 // 2.5 ms apart
+	var got []time.Duration
+	for i := range n {
+		cfg := testConfig(srv.Addr().String())
+		cfg.Rate, cfg.Shard = rate, config.Shard{Index: i, Count: n}.String()
+		r, err := New(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.proto.close()
+		r.start = time.Now().Add(-time.Hour) // every slot is due: next does not sleep
+		r.deadline = r.start.Add(cfg.Duration)
+		r.latencies = newLatencies(1)
+		w := newWorker(r, 0)
+		for range 3 {
+			intended, ok := w.next(context.Background())
+			if !ok {
+				t.Fatalf("shard %d: no send left", i)
+			}
+			got = append(got, intended.Sub(r.start))
+		}
+	}
+	period := time.Second / rate
+	for i, d := range got {
+		shard, k := i/3, i%3
+		if want := time.Duration(k*n+shard) * period; d != want {
+			t.Errorf("shard %d, send %d: at %s, want %s", shard, k, d, want)
+		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/portlab/portlab/config"
 	"github.com/portlab/portlab/report"
 )
 
@@ -40,7 +39,7 @@ func (r *Runner) noteStart(res *report.Result) {
 	if r.shard.Count > 0 {
 		s := r.shard
 		res.Shard = &s
-		res.Label = shardLabel(r.cfg.Label, s)
+		res.Label = s.Label(r.cfg.Label)
 	}
 	if r.startAt.IsZero() {
 		return
@@ -52,13 +51,4 @@ func (r *Runner) noteStart(res *report.Result) {
 	case late > lateNote:
 		res.Notes = append(res.Notes, fmt.Sprintf("began %.3f s after its start time %s", late.Seconds(), at))
 	}
-}
-
-// shardLabel is a shard's result label: the load's label, if any, and
-// the shard.
-func shardLabel(label string, s config.Shard) string {
-	if label == "" {
-		return "shard " + s.String()
-	}
-	return label + " shard " + s.String()
 }

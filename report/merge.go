@@ -53,16 +53,9 @@ func Merge(rs ...*Result) (*Result, error) {
 			return nil, inputErr(rs, i, err)
 		}
 	}
-	var latency Latencies
-	for _, pick := range []func(*Latencies) *Histogram{
-		func(l *Latencies) *Histogram { return &l.Connect },
-		func(l *Latencies) *Histogram { return &l.RoundTrip },
-		func(l *Latencies) *Histogram { return &l.Total },
-	} {
-		var err error
-		if *pick(&latency), err = mergeHistograms(rs, pick); err != nil {
-			return nil, err
-		}
+	latency, err := mergeLatencies(rs)
+	if err != nil {
+		return nil, err
 	}
 	ps := parts(rs)
 	shardNote, err := checkShards(rs, ps)
@@ -77,9 +70,7 @@ func Merge(rs ...*Result) (*Result, error) {
 	m := &Result{
 		SchemaVersion: SchemaVersion,
 		Tool:          rs[0].Tool,
-		Label:         joinDistinct(rs, "+", baseLabel),
 		Target:        joinDistinct(rs, ", ", func(r *Result) string { return r.Target }),
-		Strategy:      joinDistinct(rs, "; ", func(r *Result) string { return r.Strategy }),
 		StartedAt:     start,
 		ElapsedS:      end.Sub(start).Seconds(),
 		StopReason:    lastToEnd(rs).StopReason,
@@ -91,9 +82,58 @@ func Merge(rs ...*Result) (*Result, error) {
 		Client:        sumClients(rs),
 		Parts:         ps,
 	}
-	if m.Label == "" {
-		m.Label = "merged"
+	m.Label, m.Strategy = names(rs)
+	configs := addInputs(m, rs)
+	m.Status = sumStatus(rs)
+	m.WindDownS = windDown(rs, end)
+	mergeOnsets(m, rs)
+	if m.ElapsedS > 0 {
+		m.Throughput.RequestsPerS = float64(m.Totals.RequestsOK) / m.ElapsedS
+		m.Throughput.ConnectionsPerS = float64(m.Totals.ConnectionsOpened) / m.ElapsedS
 	}
+	m.Timeline = mergeTimelines(rs, start, end, every)
+	m.Config = &RunConfig{Merged: configs}
+	m.Config.Interval = every
+	m.Notes = mergeNotes(rs, start)
+	if shardNote != "" {
+		m.Notes = append([]string{shardNote}, m.Notes...)
+	}
+	return m, nil
+}
+
+// mergeLatencies adds up each of the inputs' three histograms.
+func mergeLatencies(rs []*Result) (Latencies, error) {
+	var latency Latencies
+	for _, pick := range []func(*Latencies) *Histogram{
+		func(l *Latencies) *Histogram { return &l.Connect },
+		func(l *Latencies) *Histogram { return &l.RoundTrip },
+		func(l *Latencies) *Histogram { return &l.Total },
+	} {
+		var err error
+		if *pick(&latency), err = mergeHistograms(rs, pick); err != nil {
+			return Latencies{}, err
+		}
+	}
+	return latency, nil
+}
+
+// names are a merge's label and strategy: the inputs' distinct ones (a
+// shard's label without its shard), or the whole load's strategy when
+// the inputs are exactly its shards.
+func names(rs []*Result) (label, strategy string) {
+	label = joinDistinct(rs, "+", baseLabel)
+	if label == "" {
+		label = "merged"
+	}
+	if strategy = wholeStrategy(rs); strategy == "" {
+		strategy = joinDistinct(rs, "; ", func(r *Result) string { return r.Strategy })
+	}
+	return label, strategy
+}
+
+// addInputs adds the inputs' counters and errors into m and returns their
+// configurations, in input order.
+func addInputs(m *Result, rs []*Result) []*RunConfig {
 	var configs []*RunConfig
 	anyOpen := slices.ContainsFunc(rs, openLoop)
 	for _, r := range rs {
@@ -111,21 +151,7 @@ func Merge(rs ...*Result) (*Result, error) {
 		}
 		configs = append(configs, r.Config)
 	}
-	m.Status = sumStatus(rs)
-	m.WindDownS = windDown(rs, end)
-	mergeOnsets(m, rs)
-	if m.ElapsedS > 0 {
-		m.Throughput.RequestsPerS = float64(m.Totals.RequestsOK) / m.ElapsedS
-		m.Throughput.ConnectionsPerS = float64(m.Totals.ConnectionsOpened) / m.ElapsedS
-	}
-	m.Timeline = mergeTimelines(rs, start, end, every)
-	m.Config = &RunConfig{Merged: configs}
-	m.Config.Interval = every
-	m.Notes = mergeNotes(rs, start)
-	if shardNote != "" {
-		m.Notes = append([]string{shardNote}, m.Notes...)
-	}
-	return m, nil
+	return configs
 }
 
 // addTotals adds every counter: sums keep the accounting identity
@@ -415,6 +441,29 @@ func sumClients(rs []*Result) *ClientCost {
 	return sum
 }
 
+// environmentNote names the inputs that ran in another environment than
+// the first, whose the merge shows: in one note, as the shards of a large
+// Job, each in a namespace of its own, would otherwise fill the report.
+func environmentNote(rs []*Result, names []string) string {
+	var other []string
+	for i, r := range rs[1:] {
+		if !reflect.DeepEqual(r.Environment, rs[0].Environment) {
+			other = append(other, names[i+1])
+		}
+	}
+	const listed = 5
+	switch {
+	case len(other) == 0:
+		return ""
+	case len(other) == 1:
+		return fmt.Sprintf("%s ran in a different environment from %s; the environment shown is %s's", other[0], names[0], names[0])
+	case len(other) > listed:
+		other = append(other[:listed], fmt.Sprintf("%d more", len(other)-listed))
+	}
+	return fmt.Sprintf("%s and %s ran in environments different from %s's; the environment shown is %s's",
+		strings.Join(other[:len(other)-1], ", "), other[len(other)-1], names[0], names[0])
+}
+
 func mergeNotes(rs []*Result, start time.Time) []string {
 	names := make([]string, len(rs))
 	var spread time.Duration
@@ -424,11 +473,8 @@ func mergeNotes(rs []*Result, start time.Time) []string {
 	}
 	notes := []string{fmt.Sprintf("merged from %d results (%s), started within %.3f s of each other",
 		len(rs), strings.Join(names, ", "), spread.Seconds())}
-	for i, r := range rs[1:] {
-		if !reflect.DeepEqual(r.Environment, rs[0].Environment) {
-			notes = append(notes, fmt.Sprintf("%s ran in a different environment from %s; the environment shown is %s's",
-				inputName(r, i+1), names[0], names[0]))
-		}
+	if note := environmentNote(rs, names); note != "" {
+		notes = append(notes, note)
 	}
 	closedLoop := func(r *Result) bool { return !openLoop(r) }
 	if slices.ContainsFunc(rs, openLoop) && slices.ContainsFunc(rs, closedLoop) {

@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"maps"
+	"math"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -111,4 +113,38 @@ func baseLabel(r *Result) string {
 		return r.Config.Label
 	}
 	return r.Label
+}
+
+// wholeStrategy describes the load a whole set of shards ran together, as
+// the sum of their shares (config.Load.Share), when the inputs are exactly
+// the shards of one load (the same knobs otherwise); "" when they are not.
+func wholeStrategy(rs []*Result) string {
+	whole, n := config.Load{}, len(rs)
+	seen := make([]bool, n)
+	for i, r := range rs {
+		s, c := r.Shard, r.Config
+		if s == nil || s.Count != n || seen[s.Index] || c == nil || c.Merged != nil {
+			return ""
+		}
+		seen[s.Index] = true
+		if i == 0 {
+			whole = c.Load
+			continue
+		}
+		if !reflect.DeepEqual(unsplit(c.Load), unsplit(rs[0].Config.Load)) {
+			return ""
+		}
+		whole.Concurrency += c.Concurrency
+		whole.Requests += c.Requests
+		whole.PoolSize += c.PoolSize
+		whole.Rate += c.Rate
+	}
+	whole.Rate = math.Round(whole.Rate*1e6) / 1e6 // shares of 1/N add up to the rate within rounding
+	return fmt.Sprintf("%s, in %d shards", whole.Strategy(), n)
+}
+
+// unsplit is l without the knobs shards split.
+func unsplit(l config.Load) config.Load {
+	l.Concurrency, l.Requests, l.PoolSize, l.Rate = 0, 0, 0, 0
+	return l
 }

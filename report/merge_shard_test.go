@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -71,6 +72,11 @@ func TestMergeShards(t *testing.T) {
 				t.Errorf("notes %q, want %q", m.Notes, tt.note)
 			}
 			checkParts(t, m, tt.rs)
+			// The whole load is the sum of the shares: 4 × concurrency 16.
+			whole := "new connection per request, concurrency 64, in 4 shards"
+			if got := m.Strategy; (got == whole) != (tt.name == "all four, any order") {
+				t.Errorf("merged strategy %q; the whole load's is %q", got, whole)
+			}
 		})
 	}
 }
@@ -128,5 +134,41 @@ func TestMergeOfMergedShards(t *testing.T) {
 	}
 	if _, err := Merge(&back, rs[1], rs[2], rs[3]); err == nil || !strings.Contains(err.Error(), "shard 1/4 is given twice") {
 		t.Errorf("a shard inside a merge and given again: %v", err)
+	}
+}
+
+// Inputs that ran in other environments than the first (shards in
+// namespaces of their own) are named in one note, not one note each.
+func TestMergeEnvironmentNote(t *testing.T) {
+	tests := []struct {
+		differ int
+		want   string
+	}{
+		{0, ""},
+		{1, `"web shard 1/8" ran in a different environment from "web shard 0/8"; the environment shown is "web shard 0/8"'s`},
+		{3, `"web shard 1/8", "web shard 2/8" and "web shard 3/8" ran in environments different from "web shard 0/8"'s`},
+		{7, `"web shard 1/8", "web shard 2/8", "web shard 3/8", "web shard 4/8", "web shard 5/8" and 2 more ran in environments`},
+	}
+	for _, tt := range tests {
+		rs := make([]*Result, 8)
+		for i := range rs {
+			rs[i] = shardResult(t, i, 8)
+			if i > 0 && i <= tt.differ {
+				rs[i].Environment.Netns = fmt.Sprintf("shared:net:[%d]", i)
+			}
+		}
+		m, err := Merge(rs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var notes []string
+		for _, n := range m.Notes {
+			if strings.Contains(n, "environment") {
+				notes = append(notes, n)
+			}
+		}
+		if (tt.want == "" && len(notes) != 0) || (tt.want != "" && (len(notes) != 1 || !strings.HasPrefix(notes[0], tt.want))) {
+			t.Errorf("%d differing: environment notes %q, want one beginning %q", tt.differ, notes, tt.want)
+		}
 	}
 }

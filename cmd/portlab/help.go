@@ -28,6 +28,7 @@ var examples = map[string][]string{
 		"portlab load --target 127.0.0.1:7777 -d 5s --mode keepalive --out keepalive.json",
 		"portlab load --protocol http --target http://127.0.0.1:8080/ -c 32 --max-idle-per-host 32",
 		"portlab load --target 127.0.0.1:7777 --rate 2000 --fail-if 'errors.EADDRNOTAVAIL>0'",
+		"portlab load --target 10.0.0.5:80 --rate 2000 --shard 0/4 --start-delay 5s   # 1 of 4 processes",
 	},
 	"run": {
 		"portlab run                                   # the default lab, " + scenarios.Default,

@@ -9,12 +9,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/portlab/portlab/config"
+	"github.com/portlab/portlab/echo/echotest"
 	"github.com/portlab/portlab/report"
 )
 
@@ -212,14 +214,25 @@ func silentUDP(t *testing.T) (addr netip.AddrPort, got func() bool) {
 func TestLoadInterruptedInPreflight(t *testing.T) {
 	tcp := fullBacklog(t)
 	udp, udpGot := silentUDP(t)
+	echoSrv := echotest.Start(t, nil)
+	srv := netip.MustParseAddrPort(echoSrv.Addr().String())
+	checked := func(int) bool { st := echoSrv.Stats(); return st.Accepted > 0 && st.Active == 0 }
 	for _, tc := range []struct {
 		name   string
 		target netip.AddrPort
 		flags  []string
 		ready  func(int) bool
+		shard  *config.Shard // the shard the result must name
+		note   string        // a note it must have
 	}{
-		{"tcp", tcp, nil, func(int) bool { return inState(tcp, "SYN_SENT") > 0 }},
-		{"udp", udp, []string{"--protocol", "udp"}, func(int) bool { return udpGot() }},
+		{"tcp", tcp, nil, func(int) bool { return inState(tcp, "SYN_SENT") > 0 }, nil, "during the connectivity check"},
+		{"udp", udp, []string{"--protocol", "udp"}, func(int) bool { return udpGot() }, nil, "during the connectivity check"},
+		{"tcp shard", tcp, []string{"--shard", "1/4"}, func(int) bool { return inState(tcp, "SYN_SENT") > 0 },
+			&config.Shard{Index: 1, Count: 4}, "during the connectivity check"},
+		// Once the check's connection is made and closed, the run
+		// waits for its start.
+		{"waiting to start", srv, []string{"--shard", "2/4", "--start-delay", "1h"}, checked,
+			&config.Shard{Index: 2, Count: 4}, "interrupted while waiting to start at"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -236,6 +249,9 @@ func TestLoadInterruptedInPreflight(t *testing.T) {
 			if !res.Interrupted || res.StopReason != report.StopSignal || res.Totals.RequestsStarted != 0 || len(res.Notes) == 0 {
 				t.Errorf("result: interrupted %v, stop_reason %q, %d started, notes %q; want interrupted by a signal, none started, a note",
 					res.Interrupted, res.StopReason, res.Totals.RequestsStarted, res.Notes)
+			}
+			if !reflect.DeepEqual(res.Shard, tc.shard) || !strings.Contains(strings.Join(res.Notes, "\n"), tc.note) {
+				t.Errorf("result of shard %v, notes %q; want shard %v, a note %q", res.Shard, res.Notes, tc.shard, tc.note)
 			}
 			if tmp, _ := filepath.Glob(filepath.Join(dir, ".r.json.tmp-*")); len(tmp) > 0 {
 				t.Errorf("temporary files left: %v", tmp)

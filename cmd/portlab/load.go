@@ -204,7 +204,9 @@ func (c *loadCmd) run(ctx context.Context, cfg config.Load, stderr io.Writer) (*
 // back like any other), stopped by a signal, with a note saying so.
 func unsentResult(cfg config.Load, started time.Time) *report.Result {
 	empty, _ := report.Summarize(report.NewHDR()) // an empty histogram always encodes
-	return &report.Result{
+	shard, _ := cfg.ShardOf()                     // validated
+	cfg = cfg.Share()
+	res := &report.Result{
 		SchemaVersion: report.SchemaVersion,
 		Tool:          report.Tool{Name: "portlab", Version: version},
 		Label:         cfg.Label,
@@ -221,6 +223,12 @@ func unsentResult(cfg config.Load, started time.Time) *report.Result {
 		Latency: report.Latencies{Connect: empty, RoundTrip: empty, Total: empty},
 		Notes:   []string{"interrupted during the connectivity check, before the load: no request was sent"},
 	}
+	if shard.Count > 0 {
+		// Labelled as its run would have been, so that a merge counts it
+		// as this shard, not as another client.
+		res.Shard, res.Label = &shard, shard.Label(cfg.Label)
+	}
+	return res
 }
 
 // nothingCompleted says that no request was answered or failed.

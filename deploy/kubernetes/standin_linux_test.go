@@ -46,6 +46,9 @@ func TestStandin(t *testing.T) {
 			t.Errorf("merged: %d started, %d ok; want exactly %d", got.RequestsStarted, got.RequestsOK, requests)
 		}
 		checkMerged(t, m, shardRs)
+		if want := fmt.Sprintf("open loop %d/s (max 8 in flight), in %d shards", rate, shards); !strings.HasSuffix(m.Strategy, want) {
+			t.Errorf("merged strategy %q; want the whole load's, ending %q", m.Strategy, want)
+		}
 		t.Logf("%d shards: %d requests in %.2f s, %.1f/s (asked %d/s)", shards, m.Totals.RequestsOK, m.ElapsedS,
 			m.Throughput.RequestsPerS, rate)
 	})
