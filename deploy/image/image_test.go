@@ -30,7 +30,7 @@ func TestImage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds portlab")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute) // inside go test's 10, so cleanups run
 	defer cancel()
 	bin := filepath.Join(t.TempDir(), "portlab")
 	if err := BuildBinary(ctx, bin, runtime.GOARCH); err != nil {
@@ -63,6 +63,7 @@ func TestImage(t *testing.T) {
 	if !strings.Contains(string(out), "portlab") {
 		t.Errorf("%s version printed %q, want portlab's version", Entrypoint, out)
 	}
+	t.Run("runc", func(t *testing.T) { checkUnderRuntime(t, ctx, img) })
 }
 
 // readLayout reads the image back from the layout, through its index, as
