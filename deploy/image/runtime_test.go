@@ -16,7 +16,6 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/portlab/portlab/deploy/kubernetes"
 	"github.com/portlab/portlab/report"
@@ -190,33 +189,19 @@ func (w writerFunc) Write(p []byte) (int, error) { w(p); return len(p), nil }
 // extractRootfs unpacks the image's layers into dir, as a runtime's
 // snapshotter would.
 func extractRootfs(img v1.Image, dir string) error {
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return walkLayers(img, func(h *tar.Header, r io.Reader) error {
 		path := filepath.Join(dir, filepath.FromSlash(h.Name))
 		if !strings.HasPrefix(path, filepath.Clean(dir)+string(filepath.Separator)) {
 			return fmt.Errorf("layer entry %q leaves the root", h.Name)
 		}
 		switch h.Typeflag {
 		case tar.TypeDir:
-			err = os.MkdirAll(path, os.FileMode(h.Mode)&os.ModePerm)
+			return os.MkdirAll(path, os.FileMode(h.Mode)&os.ModePerm)
 		case tar.TypeReg:
-			err = writeEntry(path, tr, os.FileMode(h.Mode)&os.ModePerm)
-		default:
-			err = fmt.Errorf("layer entry %q: type %c not expected", h.Name, h.Typeflag)
+			return writeEntry(path, r, os.FileMode(h.Mode)&os.ModePerm)
 		}
-		if err != nil {
-			return err
-		}
-	}
+		return fmt.Errorf("layer entry %q: type %c not expected", h.Name, h.Typeflag)
+	})
 }
 
 func writeEntry(path string, r io.Reader, mode os.FileMode) error {
