@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/portlab/portlab/echo/echotest"
+	"github.com/portlab/portlab/internal/testsupport"
 	"github.com/portlab/portlab/report"
 )
 
@@ -41,10 +42,11 @@ func TestCollect(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	tmp := t.TempDir()
-	portlab := filepath.Join(tmp, "portlab")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", portlab, "github.com/portlab/portlab/cmd/portlab").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	portlab, cleanup, err := testsupport.Portlab()
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(cleanup)
 	srv := echotest.Start(t, nil)
 	logs := map[string]string{}
 	for i, n := range []int{40, 60} {
