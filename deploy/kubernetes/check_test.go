@@ -25,13 +25,19 @@ func setArg(m *Manifests, name, value string) {
 	c.Args = append(c.Args, name, value)
 }
 
+// dropArg removes flag name and its value, if it has one.
 func dropArg(m *Manifests, name string) {
 	c := loadContainer(m)
 	for i, a := range c.Args {
-		if a == name {
-			c.Args = append(c.Args[:i], c.Args[i+1:]...)
-			return
+		if a != name {
+			continue
 		}
+		end := i + 1
+		if end < len(c.Args) && !strings.HasPrefix(c.Args[end], "-") {
+			end++
+		}
+		c.Args = append(c.Args[:i], c.Args[end:]...)
+		return
 	}
 }
 
@@ -76,6 +82,8 @@ var brokenCases = []struct {
 	}},
 	{"image", func(m *Manifests) { m.Echo.Spec.Template.Spec.Containers[0].Image = "portlab:old" }},
 	{"memory", func(m *Manifests) { setArg(m, "--concurrency", "40000") }},
+	{"memory", func(m *Manifests) { setArg(m, "--concurrency", "many") }},
+	{"memory", func(m *Manifests) { dropArg(m, "--concurrency"); setArg(m, "-c", "40000") }},
 	{"memory", func(m *Manifests) { delete(loadContainer(m).Resources.Limits, corev1.ResourceMemory) }},
 	{"memory", func(m *Manifests) {
 		m.Echo.Spec.Template.Spec.Containers[0].Resources.Requests[corev1.ResourceMemory] = resource.MustParse("8Mi")
