@@ -136,8 +136,10 @@ func Image(binary []byte, arch string) (v1.Image, error) {
 }
 
 // layerTarGz is the layer: the binary and the directories above it,
-// plus a world-writable /tmp for --out, in sorted order, owned by root,
-// stamped with the epoch. gzip's header carries no name and no time.
+// plus a world-writable /tmp for --out where the root is writable (the
+// Kubernetes manifests make it read-only and print results instead), in
+// sorted order, owned by root, stamped with the epoch. gzip's header
+// carries no name and no time.
 func layerTarGz(binary []byte) ([]byte, error) {
 	entries := []struct {
 		name string

@@ -30,7 +30,7 @@ func TestImage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds portlab")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute) // inside go test's 10, so cleanups run
 	defer cancel()
 	bin := filepath.Join(t.TempDir(), "portlab")
 	if err := BuildBinary(ctx, bin, runtime.GOARCH); err != nil {
@@ -63,6 +63,7 @@ func TestImage(t *testing.T) {
 	if !strings.Contains(string(out), "portlab") {
 		t.Errorf("%s version printed %q, want portlab's version", Entrypoint, out)
 	}
+	t.Run("runc", func(t *testing.T) { checkUnderRuntime(t, ctx, img) })
 }
 
 // readLayout reads the image back from the layout, through its index, as
@@ -117,33 +118,43 @@ func checkConfig(t *testing.T, img v1.Image) {
 // temporary file and returns its path.
 func extractEntrypoint(t *testing.T, img v1.Image) string {
 	t.Helper()
+	path := ""
+	err := walkLayers(img, func(h *tar.Header, r io.Reader) error {
+		if "/"+h.Name != Entrypoint {
+			return nil
+		}
+		if h.Mode&0o111 != 0o111 || h.Uid != 0 || !h.ModTime.Equal(epoch) {
+			t.Errorf("%s: mode %o, uid %d, mtime %v; want executable by all, owned by root, at the epoch",
+				Entrypoint, h.Mode, h.Uid, h.ModTime)
+		}
+		path = filepath.Join(t.TempDir(), "portlab")
+		return writeEntry(path, r, 0o755)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if path == "" {
+		t.Fatalf("no %s in the image", Entrypoint)
+	}
+	return path
+}
+
+// walkLayers calls fn for every entry of the image's flattened layers.
+func walkLayers(img v1.Image, fn func(*tar.Header, io.Reader) error) error {
 	rc := mutate.Extract(img)
 	defer rc.Close()
 	tr := tar.NewReader(rc)
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
-			t.Fatalf("no %s in the image", Entrypoint)
+			return nil
 		}
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
-		if "/"+h.Name != Entrypoint {
-			continue
+		if err := fn(h, tr); err != nil {
+			return err
 		}
-		if h.Mode&0o111 != 0o111 || h.Uid != 0 || !h.ModTime.Equal(epoch) {
-			t.Errorf("%s: mode %o, uid %d, mtime %v; want executable by all, owned by root, at the epoch",
-				Entrypoint, h.Mode, h.Uid, h.ModTime)
-		}
-		b, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(t.TempDir(), "portlab")
-		if err := os.WriteFile(path, b, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return path
 	}
 }
 

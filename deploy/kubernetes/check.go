@@ -259,8 +259,14 @@ func checkImage(m Manifests) error {
 func checkMemory(m Manifests) error {
 	_, args := m.loadArgs()
 	conns := 16 // portlab load's default --concurrency
-	if v, ok := flagValue(args, "--concurrency"); ok {
-		conns, _ = strconv.Atoi(v)
+	for _, name := range []string{"--concurrency", "-c"} {
+		if v, ok := flagValue(args, name); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return fmt.Errorf("job %s: %s %q, want a number of connections", m.Job.Name, name, v)
+			}
+			conns = n
+		}
 	}
 	shards := int(*m.Job.Spec.Completions)
 	need := map[string]int64{

@@ -25,68 +25,79 @@ func setArg(m *Manifests, name, value string) {
 	c.Args = append(c.Args, name, value)
 }
 
+// dropArg removes flag name and its value, if it has one.
 func dropArg(m *Manifests, name string) {
 	c := loadContainer(m)
 	for i, a := range c.Args {
-		if a == name {
-			c.Args = append(c.Args[:i], c.Args[i+1:]...)
-			return
+		if a != name {
+			continue
 		}
+		end := i + 1
+		if end < len(c.Args) && !strings.HasPrefix(c.Args[end], "-") {
+			end++
+		}
+		c.Args = append(c.Args[:i], c.Args[end:]...)
+		return
 	}
+}
+
+// brokenCases break a copy of the default manifests one way each, and
+// name the check that must catch it.
+var brokenCases = []struct {
+	check string
+	brk   func(m *Manifests)
+}{
+	{"indexed", func(m *Manifests) { m.Job.Spec.CompletionMode = ptr(batchv1.NonIndexedCompletion) }},
+	{"indexed", func(m *Manifests) { m.Job.Spec.CompletionMode = nil }},
+	{"parallelism", func(m *Manifests) { m.Job.Spec.Parallelism = ptr(int32(2)) }},
+	{"parallelism", func(m *Manifests) { m.Job.Spec.Parallelism = nil }},
+	{"restart", func(m *Manifests) { m.Job.Spec.Template.Spec.RestartPolicy = corev1.RestartPolicyOnFailure }},
+	{"backoff", func(m *Manifests) { m.Job.Spec.BackoffLimit = nil }},
+	{"backoff", func(m *Manifests) { m.Job.Spec.BackoffLimit = ptr(int32(6)) }},
+	{"sysctl", func(m *Manifests) { m.Job.Spec.Template.Spec.SecurityContext.Sysctls = nil }},
+	{"sysctl", func(m *Manifests) { m.Job.Spec.Template.Spec.SecurityContext.Sysctls[0].Value = "65535 1024" }},
+	{"sysctl", func(m *Manifests) { m.Job.Spec.Template.Spec.SecurityContext.Sysctls[0].Value = "1024" }},
+	{"sysctl", func(m *Manifests) {
+		sc := m.Job.Spec.Template.Spec.SecurityContext
+		sc.Sysctls = append(sc.Sysctls, corev1.Sysctl{Name: "net.ipv4.tcp_tw_reuse", Value: "1"})
+	}},
+	{"non-root", func(m *Manifests) { m.Job.Spec.Template.Spec.SecurityContext.RunAsNonRoot = nil }},
+	{"non-root", func(m *Manifests) { m.Echo.Spec.Template.Spec.Containers[0].SecurityContext.RunAsUser = ptr(int64(0)) }},
+	{"non-root", func(m *Manifests) { loadContainer(m).SecurityContext.RunAsNonRoot = ptr(false) }},
+	{"privilege", func(m *Manifests) { loadContainer(m).SecurityContext.Privileged = ptr(true) }},
+	{"privilege", func(m *Manifests) { loadContainer(m).SecurityContext.AllowPrivilegeEscalation = nil }},
+	{"privilege", func(m *Manifests) { m.Echo.Spec.Template.Spec.Containers[0].SecurityContext.Capabilities.Drop = nil }},
+	{"privilege", func(m *Manifests) {
+		loadContainer(m).SecurityContext.Capabilities.Add = []corev1.Capability{"NET_ADMIN"}
+	}},
+	{"privilege", func(m *Manifests) { m.Job.Spec.Template.Spec.HostNetwork = true }},
+	{"shards", func(m *Manifests) { setArg(m, "--shards", "3") }},
+	{"shards", func(m *Manifests) { dropArg(m, "--shards") }},
+	{"shards", func(m *Manifests) { setArg(m, "--shard", "1/4") }},
+	{"shards", func(m *Manifests) { dropArg(m, "--json") }},
+	{"shards", func(m *Manifests) { loadContainer(m).Args[0] = "run" }},
+	{"shards", func(m *Manifests) {
+		c := loadContainer(m)
+		c.Env = append(c.Env, corev1.EnvVar{Name: "JOB_COMPLETION_INDEX", Value: "0"})
+	}},
+	{"image", func(m *Manifests) { m.Echo.Spec.Template.Spec.Containers[0].Image = "portlab:old" }},
+	{"memory", func(m *Manifests) { setArg(m, "--concurrency", "40000") }},
+	{"memory", func(m *Manifests) { setArg(m, "--concurrency", "many") }},
+	{"memory", func(m *Manifests) { dropArg(m, "--concurrency"); setArg(m, "-c", "40000") }},
+	{"memory", func(m *Manifests) { delete(loadContainer(m).Resources.Limits, corev1.ResourceMemory) }},
+	{"memory", func(m *Manifests) {
+		m.Echo.Spec.Template.Spec.Containers[0].Resources.Requests[corev1.ResourceMemory] = resource.MustParse("8Mi")
+	}},
+	{"target", func(m *Manifests) { setArg(m, "--target", EchoName+":8080") }},
+	{"target", func(m *Manifests) { setArg(m, "--target", EchoName) }},
+	{"target", func(m *Manifests) { m.Service.Spec.Selector = map[string]string{NameLabel: "other"} }},
 }
 
 // TestChecksCatch breaks a copy of the default manifests one way at a
 // time and wants the check named for it to fail, and only that one.
 func TestChecksCatch(t *testing.T) {
-	cases := []struct {
-		check  string
-		break_ func(m *Manifests)
-	}{
-		{"indexed", func(m *Manifests) { m.Job.Spec.CompletionMode = ptr(batchv1.NonIndexedCompletion) }},
-		{"indexed", func(m *Manifests) { m.Job.Spec.CompletionMode = nil }},
-		{"parallelism", func(m *Manifests) { m.Job.Spec.Parallelism = ptr(int32(2)) }},
-		{"parallelism", func(m *Manifests) { m.Job.Spec.Parallelism = nil }},
-		{"restart", func(m *Manifests) { m.Job.Spec.Template.Spec.RestartPolicy = corev1.RestartPolicyOnFailure }},
-		{"backoff", func(m *Manifests) { m.Job.Spec.BackoffLimit = nil }},
-		{"backoff", func(m *Manifests) { m.Job.Spec.BackoffLimit = ptr(int32(6)) }},
-		{"sysctl", func(m *Manifests) { m.Job.Spec.Template.Spec.SecurityContext.Sysctls = nil }},
-		{"sysctl", func(m *Manifests) { m.Job.Spec.Template.Spec.SecurityContext.Sysctls[0].Value = "65535 1024" }},
-		{"sysctl", func(m *Manifests) { m.Job.Spec.Template.Spec.SecurityContext.Sysctls[0].Value = "1024" }},
-		{"sysctl", func(m *Manifests) {
-			sc := m.Job.Spec.Template.Spec.SecurityContext
-			sc.Sysctls = append(sc.Sysctls, corev1.Sysctl{Name: "net.ipv4.tcp_tw_reuse", Value: "1"})
-		}},
-		{"non-root", func(m *Manifests) { m.Job.Spec.Template.Spec.SecurityContext.RunAsNonRoot = nil }},
-		{"non-root", func(m *Manifests) { m.Echo.Spec.Template.Spec.Containers[0].SecurityContext.RunAsUser = ptr(int64(0)) }},
-		{"non-root", func(m *Manifests) { loadContainer(m).SecurityContext.RunAsNonRoot = ptr(false) }},
-		{"privilege", func(m *Manifests) { loadContainer(m).SecurityContext.Privileged = ptr(true) }},
-		{"privilege", func(m *Manifests) { loadContainer(m).SecurityContext.AllowPrivilegeEscalation = nil }},
-		{"privilege", func(m *Manifests) { m.Echo.Spec.Template.Spec.Containers[0].SecurityContext.Capabilities.Drop = nil }},
-		{"privilege", func(m *Manifests) {
-			loadContainer(m).SecurityContext.Capabilities.Add = []corev1.Capability{"NET_ADMIN"}
-		}},
-		{"privilege", func(m *Manifests) { m.Job.Spec.Template.Spec.HostNetwork = true }},
-		{"shards", func(m *Manifests) { setArg(m, "--shards", "3") }},
-		{"shards", func(m *Manifests) { dropArg(m, "--shards") }},
-		{"shards", func(m *Manifests) { setArg(m, "--shard", "1/4") }},
-		{"shards", func(m *Manifests) { dropArg(m, "--json") }},
-		{"shards", func(m *Manifests) { loadContainer(m).Args[0] = "run" }},
-		{"shards", func(m *Manifests) {
-			c := loadContainer(m)
-			c.Env = append(c.Env, corev1.EnvVar{Name: "JOB_COMPLETION_INDEX", Value: "0"})
-		}},
-		{"image", func(m *Manifests) { m.Echo.Spec.Template.Spec.Containers[0].Image = "portlab:old" }},
-		{"memory", func(m *Manifests) { setArg(m, "--concurrency", "40000") }},
-		{"memory", func(m *Manifests) { delete(loadContainer(m).Resources.Limits, corev1.ResourceMemory) }},
-		{"memory", func(m *Manifests) {
-			m.Echo.Spec.Template.Spec.Containers[0].Resources.Requests[corev1.ResourceMemory] = resource.MustParse("8Mi")
-		}},
-		{"target", func(m *Manifests) { setArg(m, "--target", EchoName+":8080") }},
-		{"target", func(m *Manifests) { setArg(m, "--target", EchoName) }},
-		{"target", func(m *Manifests) { m.Service.Spec.Selector = map[string]string{NameLabel: "other"} }},
-	}
 	covered := map[string]bool{}
-	for _, tc := range cases {
+	for _, tc := range brokenCases {
 		covered[tc.check] = true
 		m, err := Generate(DefaultParams())
 		if err != nil {
@@ -95,7 +106,7 @@ func TestChecksCatch(t *testing.T) {
 		if err := m.Validate(); err != nil {
 			t.Fatalf("unbroken: %v", err)
 		}
-		tc.break_(&m)
+		tc.brk(&m)
 		err = m.Validate()
 		if err == nil {
 			t.Errorf("%s: broken manifests pass", tc.check)

@@ -1,18 +1,16 @@
 package kubernetes
 
 import (
-	"bytes"
 	"context"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite the committed manifests from DefaultParams")
+	"github.com/portlab/portlab/internal/testsupport"
+)
 
 // committedFiles are the YAML files beside the package (the stand-in's
 // files, standin*, are not manifests).
@@ -44,7 +42,7 @@ func decodeFiles(t *testing.T, files map[string][]byte) Manifests {
 
 // TestCommittedUpToDate: the committed manifests are what the generator
 // makes from the defaults (go test -run TestCommittedUpToDate -update
-// rewrites them).
+// rewrites them, as does go run ./deploy/kubernetes/gen -o deploy/kubernetes).
 func TestCommittedUpToDate(t *testing.T) {
 	m, err := Generate(DefaultParams())
 	if err != nil {
@@ -55,19 +53,7 @@ func TestCommittedUpToDate(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, want := range files {
-		if *update {
-			if err := os.WriteFile(name, want, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		got, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, want) {
-			t.Errorf("%s is not what the generator makes: run go run ./deploy/kubernetes/gen -o deploy/kubernetes", name)
-		}
+		testsupport.Golden(t, name, want)
 	}
 }
 

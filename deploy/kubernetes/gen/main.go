@@ -61,8 +61,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// write puts the files into dir, or all on w as one stream of documents.
+// write puts the files into dir (made if missing), or all on w as one
+// stream of documents.
 func write(files map[string][]byte, dir string, w io.Writer) error {
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
 	for i, name := range []string{kubernetes.EchoFile, kubernetes.LoadFile} {
 		if dir != "" {
 			if err := os.WriteFile(filepath.Join(dir, name), files[name], 0o644); err != nil {

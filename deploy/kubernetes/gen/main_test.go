@@ -50,9 +50,10 @@ func TestRun(t *testing.T) {
 	}
 }
 
-// TestRunOut: -o writes the files the package renders.
+// TestRunOut: -o makes the directory and writes the files the package
+// renders.
 func TestRunOut(t *testing.T) {
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "run") // made by -o
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"-o", dir}, &stdout, &stderr); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
