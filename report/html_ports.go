@@ -68,6 +68,22 @@ func (s sockets) timeWaitName() string {
 	return "TIME_WAIT, client and server sides mixed (loopback)"
 }
 
+// lineIs says whose a timeline's TIME_WAIT line is, beside the end's
+// split.
+func (s sockets) lineIs() string {
+	switch s {
+	case socketsClient:
+		return "the line is the client host's"
+	case socketsLoopbackClientTW:
+		return "the line is the client's"
+	case socketsLoopbackServerTW:
+		return "the line is the server's"
+	case socketsHost:
+		return "the line is the whole host's"
+	}
+	return "the line mixes both sides"
+}
+
 // portsHeld is how many of the client's ephemeral ports one sample shows
 // held, -1 when it was not read. A client's port is held by its
 // ESTABLISHED (and other open) socket and by its TIME_WAIT. On loopback

@@ -232,7 +232,8 @@ func (a timeAxis) timelineChart(name string, r *Result, twTop, twStep float64) *
 	}
 	ch.Dots = endSockets(r, xs.pos(a.endOf(r)), y2)
 	if s := r.Sockets; s != nil {
-		ch.Subtitle = fmt.Sprintf("TIME_WAIT at the end: ● client %d, ○ server %d", s.TimeWaitClient, s.TimeWaitServer)
+		ch.Subtitle = fmt.Sprintf("TIME_WAIT at the end: ● client %d, ○ server %d; %s", s.TimeWaitClient, s.TimeWaitServer,
+			socketsOf(r).lineIs())
 	}
 	return ch
 }

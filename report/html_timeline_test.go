@@ -85,7 +85,8 @@ func TestTimelinePanelsShareAxes(t *testing.T) {
 }
 
 // TestTimelineSplitsTimeWaitSides: a result that counted the client's and
-// the server's TIME_WAIT apart shows both, as two dots at the run's end.
+// the server's TIME_WAIT apart shows both, as two dots at the run's end,
+// and says the line, sampled in one namespace, mixes them.
 func TestTimelineSplitsTimeWaitSides(t *testing.T) {
 	r := steadyBursts("server-closes", 250*time.Millisecond, 8, 1, 50, 500)
 	r.Sockets = &Sockets{TimeWaitClient: 3, TimeWaitServer: 497}
@@ -101,7 +102,7 @@ func TestTimelineSplitsTimeWaitSides(t *testing.T) {
 	if len(ch.Dots) != 2 || ch.Dots[0].Y == ch.Dots[1].Y {
 		t.Fatalf("TIME_WAIT at the end is drawn as %+v, want a client and a server dot apart", ch.Dots)
 	}
-	if want := "TIME_WAIT at the end: ● client 3, ○ server 497"; ch.Subtitle != want {
+	if want := "TIME_WAIT at the end: ● client 3, ○ server 497; the line mixes both sides"; ch.Subtitle != want {
 		t.Errorf("subtitle %q, want %q", ch.Subtitle, want)
 	}
 }

@@ -105,7 +105,7 @@ type runOutput struct {
 // sandbox, the report could not be written).
 func runScenario(ctx context.Context, sc *scenarios.Scenario, opts sandbox.Options, conds []report.Condition,
 	out runOutput, stdout, stderr io.Writer) (code int, stop bool) {
-	fmt.Fprintln(stderr, firstLine(sc, opts.Topology))
+	fmt.Fprint(stderr, report.Fit(firstLine(sc, opts.Topology)+"\n", 100))
 	progress := &runProgress{w: stderr, live: isTerminal(stderr)}
 	opts.Progress = progress.show
 	lab, err := sandbox.Execute(ctx, sc, opts)

@@ -96,12 +96,16 @@ func finishedRun(res *report.Result) string {
 	if res.ElapsedS > 0 {
 		fmt.Fprintf(&b, ", %.0f ok/s", float64(res.Totals.RequestsOK)/res.ElapsedS)
 	}
-	fmt.Fprintf(&b, ", %d errors", res.Totals.RequestsFailed)
-	if classes := report.SortedClasses(res.Errors); len(classes) > 0 {
+	switch classes := report.SortedClasses(res.Errors); {
+	case len(classes) == 1 && res.Errors[classes[0]] == res.Totals.RequestsFailed:
+		fmt.Fprintf(&b, ", %d %s", res.Totals.RequestsFailed, classes[0])
+	case len(classes) > 0:
 		if len(classes) > 2 {
 			classes = append(classes[:2], "...")
 		}
-		fmt.Fprintf(&b, " (%s)", strings.Join(classes, ", "))
+		fmt.Fprintf(&b, ", %d errors (%s)", res.Totals.RequestsFailed, strings.Join(classes, ", "))
+	default:
+		fmt.Fprintf(&b, ", %d errors", res.Totals.RequestsFailed)
 	}
 	if s := res.Sockets; s != nil {
 		fmt.Fprintf(&b, ", TIME_WAIT %d client, %d server", s.TimeWaitClient, s.TimeWaitServer)

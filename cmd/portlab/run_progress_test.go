@@ -33,7 +33,7 @@ func TestRunProgress(t *testing.T) {
 		{Run: b, Index: 2, Of: 2, Ended: true},
 	}
 	finished := []string{
-		"run 1/2 churn: 2.0 s, 1500 ok/s, 7 errors (EADDRNOTAVAIL), TIME_WAIT 1000 client, 3 server",
+		"run 1/2 churn: 2.0 s, 1500 ok/s, 7 EADDRNOTAVAIL, TIME_WAIT 1000 client, 3 server",
 		"run 2/2 pooled: failed (see below)",
 	}
 	for _, tc := range []struct {
@@ -78,6 +78,30 @@ func TestRunProgress(t *testing.T) {
 		}
 		if strings.Contains(out, "2.5 s") {
 			t.Errorf("terminal %v: the figures after the run's clock stopped were drawn: %q", tc.terminal, out)
+		}
+	}
+}
+
+// TestFinishedRun: a finished run's line names its error classes, the
+// class alone when it is the only one.
+func TestFinishedRun(t *testing.T) {
+	for _, tc := range []struct {
+		errs map[string]int64
+		want string
+	}{
+		{map[string]int64{}, "1.0 s, 100 ok/s, 0 errors"},
+		{map[string]int64{"EADDRNOTAVAIL": 9}, "1.0 s, 100 ok/s, 9 EADDRNOTAVAIL"},
+		{map[string]int64{"EADDRNOTAVAIL": 5, "ECONNRESET": 4}, "1.0 s, 100 ok/s, 9 errors (EADDRNOTAVAIL, ECONNRESET)"},
+		{map[string]int64{"EADDRNOTAVAIL": 3, "ECONNRESET": 2, "timeout": 2, "other": 2},
+			"1.0 s, 100 ok/s, 9 errors (EADDRNOTAVAIL, ECONNRESET, ...)"},
+	} {
+		var failed int64
+		for _, n := range tc.errs {
+			failed += n
+		}
+		res := &report.Result{ElapsedS: 1, Totals: report.Totals{RequestsOK: 100, RequestsFailed: failed}, Errors: tc.errs}
+		if got := finishedRun(res); got != tc.want {
+			t.Errorf("errors %v: got %q, want %q", tc.errs, got, tc.want)
 		}
 	}
 }

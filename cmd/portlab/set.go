@@ -4,10 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/portlab/portlab/internal/suggest"
+	"github.com/portlab/portlab/report"
 	"github.com/portlab/portlab/scenarios"
 )
 
@@ -39,9 +42,39 @@ func parseSettings(sets []string) ([]setting, error) {
 		if !known {
 			return nil, fmt.Errorf("set %s: %q is not a section: want one of %s", s, section, strings.Join(setSections, ", "))
 		}
-		out = append(out, setting{section, strings.ReplaceAll(key, "-", "_"), value})
+		key = strings.ReplaceAll(key, "-", "_")
+		if !slices.Contains(scenarios.Keys(section), key) {
+			return nil, fmt.Errorf("set %s: %s has no key %q%s", s, section, key, keyHint(section, key))
+		}
+		out = append(out, setting{section, key, value})
 	}
 	return out, nil
+}
+
+// keyHint is what to say of a key section lacks: the key of another
+// section it is, the key of this one it most likely misspells, or where
+// the keys are listed.
+func keyHint(section, key string) string {
+	for _, other := range setSections {
+		if other != section && slices.Contains(scenarios.Keys(other), key) {
+			return fmt.Sprintf(": did you mean %s.%s?", other, key)
+		}
+	}
+	keys := scenarios.Keys(section)
+	// A sysctl may come in full (net.ipv4.tcp_tw_reuse) or cut short
+	// (tw_reuse).
+	for _, k := range []string{key, strings.TrimPrefix(key, "net.ipv4."), "tcp_" + key} {
+		if best := suggest.Closest(k, keys); best != "" {
+			return fmt.Sprintf(": did you mean %s.%s?", section, best)
+		}
+	}
+	switch section {
+	case "load":
+		return " (its keys are the flags of 'portlab load --help', with _ for -)"
+	case "server":
+		return " (its keys are the flags of 'portlab echo --help', with _ for -)"
+	}
+	return "; it has:\n  " + strings.Join(report.Wrap(strings.Join(keys, ", "), 96), "\n  ")
 }
 
 // withSettings parses a scenario's YAML with sets written into every run,
