@@ -82,6 +82,10 @@ type Gateway struct {
 	ConntrackMax int `json:"conntrack_max"`
 	// End is the gateway's state when the run ended.
 	End GatewaySample `json:"end"`
+	// PeakEstablished is the most flows the gateway's samples saw
+	// established at once: what the SNAT pool held, whatever each client
+	// counted.
+	PeakEstablished int `json:"peak_established"`
 }
 
 // GatewaySample is a gateway's conntrack table and counters at one

@@ -330,6 +330,14 @@ func (s *Peer) Stop() (*Sockets, error) {
 	return socks, errors.Join(err, s.Close())
 }
 
+// Go tells a client host (ServeClient) that it may start its run.
+func (s *Peer) Go() error {
+	if err := json.NewEncoder(s.ctl).Encode(toServer{Go: true}); err != nil {
+		return fmt.Errorf("topology: tell the client host to go: %w", err)
+	}
+	return nil
+}
+
 // Wait waits until the peer's service ends by itself (a client host's
 // load), then returns the peer's socket table and its service's report,
 // and closes the peer. When ctx ends first it asks the peer to stop and

@@ -20,7 +20,7 @@ import (
 const natOnsets = `
 name: nat-onsets
 topology: nat
-defaults: {mode: keepalive, duration: 2s, interval: 250ms, connect_timeout: 1s}
+defaults: {mode: keepalive, duration: 2s, interval: 250ms, connect_timeout: 800ms}
 runs:
   - name: ports-100
     gateway: {snat_ports: "50000-50099"}
@@ -104,8 +104,8 @@ func TestNATOnsets(t *testing.T) {
 			t.Errorf("%s: first timeout after %d connections, want %d", tc.run, onset.ConnectionsBefore, tc.pool)
 		}
 		g := r.Gateway
-		if g == nil || g.Clients != tc.clients || len(g.SNATAddresses) != tc.addrs || g.PortMin != 50000 || g.PortMax != tc.pMax {
-			t.Fatalf("%s: gateway %+v, want %d client(s), %d address(es), ports 50000-%d", tc.run, g, tc.clients, tc.addrs, tc.pMax)
+		if g == nil || g.PeakEstablished != int(tc.pool) || g.Clients != tc.clients || len(g.SNATAddresses) != tc.addrs || g.PortMin != 50000 || g.PortMax != tc.pMax {
+			t.Fatalf("%s: gateway %+v, want %d flows at the peak, %d client(s), %d address(es), ports 50000-%d", tc.run, g, tc.pool, tc.clients, tc.addrs, tc.pMax)
 		}
 		// The gateway held the pool's flows established, and each SYN it
 		// had no port for failed its conntrack insertion and was dropped.
