@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vishvananda/netlink"
@@ -124,5 +125,23 @@ func TestNATOnsets(t *testing.T) {
 	}
 	if after := readHostNet(t); !slices.Equal(after.tables, before.tables) || !slices.Equal(after.links, before.links) || after.forward != before.forward {
 		t.Errorf("host changed: before %+v, after %+v", before, after)
+	}
+}
+
+// TestNATScenarioElsewhere: a scenario about the nat topology runs there
+// by default, and in another topology asked for its runs are skipped,
+// saying why, rather than checked without a gateway.
+func TestNATScenarioElsewhere(t *testing.T) {
+	requireSandbox(t)
+	sc, err := scenarios.Builtin("snat-time-wait")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab, err := sandbox.Execute(context.Background(), sc, sandbox.Options{Topology: scenarios.TwoHosts, ChildExecutable: childExe})
+	if err != nil || len(lab.Results) != 0 || len(lab.Skipped) != len(sc.Runs) {
+		t.Fatalf("two-hosts: %v, %d results, skipped %q; want every run skipped", err, len(lab.Results), lab.Skipped)
+	}
+	if lab.Topology != scenarios.TwoHosts || !strings.Contains(lab.Skipped[0], "only meaningful in the nat topology") {
+		t.Errorf("lab topology %q, skipped %q", lab.Topology, lab.Skipped)
 	}
 }
