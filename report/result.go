@@ -80,6 +80,10 @@ type Gateway struct {
 	Clients int `json:"clients"`
 	// ConntrackMax is the gateway's net.netfilter.nf_conntrack_max.
 	ConntrackMax int `json:"conntrack_max"`
+	// ConntrackTimeWaitS and ConntrackEstablishedS are the gateway's
+	// conntrack TCP timeouts of those states, in seconds.
+	ConntrackTimeWaitS    int `json:"conntrack_time_wait_s,omitempty"`
+	ConntrackEstablishedS int `json:"conntrack_established_s,omitempty"`
 	// End is the gateway's state when the run ended.
 	End GatewaySample `json:"end"`
 	// PeakEstablished is the most flows the gateway's samples saw

@@ -98,7 +98,7 @@ func StartServerHost(ctx context.Context, spec Spec, args ...string) (*Peer, err
 // goroutine locked with runtime.LockOSThread.
 func StartPeer(ctx context.Context, veth Veth, sysctls map[string]string, local func() error, args ...string) (*Peer, error) {
 	if !netns.Inside() || netns.IsHost() {
-		return nil, errors.New("topology: StartServerHost refused: this process is not in a private network namespace made by netns.Command, so the veth pair would land on the host")
+		return nil, errors.New("topology: StartPeer refused: this process is not in a private network namespace made by netns.Command, so the veth pair would land on the host")
 	}
 	s, err := startPeer(veth, args)
 	if err != nil {

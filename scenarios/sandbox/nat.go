@@ -176,7 +176,7 @@ func finishNAT(res *report.Result, spec childSpec, g topology.Gateway, pred repo
 		Clients: g.Clients, PortMin: g.PortMin, PortMax: g.PortMax,
 		SNATAddresses: snatAddresses(g),
 	}
-	res.Gateway.ConntrackMax = conntrackMax()
+	conntrackSettings(res.Gateway)
 	placeSamples(res, samples)
 	res.Checks = predict.Check(pred, res)
 	if g.Clients > 1 {

@@ -108,6 +108,9 @@ func TestNATOnsets(t *testing.T) {
 		if g == nil || g.PeakEstablished != int(tc.pool) || g.Clients != tc.clients || len(g.SNATAddresses) != tc.addrs || g.PortMin != 50000 || g.PortMax != tc.pMax {
 			t.Fatalf("%s: gateway %+v, want %d flows at the peak, %d client(s), %d address(es), ports 50000-%d", tc.run, g, tc.pool, tc.clients, tc.addrs, tc.pMax)
 		}
+		if g.ConntrackMax <= 0 || g.ConntrackTimeWaitS != 120 {
+			t.Errorf("%s: gateway conntrack max %d, TIME_WAIT timeout %d s; want the namespace's, 120 s", tc.run, g.ConntrackMax, g.ConntrackTimeWaitS)
+		}
 		// The gateway held the pool's flows established, and each SYN it
 		// had no port for failed its conntrack insertion and was dropped.
 		if g.End.States["ESTABLISHED"] > int(tc.pool) || g.End.InsertFailed == 0 || g.End.Drop != g.End.InsertFailed {
