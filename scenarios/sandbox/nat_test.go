@@ -97,7 +97,10 @@ func TestNATOnsets(t *testing.T) {
 		if p := r.Prediction; p == nil || p.SNATPoolFlows != tc.pool || p.OnsetAfterConnections != tc.pool || p.OnsetClass != "timeout" {
 			t.Errorf("%s: prediction %+v, want pool and onset %d, class timeout", tc.run, r.Prediction, tc.pool)
 		}
-		if !ok || r.Totals.ConnectionsOpened != tc.pool || r.Errors["EADDRNOTAVAIL"] != 0 {
+		// Clients end a few milliseconds apart, and a worker of the last
+		// one may get a port the first has just freed: the pool's measure
+		// is the gateway's peak (below), the clients' total at least it.
+		if opened := r.Totals.ConnectionsOpened; !ok || opened < tc.pool || (tc.clients == 1 && opened != tc.pool) || r.Errors["EADDRNOTAVAIL"] != 0 {
 			t.Errorf("%s: %d connections, timeout onset %v, errors %v; want %d connections, then timeouts, no EADDRNOTAVAIL",
 				tc.run, r.Totals.ConnectionsOpened, ok, r.Errors, tc.pool)
 		}
