@@ -23,6 +23,8 @@ type clientHostSpec struct {
 	Index      int            `json:"index"`
 	Load       loadgen.Config `json:"load"`
 	GOMAXPROCS int            `json:"gomaxprocs,omitempty"`
+	// ListenProbe is the run's listen probe, tried after the load.
+	ListenProbe string `json:"listen_probe,omitempty"`
 }
 
 // clientHostMain is a client host of a nat run: it sets up the load given
@@ -55,6 +57,9 @@ func clientHostMain(ctx context.Context, args []string, opts []loadgen.Option) e
 				return nil, err
 			}
 			socketSummary(res)
+			if spec.ListenProbe != "" {
+				res.ListenProbe = probeListen(spec.ListenProbe)
+			}
 			return res, err
 		}, nil
 	})
@@ -99,6 +104,7 @@ func natGateway(ctx context.Context, spec childSpec, opts []loadgen.Option) (*re
 		if res, err = report.Merge(results...); err != nil {
 			return nil, errors.Join(runErr, err)
 		}
+		res.ListenProbe = results[0].ListenProbe // the first client's
 	}
 	serverSocks, serr := srv.Stop()
 	finishNAT(res, spec, g, pred, samples)
@@ -119,7 +125,7 @@ func runClients(ctx context.Context, spec childSpec, g topology.Gateway, opts []
 		}
 	}()
 	for k := range g.Clients {
-		b, err := json.Marshal(clientHostSpec{Index: k, Load: spec.Load, GOMAXPROCS: spec.GOMAXPROCS})
+		b, err := json.Marshal(clientHostSpec{Index: k, Load: spec.Load, GOMAXPROCS: spec.GOMAXPROCS, ListenProbe: spec.ListenProbe})
 		if err != nil {
 			return nil, nil, err
 		}

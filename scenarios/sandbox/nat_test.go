@@ -151,3 +151,28 @@ func TestNATScenarioElsewhere(t *testing.T) {
 		t.Errorf("lab topology %q, skipped %q", lab.Topology, lab.Skipped)
 	}
 }
+
+// TestNATOtherScenario: --topology nat runs any scenario behind a gateway
+// (every unprivileged port in its pool), the listen probe in the client
+// host included, and the scenario's expectations still hold.
+func TestNATOtherScenario(t *testing.T) {
+	requireSandbox(t)
+	sc, err := scenarios.Builtin("server-port-in-range")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	lab, err := sandbox.Execute(context.Background(), sc, sandbox.Options{Topology: scenarios.NAT, Stderr: &stderr, ChildExecutable: childExe})
+	if err != nil || len(lab.Failures) > 0 || len(lab.Results) != len(sc.Runs) {
+		t.Fatalf("Execute: %v, failures %q, %d results\n%s", err, lab.Failures, len(lab.Results), stderr.String())
+	}
+	for _, r := range lab.Results {
+		if r.Environment.Topology != "nat" || r.Gateway == nil || r.Target != "198.19.0.2:7777" || r.ListenProbe == nil {
+			t.Errorf("%s: topology %q, gateway %+v, target %s, listen probe %+v; want nat, a gateway, 198.19.0.2:7777, a probe",
+				r.Label, r.Environment.Topology, r.Gateway, r.Target, r.ListenProbe)
+		}
+	}
+	if failed := lab.Failed(); len(failed) > 0 {
+		t.Errorf("expectations failed: %q", failed)
+	}
+}
