@@ -76,7 +76,16 @@ func TestPdeathsigHelper(t *testing.T) {
 // user namespace netns.Command made (where the kernel has the NAT modules
 // loaded; a user namespace cannot load them).
 func TestRootlessNAT(t *testing.T) {
-	testsupport.RunRootless(t, "TestRootlessNATHelper")
+	// A gateway made as root first loads the modules, should this test
+	// run alone.
+	t.Run("as-root", func(t *testing.T) {
+		netnstest.Run(t, nil, func(t *testing.T) {
+			startNAT(t, topology.Gateway{Clients: 1, SNATAddresses: 1, PortMin: 50000, PortMax: 50099}, 1)
+		})
+	})
+	if !netns.Inside() { // this function runs again in the namespace
+		testsupport.RunRootless(t, "TestRootlessNATHelper")
+	}
 }
 
 // TestRootlessNATHelper is run by TestRootlessNAT, as an ordinary user.
