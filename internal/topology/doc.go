@@ -1,7 +1,9 @@
 // Package topology builds a two-host network without virtual machines: a
 // client namespace and a server namespace joined by a veth pair,
 // 198.18.0.1/24 (ClientAddr) on the client's end and 198.18.0.2/24
-// (ServerAddr) on the server's, each namespace with its own sysctls.
+// (ServerAddr) on the server's, each namespace with its own sysctls; and a
+// NAT gateway between client hosts and a server host (see "Behind a NAT
+// gateway" below).
 //
 // On a single loopback both ends of every connection live in one kernel
 // namespace, with one TIME_WAIT table and one set of sysctls, so nothing
