@@ -104,8 +104,16 @@ type Gateway struct {
 	Clients int `json:"clients"`
 	// ConntrackMax is the gateway's net.netfilter.nf_conntrack_max.
 	ConntrackMax int `json:"conntrack_max"`
+	// ConntrackTimeWaitS and ConntrackEstablishedS are the gateway's
+	// conntrack TCP timeouts of those states, in seconds.
+	ConntrackTimeWaitS    int `json:"conntrack_time_wait_s,omitempty"`
+	ConntrackEstablishedS int `json:"conntrack_established_s,omitempty"`
 	// End is the gateway's state when the run ended.
 	End GatewaySample `json:"end"`
+	// PeakEstablished is the most flows the gateway's samples saw
+	// established at once: what the SNAT pool held, whatever each client
+	// counted.
+	PeakEstablished int `json:"peak_established"`
 }
 
 // GatewaySample is a gateway's conntrack table and counters at one

@@ -5,6 +5,11 @@
 // flow is one entry, and a SYN that finds no free SNAT (address, port)
 // shows in these counters rather than as an error anyone sees.
 //
+// Measured on Linux 6.18: such a SYN gets a mapping that clashes with one
+// in use, its entry fails insertion and the packet is dropped, so
+// insert_failed and drop each count one per dropped SYN (retransmissions
+// included), while early_drop (a full table) and clashres stay 0.
+//
 // The table is read over netlink (NETLINK_NETFILTER), the statistics from
 // /proc/net/stat/nf_conntrack, both of the caller's namespace. Linux only;
 // elsewhere Take returns an error wrapping errors.ErrUnsupported.

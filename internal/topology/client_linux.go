@@ -98,7 +98,7 @@ func StartServerHost(ctx context.Context, spec Spec, args ...string) (*Peer, err
 // goroutine locked with runtime.LockOSThread.
 func StartPeer(ctx context.Context, veth Veth, sysctls map[string]string, local func() error, args ...string) (*Peer, error) {
 	if !netns.Inside() || netns.IsHost() {
-		return nil, errors.New("topology: StartServerHost refused: this process is not in a private network namespace made by netns.Command, so the veth pair would land on the host")
+		return nil, errors.New("topology: StartPeer refused: this process is not in a private network namespace made by netns.Command, so the veth pair would land on the host")
 	}
 	s, err := startPeer(veth, args)
 	if err != nil {
@@ -328,6 +328,14 @@ func (s *Peer) Pid() int { return s.cmd.Process.Pid }
 func (s *Peer) Stop() (*Sockets, error) {
 	socks, _, err := s.finish(context.Background(), true)
 	return socks, errors.Join(err, s.Close())
+}
+
+// Go tells a client host (ServeClient) that it may start its run.
+func (s *Peer) Go() error {
+	if err := json.NewEncoder(s.ctl).Encode(toServer{Go: true}); err != nil {
+		return fmt.Errorf("topology: tell the client host to go: %w", err)
+	}
+	return nil
 }
 
 // Wait waits until the peer's service ends by itself (a client host's

@@ -1,7 +1,9 @@
 // Package topology builds a two-host network without virtual machines: a
 // client namespace and a server namespace joined by a veth pair,
 // 198.18.0.1/24 (ClientAddr) on the client's end and 198.18.0.2/24
-// (ServerAddr) on the server's, each namespace with its own sysctls.
+// (ServerAddr) on the server's, each namespace with its own sysctls; and a
+// NAT gateway between client hosts and a server host (see "Behind a NAT
+// gateway" below).
 //
 // On a single loopback both ends of every connection live in one kernel
 // namespace, with one TIME_WAIT table and one set of sysctls, so nothing
@@ -70,11 +72,14 @@
 // StartServerHost is one case of StartPeer: a host started from this one
 // and joined to it by a Veth. A NAT gateway (the sandbox child) starts a
 // server host on NATServerVeth and client hosts on NATClientVeth(k), each
-// client routing everything via the gateway, and SetupGateway turns its own
+// client routing everything via the gateway (and waiting until the gateway
+// answers), and SetupGateway turns its own
 // namespace into the gateway: forwarding, the SNAT pool (SNATAddr(i) and a
 // port range) in an nftables table of its own, the conntrack knobs. A
-// client host runs ServeClient: its run (a load) ends by itself and its
-// report travels back with its socket table (Peer.Wait). The server has no
+// client host runs ServeClient: it prepares (a load's preflight), reports
+// ready, starts its run when told to (Peer.Go, once every client is
+// ready), and its run's report travels back with its socket table when the
+// run ends by itself (Peer.Wait). The server has no
 // route to the clients: only source NAT brings its replies back, so when
 // the pool has no free (address, port) toward a destination, the SYN is
 // dropped at the gateway and the client's connect times out.

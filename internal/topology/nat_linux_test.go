@@ -55,39 +55,44 @@ type dials struct {
 func natClient(args []string) int {
 	n, _ := strconv.Atoi(args[0])
 	timeout, _ := time.ParseDuration(args[1])
-	err := topology.ServeClient(context.Background(), func(ctx context.Context) (any, error) {
-		var (
-			mu    sync.Mutex
-			d     dials
-			conns []net.Conn
-			wg    sync.WaitGroup
-		)
-		dialer := net.Dialer{Timeout: timeout}
-		for range n {
-			wg.Go(func() {
-				c, err := dialer.DialContext(ctx, "tcp", net.JoinHostPort(topology.NATServerAddr, serverPort))
-				mu.Lock()
-				defer mu.Unlock()
-				var ne net.Error
-				switch {
-				case err == nil:
-					d.OK++
-					conns = append(conns, c)
-				case errors.As(err, &ne) && ne.Timeout():
-					d.Timeouts++
-				default:
-					d.Other++
-					d.FirstOther = err.Error()
-				}
-			})
-		}
-		wg.Wait()
-		for _, c := range conns {
-			c.Close()
-		}
-		return d, nil
+	err := topology.ServeClient(context.Background(), func(context.Context) (func(context.Context) (any, error), error) {
+		return func(ctx context.Context) (any, error) { return dialAll(ctx, n, timeout) }, nil
 	})
 	return exitOf(err)
+}
+
+// dialAll opens n connections at once and counts how they went.
+func dialAll(ctx context.Context, n int, timeout time.Duration) (dials, error) {
+	var (
+		mu    sync.Mutex
+		d     dials
+		conns []net.Conn
+		wg    sync.WaitGroup
+	)
+	dialer := net.Dialer{Timeout: timeout}
+	for range n {
+		wg.Go(func() {
+			c, err := dialer.DialContext(ctx, "tcp", net.JoinHostPort(topology.NATServerAddr, serverPort))
+			mu.Lock()
+			defer mu.Unlock()
+			var ne net.Error
+			switch {
+			case err == nil:
+				d.OK++
+				conns = append(conns, c)
+			case errors.As(err, &ne) && ne.Timeout():
+				d.Timeouts++
+			default:
+				d.Other++
+				d.FirstOther = err.Error()
+			}
+		})
+	}
+	wg.Wait()
+	for _, c := range conns {
+		c.Close()
+	}
+	return d, nil
 }
 
 func exitOf(err error) int {
@@ -120,6 +125,11 @@ func startNAT(t *testing.T, g topology.Gateway, conns int) ([]dials, *conntrack.
 			t.Fatalf("start client host %d: %v", k, err)
 		}
 		clients = append(clients, c)
+	}
+	for k, c := range clients {
+		if err := c.Go(); err != nil {
+			t.Fatalf("client host %d: %v", k, err)
+		}
 	}
 	var out []dials
 	for k, c := range clients {

@@ -14,14 +14,15 @@ const (
 
 // toServer is a message from the client host, one JSON document a line.
 // The first carries the host's link, address and Sysctls and means "your
-// link is in place"; the next, Stop, or the pipe's end, means "report and
-// exit".
+// link is in place"; Go tells a client host to start its run; Stop, or the
+// pipe's end, means "report and exit".
 type toServer struct {
 	Sysctls map[string]string `json:"sysctls,omitempty"`
 	Link    string            `json:"link,omitempty"`
 	Addr    string            `json:"addr,omitempty"` // with its prefix length
 	// Gateway, when set, is the host's default route.
 	Gateway string `json:"gateway,omitempty"`
+	Go      bool   `json:"go,omitempty"`
 	Stop    bool   `json:"stop,omitempty"`
 }
 

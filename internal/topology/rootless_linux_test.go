@@ -70,3 +70,35 @@ func TestPdeathsigHelper(t *testing.T) {
 	srv := startServerHost(t, topology.Spec{}, echo.CloseClient)
 	testsupport.PrintPid("server host", srv.Pid())
 }
+
+// TestRootlessNAT runs TestRootlessNATHelper as an ordinary user: the
+// gateway's nftables table and conntrack work in a namespace owned by the
+// user namespace netns.Command made (where the kernel has the NAT modules
+// loaded; a user namespace cannot load them).
+func TestRootlessNAT(t *testing.T) {
+	// A gateway made as root first loads the modules, should this test
+	// run alone.
+	t.Run("as-root", func(t *testing.T) {
+		netnstest.Run(t, nil, func(t *testing.T) {
+			startNAT(t, topology.Gateway{Clients: 1, SNATAddresses: 1, PortMin: 50000, PortMax: 50099}, 1)
+		})
+	})
+	if !netns.Inside() { // this function runs again in the namespace
+		testsupport.RunRootless(t, "TestRootlessNATHelper")
+	}
+}
+
+// TestRootlessNATHelper is run by TestRootlessNAT, as an ordinary user.
+func TestRootlessNATHelper(t *testing.T) {
+	testsupport.RootlessHelper(t)
+	netnstest.Run(t, nil, func(t *testing.T) {
+		g := topology.Gateway{Clients: 1, SNATAddresses: 1, PortMin: 50000, PortMax: 50099}
+		ds, tab := startNAT(t, g, 150)
+		if d := ds[0]; d.OK != 100 || d.Timeouts != 50 {
+			t.Errorf("%+v, want 100 connected and 50 timed out", d)
+		}
+		if tab.Stats["insert_failed"] < 50 {
+			t.Errorf("insert_failed %d, want at least the 50 timeouts", tab.Stats["insert_failed"])
+		}
+	})
+}

@@ -29,7 +29,7 @@ const linkTimeout = 10 * time.Second
 // waits. When the starting host calls Stop or Close, or ctx is done, it
 // takes its socket table, stops the service and reports the table.
 func ServeHost(ctx context.Context, start func() (stop func() error, err error)) error {
-	return serve(ctx, func(ctx context.Context, ready func() error) (any, error) {
+	return serve(ctx, func(ctx context.Context, ready func() error, _ <-chan struct{}) (any, error) {
 		stop, err := start()
 		if err != nil {
 			return nil, fmt.Errorf("topology: server host: start the service: %w", err)
@@ -46,14 +46,25 @@ func ServeHost(ctx context.Context, start func() (stop func() error, err error))
 }
 
 // ServeClient is the whole life of a client host that StartPeer started
-// (behind a NAT gateway): it sets its namespace up as ServeHost does,
-// reports ready, and calls run, whose report (JSON) it sends with its
-// socket table when run returns. run's ctx ends when the starting host asks
-// the client host to stop, or when ctx ends.
-func ServeClient(ctx context.Context, run func(ctx context.Context) (report any, err error)) error {
-	return serve(ctx, func(ctx context.Context, ready func() error) (any, error) {
+// (behind a NAT gateway): it sets its namespace up as ServeHost does, calls
+// prepare (a load's set-up, its preflight), reports ready, and when the
+// starting host says go (Peer.Go) calls the run prepare returned, whose
+// report (JSON) it sends with its socket table when run returns. So the
+// clients of one gateway are all set up before any of them loads. ctx ends
+// when the starting host asks the client host to stop, or when ctx ends.
+func ServeClient(ctx context.Context, prepare func(ctx context.Context) (run func(ctx context.Context) (report any, err error), err error)) error {
+	return serve(ctx, func(ctx context.Context, ready func() error, start <-chan struct{}) (any, error) {
+		run, err := prepare(ctx)
+		if err != nil {
+			return nil, err
+		}
 		if err := ready(); err != nil {
 			return nil, err
+		}
+		select {
+		case <-start:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("topology: client host: stopped before it was told to go: %w", ctx.Err())
 		}
 		return run(ctx)
 	})
@@ -61,9 +72,10 @@ func ServeClient(ctx context.Context, run func(ctx context.Context) (report any,
 
 // serve runs svc in a host started by StartPeer: svc calls ready once it
 // serves and returns its report when it ends, by itself or when its ctx
-// ends (the starting host's Stop, the pipe's end, or ctx). The socket table
-// is taken before svc's ctx ends, or after svc ended by itself.
-func serve(ctx context.Context, svc func(ctx context.Context, ready func() error) (any, error)) error {
+// ends (the starting host's Stop, the pipe's end, or ctx); start is closed
+// when the starting host says go. The socket table is taken before svc's
+// ctx ends, or after svc ended by itself.
+func serve(ctx context.Context, svc func(ctx context.Context, ready func() error, start <-chan struct{}) (any, error)) error {
 	if !IsServerHost() {
 		return fmt.Errorf("topology: ServeHost: this process was not started by StartServerHost (%s is not 1)", EnvServerHost)
 	}
@@ -84,11 +96,17 @@ func serve(ctx context.Context, svc func(ctx context.Context, ready func() error
 		_ = enc.Encode(fromServer{Error: err.Error()})
 		return err
 	}
-	asked := make(chan struct{})
+	asked, start := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(asked)
-		var m toServer
-		_ = dec.Decode(&m) // Stop, or the pipe's end: either way, stop
+		for started := false; ; started = true {
+			var m toServer
+			// Stop, or the pipe's end: either way, stop.
+			if err := dec.Decode(&m); err != nil || !m.Go || started {
+				return
+			}
+			close(start)
+		}
 	}()
 	svcCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -98,7 +116,7 @@ func serve(ctx context.Context, svc func(ctx context.Context, ready func() error
 	}
 	ended := make(chan outcome, 1)
 	go func() {
-		r, err := svc(svcCtx, func() error { return enc.Encode(fromServer{Ready: true}) })
+		r, err := svc(svcCtx, func() error { return enc.Encode(fromServer{Ready: true}) }, start)
 		ended <- outcome{r, err}
 	}()
 	var socks *Sockets
@@ -183,7 +201,28 @@ func setupHost(h toServer) error {
 	if err := netlink.RouteAdd(&netlink.Route{LinkIndex: link.Attrs().Index, Gw: gw}); err != nil {
 		return fmt.Errorf("topology: server host: default route via %s: %w", h.Gateway, err)
 	}
-	return nil
+	return waitPath(h.Gateway, linkTimeout)
+}
+
+// waitPath waits until gw answers a connect to a port nobody listens on
+// with a reset: our end being up says nothing of the gateway's, which
+// drops what it sends until the kernel has set it up (see waitOperUp),
+// and a first connect lost there waits a second for its retransmission.
+func waitPath(gw string, timeout time.Duration) error {
+	addr := net.JoinHostPort(gw, "9") // discard: no service in the gateway
+	deadline := time.Now().Add(timeout)
+	for {
+		c, err := net.DialTimeout("tcp", addr, 50*time.Millisecond)
+		switch {
+		case err == nil:
+			c.Close()
+			return nil
+		case errors.Is(err, unix.ECONNREFUSED):
+			return nil
+		case time.Now().After(deadline):
+			return fmt.Errorf("topology: the gateway %s does not answer after %s: %w", gw, timeout, err)
+		}
+	}
 }
 
 func waitLink(name string, timeout time.Duration) (netlink.Link, error) {

@@ -52,8 +52,11 @@ func (s *Peer) Wait(ctx context.Context) (*Sockets, json.RawMessage, error) {
 	return nil, nil, errUnsupported
 }
 
+// Go tells a client host to start its run.
+func (s *Peer) Go() error { return errUnsupported }
+
 // ServeClient runs a client host. It needs Linux network namespaces.
-func ServeClient(ctx context.Context, run func(ctx context.Context) (report any, err error)) error {
+func ServeClient(ctx context.Context, prepare func(ctx context.Context) (run func(ctx context.Context) (report any, err error), err error)) error {
 	return errUnsupported
 }
 

@@ -97,8 +97,10 @@ func peakEstablished(samples []sample) (int, bool) {
 	return peak, len(samples) > 0
 }
 
-// conntrackMax is the gateway's nf_conntrack_max, 0 if unreadable.
-func conntrackMax() int {
-	n, _ := sysctl.ReadInt("net.netfilter.nf_conntrack_max")
-	return n
+// conntrackSettings records the gateway's conntrack limit and timeouts
+// as its namespace has them (0 where unreadable).
+func conntrackSettings(g *report.Gateway) {
+	g.ConntrackMax, _ = sysctl.ReadInt("net.netfilter.nf_conntrack_max")
+	g.ConntrackTimeWaitS, _ = sysctl.ReadInt("net.netfilter.nf_conntrack_tcp_timeout_time_wait")
+	g.ConntrackEstablishedS, _ = sysctl.ReadInt("net.netfilter.nf_conntrack_tcp_timeout_established")
 }

@@ -23,17 +23,20 @@ type clientHostSpec struct {
 	Index      int            `json:"index"`
 	Load       loadgen.Config `json:"load"`
 	GOMAXPROCS int            `json:"gomaxprocs,omitempty"`
+	// ListenProbe is the run's listen probe, tried after the load.
+	ListenProbe string `json:"listen_probe,omitempty"`
 }
 
-// clientHostMain is a client host of a nat run: it runs the load given as
-// JSON in args[1] toward the server behind the gateway and reports its
-// result, its socket table read as on one host.
+// clientHostMain is a client host of a nat run: it sets up the load given
+// as JSON in args[1] toward the server behind the gateway (its preflight
+// included), and when the gateway says go, runs it and reports its result,
+// with its socket table read as on one host.
 func clientHostMain(ctx context.Context, args []string, opts []loadgen.Option) error {
 	var spec clientHostSpec
 	if len(args) < 2 || json.Unmarshal([]byte(args[1]), &spec) != nil {
 		return errors.New("no load configuration")
 	}
-	return topology.ServeClient(ctx, func(ctx context.Context) (any, error) {
+	return topology.ServeClient(ctx, func(ctx context.Context) (func(context.Context) (any, error), error) {
 		extra, err := mapSources(spec.Load.SourceIPs, func(extra int) netip.Addr { return topology.NATClientAddr(spec.Index, extra) })
 		if err != nil {
 			return nil, err
@@ -44,12 +47,21 @@ func clientHostMain(ctx context.Context, args []string, opts []loadgen.Option) e
 		if spec.GOMAXPROCS > 0 {
 			runtime.GOMAXPROCS(spec.GOMAXPROCS)
 		}
-		res, err := loadgen.Run(ctx, spec.Load, append(opts, loadgen.WithHostNetns(false))...)
-		if res == nil {
+		r, err := loadgen.New(ctx, spec.Load, append(opts, loadgen.WithHostNetns(false))...)
+		if err != nil {
 			return nil, err
 		}
-		socketSummary(res)
-		return res, err
+		return func(ctx context.Context) (any, error) {
+			res, err := r.Run(ctx)
+			if res == nil {
+				return nil, err
+			}
+			socketSummary(res)
+			if spec.ListenProbe != "" {
+				res.ListenProbe = probeListen(spec.ListenProbe)
+			}
+			return res, err
+		}, nil
 	})
 }
 
@@ -79,6 +91,11 @@ func natGateway(ctx context.Context, spec childSpec, opts []loadgen.Option) (*re
 	sampler := startSampler(spec.Load.Interval)
 	results, notes, runErr := runClients(ctx, spec, g, opts)
 	samples := sampler.stop()
+	if len(results) < g.Clients && ctx.Err() == nil {
+		// A client host that failed leaves a result that is not the
+		// run's: say why instead.
+		return nil, runErr
+	}
 	if len(results) == 0 {
 		return nil, runErr
 	}
@@ -87,6 +104,7 @@ func natGateway(ctx context.Context, spec childSpec, opts []loadgen.Option) (*re
 		if res, err = report.Merge(results...); err != nil {
 			return nil, errors.Join(runErr, err)
 		}
+		res.ListenProbe = results[0].ListenProbe // the first client's
 	}
 	serverSocks, serr := srv.Stop()
 	finishNAT(res, spec, g, pred, samples)
@@ -107,7 +125,7 @@ func runClients(ctx context.Context, spec childSpec, g topology.Gateway, opts []
 		}
 	}()
 	for k := range g.Clients {
-		b, err := json.Marshal(clientHostSpec{Index: k, Load: spec.Load, GOMAXPROCS: spec.GOMAXPROCS})
+		b, err := json.Marshal(clientHostSpec{Index: k, Load: spec.Load, GOMAXPROCS: spec.GOMAXPROCS, ListenProbe: spec.ListenProbe})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -116,6 +134,13 @@ func runClients(ctx context.Context, spec childSpec, g topology.Gateway, opts []
 			return nil, nil, fmt.Errorf("client host %d: %w", k+1, err)
 		}
 		peers = append(peers, p)
+	}
+	// Every client is set up (its preflight done) before any loads: a
+	// preflight among another client's load could find the pool taken.
+	for k, p := range peers {
+		if err := p.Go(); err != nil {
+			return nil, nil, fmt.Errorf("client host %d: %w", k+1, err)
+		}
 	}
 	var (
 		results []*report.Result
@@ -157,7 +182,7 @@ func finishNAT(res *report.Result, spec childSpec, g topology.Gateway, pred repo
 		Clients: g.Clients, PortMin: g.PortMin, PortMax: g.PortMax,
 		SNATAddresses: snatAddresses(g),
 	}
-	res.Gateway.ConntrackMax = conntrackMax()
+	conntrackSettings(res.Gateway)
 	placeSamples(res, samples)
 	res.Checks = predict.Check(pred, res)
 	if g.Clients > 1 {
@@ -165,7 +190,9 @@ func finishNAT(res *report.Result, spec childSpec, g topology.Gateway, pred repo
 		// timeout: the pool's flows are all the clients' together.
 		res.Checks = dropCheck(res.Checks, "onset_after_connections")
 	}
-	if peak, ok := peakEstablished(samples); ok && pred.OnsetClass == predict.OnsetTimeout {
+	peak, ok := peakEstablished(samples)
+	res.Gateway.PeakEstablished = peak
+	if ok && pred.OnsetClass == predict.OnsetTimeout {
 		res.Checks = append(res.Checks, report.Check{Name: "gateway_flows", Predicted: float64(pred.SNATPoolFlows),
 			Measured: float64(peak), Ratio: float64(peak) / float64(pred.SNATPoolFlows)})
 	}

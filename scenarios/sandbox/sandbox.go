@@ -71,8 +71,12 @@ func Execute(ctx context.Context, sc *scenarios.Scenario, opts Options) (*Lab, e
 		if ctx.Err() != nil {
 			return lab, ctx.Err()
 		}
-		if r.Topology != "" && r.Topology != opts.Topology {
-			lab.Skipped = append(lab.Skipped, fmt.Sprintf("%s: only meaningful in the %s topology", r.Name, r.Topology))
+		need := r.Topology
+		if need == "" {
+			need = sc.Topology // a scenario about nat means nothing elsewhere
+		}
+		if need != "" && need != opts.Topology {
+			lab.Skipped = append(lab.Skipped, fmt.Sprintf("%s: only meaningful in the %s topology", r.Name, need))
 			continue
 		}
 		res, err := executeRun(ctx, sc, r, opts)
