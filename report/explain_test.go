@@ -49,7 +49,7 @@ func TestEveryFormatExplains(t *testing.T) {
 			"onset after 993 connections, predicted 1000 (usable ports x port spaces): ratio"}},
 		{"markdown", func(c *Comparison, b *bytes.Buffer) error { return c.WriteMarkdown(b) }, []string{
 			"stopped by onset after 0.537 s", "#### Diagnosis", "**Cause (new-conn):** connect()", "- **Fix:** reuse connections.", "#### Expectations: 1 of 2 pass",
-			"| ❌ FAIL | pool | `totals.connections_opened` |", "#### Prediction vs measured",
+			"| ❌ FAIL | pool | totals.connections_opened | <=16 | 17 |", "#### Prediction vs measured",
 			"onset after 993 connections, predicted 1000", "each closed connection holds its port"}},
 		{"json", func(c *Comparison, b *bytes.Buffer) error { return c.WriteJSON(b) }, []string{
 			`"diagnosis": {`, `"fix": [`, `"stop_reason": "onset"`, `"elapsed_s": 0.537`, `"expectations": [`,

@@ -28,9 +28,9 @@ func TestGatewayText(t *testing.T) {
 	}{
 		{"snat-exhaustion", func(*Result) {}, []string{
 			"  NAT gateway  SNAT pool 100 ports (50000-50099) × 1 address × 1 destination = 100 flows\n",
-			"               1 client host; conntrack at most 100 entries (of 262144), 100 at the end; 0 refused\n",
+			"               1 client host; conntrack peak 100 entries (of 262144), 100 at the end; 0 SYNs dropped\n",
 			"               at the end: 100 ESTABLISHED\n",
-			"gw entries  refused\n"}},
+			"gw entries  gw drops\n"}},
 		{"widest", func(r *Result) {
 			r.Gateway.SNATAddresses = []string{"198.19.0.1", "198.19.0.3"}
 			r.Gateway.Clients, r.Gateway.ConntrackMax = 16, 4194304
@@ -45,7 +45,7 @@ func TestGatewayText(t *testing.T) {
 					Gateway: &GatewaySample{Entries: 4194304, InsertFailed: 3e7, Drop: 3e7, EarlyDrop: 3e7}})
 			}
 		}, []string{"2 addresses × 3 destinations = 600 flows\n", "16 client hosts;", "4000000 ESTABLISHED, 190000 TIME_WAIT, 4304 SYN_SENT",
-			"10.00s     4194304  90000000\n"}},
+			"10.00s     4194304  30000000\n"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := natResult(t)

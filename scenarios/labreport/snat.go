@@ -32,7 +32,7 @@ func snatCause(r *report.Result) *report.Finding {
 	if !gw || n == 0 {
 		return nil
 	}
-	g, flows, dropped := r.Gateway, r.SNATFlows(), r.GatewayDropped()
+	g, flows, dropped := r.Gateway, r.PoolFlows(), r.GatewayDropped()
 	f := &report.Finding{Run: r.Label,
 		Cause: fmt.Sprintf("%d connects timed out, the first %.3f s into the run, after %d connections, with the client's own ports %s:",
 			n, o.AtS, o.ConnectionsBefore, clientPorts(r))}
@@ -58,7 +58,7 @@ func snatCause(r *report.Result) *report.Finding {
 	f.Cause = "SNAT exhaustion at the NAT gateway: " + f.Cause
 	f.Why = []string{
 		fmt.Sprintf("The gateway translates each flow to one of its SNAT (address, port) pairs, unique per destination: %s.", r.PoolText()),
-		fmt.Sprintf("Predicted onset: %d concurrent flows; %s, %s.", flows, held, counted),
+		fmt.Sprintf("Predicted onset: %d concurrent flows%s; %s, %s.", flows, hashed(r, flows), held, counted),
 		"A new flow found no free pair, so the gateway dropped its SYN and the client's connect() waited until it timed out.",
 	}
 	if g.Clients > 1 {
@@ -88,17 +88,27 @@ func clientPorts(r *report.Result) string {
 	return "free (no EADDRNOTAVAIL)"
 }
 
-// gatewayEffect is what a run's NAT gateway measured: "gateway: 100
-// conntrack entries at the fullest for 100 flows of SNAT pool, 0
-// refused"; "" without one.
+// gatewayEffect is what a run's NAT gateway measured: "NAT gateway: at
+// most 100 conntrack entries for a pool of 100 flows, ..., 0 SYNs
+// dropped"; "" without one.
 func gatewayEffect(r *report.Result) string {
 	peak, ok := r.GatewayPeak()
 	if !ok {
 		return ""
 	}
-	s := fmt.Sprintf("NAT gateway: at most %d conntrack entries for a pool of %d flows", peak.Entries, r.SNATFlows())
+	s := fmt.Sprintf("NAT gateway: at most %d conntrack entries for a pool of %d flows", peak.Entries, r.PoolFlows())
 	if st := r.Gateway.End.StatesText(); st != "" {
 		s += fmt.Sprintf(", %s at the end", st)
 	}
-	return s + fmt.Sprintf(", %d flows refused (insert_failed, drop, early_drop)", r.GatewayDropped())
+	return s + fmt.Sprintf(", %d SYNs dropped", r.GatewayDropped())
+}
+
+// hashed says why a pool holds fewer flows than its ports × addresses ×
+// destinations: the kernel picks a flow's address by a hash of its source
+// and destination addresses.
+func hashed(r *report.Result, flows int) string {
+	if flows >= r.SNATFlows() {
+		return ""
+	}
+	return " (not all of the pool: the kernel picks each flow's address by a hash of its source and destination addresses)"
 }
