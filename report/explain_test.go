@@ -112,3 +112,29 @@ func TestNoDiagnosisNoSection(t *testing.T) {
 		}
 	}
 }
+
+// TestDescribeCheck: a check reads in words, with the pool its prediction
+// counted: the client's ports, or a NAT gateway's SNAT pool when the
+// predicted onset is a timeout.
+func TestDescribeCheck(t *testing.T) {
+	nat := &Result{Prediction: &Prediction{OnsetClass: "timeout"}}
+	local := &Result{Prediction: &Prediction{OnsetClass: "EADDRNOTAVAIL"}}
+	for _, tc := range []struct {
+		r    *Result
+		c    Check
+		want string
+	}{
+		{local, Check{Name: "onset_after_connections", Predicted: 1000, Measured: 993, Ratio: 0.993},
+			"onset after 993 connections, predicted 1000 (usable ports x port spaces): ratio 0.99"},
+		{nat, Check{Name: "onset_after_connections", Predicted: 100, Measured: 100, Ratio: 1},
+			"onset after 100 connections, predicted 100 (SNAT ports x gateway addresses x destinations): ratio 1.00"},
+		{nat, Check{Name: "gateway_flows", Predicted: 100, Measured: 100, Ratio: 1},
+			"at most 100 flows through the gateway, predicted 100 (SNAT ports x gateway addresses x destinations): ratio 1.00"},
+		{&Result{}, Check{Name: "eaddrnotavail"}, "no EADDRNOTAVAIL, as predicted"},
+		{&Result{}, Check{Name: "new_check", Predicted: 2, Measured: 3}, "new_check: predicted 2, measured 3"},
+	} {
+		if got := DescribeCheck(tc.r, tc.c); got != tc.want {
+			t.Errorf("DescribeCheck(%s) = %q, want %q", tc.c.Name, got, tc.want)
+		}
+	}
+}

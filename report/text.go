@@ -270,9 +270,9 @@ func writeGateway(b *strings.Builder, r *Result) {
 	g := r.Gateway
 	const indent = "               "
 	fmt.Fprintf(b, "  NAT gateway  SNAT pool %s\n", r.PoolText())
-	fmt.Fprintf(b, indent+"%s; conntrack peak %d entries", plural(g.Clients, "client host", "client hosts"), peak.Entries)
+	fmt.Fprintf(b, indent+"%s; conntrack peak %d", plural(g.Clients, "client host", "client hosts"), peak.Entries)
 	if g.ConntrackMax > 0 {
-		fmt.Fprintf(b, " (of %d)", g.ConntrackMax)
+		fmt.Fprintf(b, " of %d", g.ConntrackMax)
 	}
 	fmt.Fprintf(b, ", %d at the end; %d SYNs dropped\n", g.End.Entries, r.GatewayDropped())
 	if st := g.End.StatesText(); st != "" {
