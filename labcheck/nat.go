@@ -14,7 +14,10 @@ var natExercise = exercise{"SNAT exhaustion behind a NAT gateway", []func(*state
 
 // timeouts is how many of r's connects timed out: the client's view of a
 // SYN the gateway dropped.
-func (r run) timeouts() int64 { return r.res.Errors["timeout"] + r.res.Errors["ETIMEDOUT"] }
+func (r run) timeouts() int64 {
+	n, _, _ := r.res.Timeouts()
+	return n
+}
 
 // behindNAT returns the runs that crossed a NAT gateway.
 func (s *state) behindNAT() []run {

@@ -108,3 +108,17 @@ func plural(n int, one, many string) string {
 	}
 	return fmt.Sprintf("%d %s", n, many)
 }
+
+// Timeouts counts r's connects that never completed, the client's view of
+// a SYN a gateway dropped: portlab's own --connect-timeout (class timeout)
+// and the kernel giving up on its SYN retries (ETIMEDOUT); first is the
+// earlier onset of the two, ok false when neither has one.
+func (r *Result) Timeouts() (n int64, first Onset, ok bool) {
+	for _, class := range []string{"timeout", "ETIMEDOUT"} {
+		n += r.Errors[class]
+		if o, found := r.Onset[class]; found && (!ok || o.AtS < first.AtS) {
+			first, ok = o, true
+		}
+	}
+	return n, first, ok
+}

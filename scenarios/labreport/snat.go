@@ -6,28 +6,13 @@ import (
 	"github.com/portlab/portlab/report"
 )
 
-// Error classes a connect that never completed shows as: portlab's own
-// --connect-timeout, or the kernel giving up on its SYN retries.
-var timeoutClasses = []string{"timeout", "ETIMEDOUT"}
-
-// timeouts counts r's connect timeouts and finds the first.
-func timeouts(r *report.Result) (n int64, first report.Onset, ok bool) {
-	for _, class := range timeoutClasses {
-		n += r.Errors[class]
-		if o, found := r.Onset[class]; found && (!ok || o.AtS < first.AtS) {
-			first, ok = o, true
-		}
-	}
-	return n, first, ok
-}
-
 // snatCause explains connect timeouts behind a NAT gateway: SNAT
 // exhaustion when the gateway's conntrack table held as many flows as its
 // pool translates, or it counted refused flows; else timeouts the gateway
 // did not cause. A NAT gateway drops a SYN it cannot translate, so its
 // exhaustion shows at the client as timeouts, never as EADDRNOTAVAIL.
 func snatCause(r *report.Result) *report.Finding {
-	n, o, _ := timeouts(r)
+	n, o, _ := r.Timeouts()
 	peak, gw := r.GatewayPeak()
 	if !gw || n == 0 {
 		return nil
