@@ -40,7 +40,7 @@ type Skipped struct {
 }
 
 // Exercises is the number of exercises in LABS.md.
-const Exercises = 10
+const Exercises = 11
 
 // exercise is one exercise of LABS.md and its criteria, in the order a
 // student meets them.
@@ -60,6 +60,7 @@ var exercises = [Exercises + 1]exercise{
 	8:  {"the tcp_fin_timeout myth", []func(*state) Criterion{twoFinTimeouts, onsetUnmoved}},
 	9:  {"the server port inside the ephemeral range", []func(*state) Criterion{portReserved, listenersReserved, exhaustedWithReserved}},
 	10: {"HTTP MaxIdleConnsPerHost", []func(*state) Criterion{defaultPoolChurns, idlePoolKeeps}},
+	11: natExercise,
 }
 
 // Title returns exercise n's title, or "" when there is no such exercise.

@@ -145,7 +145,7 @@ func (c *Comparison) markdownExpectations(b *strings.Builder, e explained) {
 		if !x.Pass {
 			mark = "❌ FAIL"
 		}
-		fmt.Fprintf(b, "| %s | %s | `%s` | `%s` | %s |\n", mark, mdEscape(c.Names[x.Run]), mdEscape(x.Path), mdEscape(x.Want), mdEscape(got))
+		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", mark, mdEscape(c.Names[x.Run]), mdEscape(x.Path), mdEscape(x.Want), mdEscape(got))
 	}
 }
 
@@ -161,14 +161,14 @@ func (c *Comparison) markdownPredictions(b *strings.Builder, e explained) {
 		}
 		b.WriteString("\n")
 		for _, ch := range c.Runs[p.Run].Checks {
-			fmt.Fprintf(b, "  - %s\n", mdEscape(DescribeCheck(ch)))
+			fmt.Fprintf(b, "  - %s\n", mdEscape(DescribeCheck(c.Runs[p.Run], ch)))
 		}
 	}
 }
 
 // markdownGateway writes the NAT gateway of each run that crossed one: its
 // SNAT pool, its conntrack table at its fullest and at the end, and the
-// flows it refused.
+// SYNs it dropped.
 func (c *Comparison) markdownGateway(b *strings.Builder) {
 	head := false
 	for i, r := range c.Runs {

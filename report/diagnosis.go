@@ -92,7 +92,7 @@ func (c *Comparison) WriteExplanation(w io.Writer, cols int) error {
 		b.WriteString("\nPrediction vs measured\n")
 		for _, p := range e.Predictions {
 			for _, ch := range c.Runs[p.Run].Checks {
-				fmt.Fprintf(&b, "  %-*s %s\n", labelW, c.Names[p.Run], DescribeCheck(ch))
+				fmt.Fprintf(&b, "  %-*s %s\n", labelW, c.Names[p.Run], DescribeCheck(c.Runs[p.Run], ch))
 			}
 		}
 	}
@@ -116,12 +116,18 @@ func (c *Comparison) WriteExplanation(w io.Writer, cols int) error {
 	return err
 }
 
-// DescribeCheck says one check of a prediction in words: "onset after 993
-// connections, predicted 1000 (usable ports x port spaces): ratio 0.99".
-func DescribeCheck(c Check) string {
+// DescribeCheck says one check of r's prediction in words: "onset after
+// 993 connections, predicted 1000 (usable ports x port spaces): ratio 0.99".
+func DescribeCheck(r *Result, c Check) string {
+	pool := "usable ports x port spaces"
+	if p := r.Prediction; p != nil && p.OnsetClass == "timeout" {
+		pool = "SNAT ports x gateway addresses x destinations"
+	}
 	switch c.Name {
 	case "onset_after_connections":
-		return fmt.Sprintf("onset after %.0f connections, predicted %.0f (usable ports x port spaces): ratio %.2f", c.Measured, c.Predicted, c.Ratio)
+		return fmt.Sprintf("onset after %.0f connections, predicted %.0f (%s): ratio %.2f", c.Measured, c.Predicted, pool, c.Ratio)
+	case "gateway_flows":
+		return fmt.Sprintf("at most %.0f flows through the gateway, predicted %.0f (%s): ratio %.2f", c.Measured, c.Predicted, pool, c.Ratio)
 	case "sustained_connections_per_s":
 		return fmt.Sprintf("steady churn %.0f connections/s, predicted %.0f (ports / tcp_tw_reuse_delay): ratio %.2f", c.Measured, c.Predicted, c.Ratio)
 	case "eaddrnotavail":

@@ -49,7 +49,7 @@ func TestEveryFormatExplains(t *testing.T) {
 			"onset after 993 connections, predicted 1000 (usable ports x port spaces): ratio"}},
 		{"markdown", func(c *Comparison, b *bytes.Buffer) error { return c.WriteMarkdown(b) }, []string{
 			"stopped by onset after 0.537 s", "#### Diagnosis", "**Cause (new-conn):** connect()", "- **Fix:** reuse connections.", "#### Expectations: 1 of 2 pass",
-			"| ❌ FAIL | pool | `totals.connections_opened` |", "#### Prediction vs measured",
+			"| ❌ FAIL | pool | totals.connections_opened | <=16 | 17 |", "#### Prediction vs measured",
 			"onset after 993 connections, predicted 1000", "each closed connection holds its port"}},
 		{"json", func(c *Comparison, b *bytes.Buffer) error { return c.WriteJSON(b) }, []string{
 			`"diagnosis": {`, `"fix": [`, `"stop_reason": "onset"`, `"elapsed_s": 0.537`, `"expectations": [`,
@@ -109,6 +109,32 @@ func TestNoDiagnosisNoSection(t *testing.T) {
 		}
 		if s := strings.ToLower(b.String()); strings.Contains(s, "diagnosis") || strings.Contains(s, "exhausted its ports") {
 			t.Errorf("%s has a diagnosis though none was given", name)
+		}
+	}
+}
+
+// TestDescribeCheck: a check reads in words, with the pool its prediction
+// counted: the client's ports, or a NAT gateway's SNAT pool when the
+// predicted onset is a timeout.
+func TestDescribeCheck(t *testing.T) {
+	nat := &Result{Prediction: &Prediction{OnsetClass: "timeout"}}
+	local := &Result{Prediction: &Prediction{OnsetClass: "EADDRNOTAVAIL"}}
+	for _, tc := range []struct {
+		r    *Result
+		c    Check
+		want string
+	}{
+		{local, Check{Name: "onset_after_connections", Predicted: 1000, Measured: 993, Ratio: 0.993},
+			"onset after 993 connections, predicted 1000 (usable ports x port spaces): ratio 0.99"},
+		{nat, Check{Name: "onset_after_connections", Predicted: 100, Measured: 100, Ratio: 1},
+			"onset after 100 connections, predicted 100 (SNAT ports x gateway addresses x destinations): ratio 1.00"},
+		{nat, Check{Name: "gateway_flows", Predicted: 100, Measured: 100, Ratio: 1},
+			"at most 100 flows through the gateway, predicted 100 (SNAT ports x gateway addresses x destinations): ratio 1.00"},
+		{&Result{}, Check{Name: "eaddrnotavail"}, "no EADDRNOTAVAIL, as predicted"},
+		{&Result{}, Check{Name: "new_check", Predicted: 2, Measured: 3}, "new_check: predicted 2, measured 3"},
+	} {
+		if got := DescribeCheck(tc.r, tc.c); got != tc.want {
+			t.Errorf("DescribeCheck(%s) = %q, want %q", tc.c.Name, got, tc.want)
 		}
 	}
 }

@@ -36,30 +36,50 @@ func (r *Result) SNATFlows() int {
 	return r.Gateway.SNATPorts() * len(r.Gateway.SNATAddresses) * r.Destinations()
 }
 
-// GatewayPeak is the gateway's sample with the most conntrack entries,
-// over r's timeline and its end; ok is false without a gateway.
+// PoolFlows is how many flows r's gateway could hold at once for its
+// load: the prediction's snat_pool_flows where the run recorded one (it
+// knows when the kernel's hash gives one client one address of several),
+// else SNATFlows. (Read by path: the field comes with the nat topology.)
+func (r *Result) PoolFlows() int {
+	if v, ok, err := Lookup(r, "prediction.snat_pool_flows"); err == nil && ok && v > 0 {
+		return int(v)
+	}
+	return r.SNATFlows()
+}
+
+// GatewayPeak is the gateway's sample with the most conntrack entries
+// over r's timeline, or its end when that has more (or there is no
+// timeline): the end comes after the load closed its connections, so a
+// tie goes to the run's own; ok is false without a gateway.
 func (r *Result) GatewayPeak() (peak GatewaySample, ok bool) {
 	if r.Gateway == nil {
 		return GatewaySample{}, false
 	}
-	peak = r.Gateway.End
+	found := false
 	for _, iv := range r.Timeline {
-		if iv.Gateway != nil && iv.Gateway.Entries > peak.Entries {
-			peak = *iv.Gateway
+		if iv.Gateway != nil && (!found || iv.Gateway.Entries > peak.Entries) {
+			peak, found = *iv.Gateway, true
 		}
+	}
+	if !found || r.Gateway.End.Entries > peak.Entries {
+		peak = r.Gateway.End
 	}
 	return peak, true
 }
 
-// GatewayDropped is how many flows the gateway refused or dropped
-// (conntrack's insert_failed, drop and early_drop) by the run's end: the
-// counters run from the gateway's start, and each run has its own gateway.
+// Dropped is how many SYNs of new flows the gateway has dropped: a flow
+// it cannot translate fails its conntrack insert and its packet is
+// dropped, so insert_failed and drop rise together, one each per SYN;
+// either may also count on its own.
+func (s GatewaySample) Dropped() int64 { return max(s.InsertFailed, s.Drop) }
+
+// GatewayDropped is how many SYNs r's gateway dropped by the run's end:
+// the counters run from the gateway's start, and each run has its own.
 func (r *Result) GatewayDropped() int64 {
 	if r.Gateway == nil {
 		return 0
 	}
-	total := func(s GatewaySample) int64 { return s.InsertFailed + s.Drop + s.EarlyDrop }
-	return total(r.Gateway.End)
+	return r.Gateway.End.Dropped()
 }
 
 // StatesText is a sample's TCP states, most first: "100 ESTABLISHED, 3
@@ -87,4 +107,18 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// Timeouts counts r's connects that never completed, the client's view of
+// a SYN a gateway dropped: portlab's own --connect-timeout (class timeout)
+// and the kernel giving up on its SYN retries (ETIMEDOUT); first is the
+// earlier onset of the two, ok false when neither has one.
+func (r *Result) Timeouts() (n int64, first Onset, ok bool) {
+	for _, class := range []string{"timeout", "ETIMEDOUT"} {
+		n += r.Errors[class]
+		if o, found := r.Onset[class]; found && (!ok || o.AtS < first.AtS) {
+			first, ok = o, true
+		}
+	}
+	return n, first, ok
 }

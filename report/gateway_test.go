@@ -28,9 +28,9 @@ func TestGatewayText(t *testing.T) {
 	}{
 		{"snat-exhaustion", func(*Result) {}, []string{
 			"  NAT gateway  SNAT pool 100 ports (50000-50099) × 1 address × 1 destination = 100 flows\n",
-			"               1 client host; conntrack at most 100 entries (of 262144), 100 at the end; 0 refused\n",
+			"               1 client host; conntrack peak 100 of 262144, 100 at the end; 150 SYNs dropped\n",
 			"               at the end: 100 ESTABLISHED\n",
-			"gw entries  refused\n"}},
+			"gw entries  gw drops\n"}},
 		{"widest", func(r *Result) {
 			r.Gateway.SNATAddresses = []string{"198.19.0.1", "198.19.0.3"}
 			r.Gateway.Clients, r.Gateway.ConntrackMax = 16, 4194304
@@ -45,7 +45,7 @@ func TestGatewayText(t *testing.T) {
 					Gateway: &GatewaySample{Entries: 4194304, InsertFailed: 3e7, Drop: 3e7, EarlyDrop: 3e7}})
 			}
 		}, []string{"2 addresses × 3 destinations = 600 flows\n", "16 client hosts;", "4000000 ESTABLISHED, 190000 TIME_WAIT, 4304 SYN_SENT",
-			"10.00s     4194304  90000000\n"}},
+			"10.00s     4194304  30000000\n"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := natResult(t)
@@ -58,6 +58,13 @@ func TestGatewayText(t *testing.T) {
 			for _, want := range tc.want {
 				if !strings.Contains(out, want) {
 					t.Errorf("summary lacks %q", want)
+				}
+			}
+			// The last interval's gateway columns: its entries and the
+			// SYNs dropped so far, each counted once.
+			if i := strings.LastIndex(out, "\n    5.0s "); tc.name == "snat-exhaustion" {
+				if f := strings.Fields(out[i+1:]); i < 0 || len(f) < 10 || f[8] != "100" || f[9] != "150" {
+					t.Errorf("no 5 s interval with gw entries 100, gw drops 150")
 				}
 			}
 			for _, l := range strings.Split(out, "\n") {
@@ -88,8 +95,8 @@ func TestGatewayMarkdown(t *testing.T) {
 	out := b.String()
 	for _, want := range []string{
 		"#### NAT gateway\n",
-		"| snat-100 | 100 ports (50000-50099) × 1 address × 1 destination = 100 flows | 1 | 100 of 262144 | 100: 100 ESTABLISHED | 0 | 0 | 0 |\n",
-		"| gateway conntrack | 100 | - |", "| gateway insert_failed | 0 | - |", "| gateway drop | 0 | - |",
+		"| snat-100 | 100 ports (50000-50099) × 1 address × 1 destination = 100 flows | 1 | 100 of 262144 | 100: 100 ESTABLISHED | 150 | 150 | 0 |\n",
+		"| gateway conntrack | 100 | - |", "| gateway insert_failed | 150 | - |", "| gateway drop | 150 | - |",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("Markdown lacks %q", want)

@@ -67,15 +67,15 @@ func WriteText(w io.Writer, r *Result) error {
 
 // writeTimeline writes at most timelineRows intervals of tl, a "…" row
 // where it leaves some out: a gap must not read as a steady run. Behind a
-// NAT gateway two columns show its conntrack entries and the flows it has
-// refused so far (insert_failed + drop + early_drop).
+// NAT gateway two columns show its conntrack entries and the SYNs it has
+// dropped so far.
 func writeTimeline(b *strings.Builder, tl []Interval) {
 	var t strings.Builder
 	tw := tabwriter.NewWriter(&t, 0, 0, 2, ' ', tabwriter.AlignRight)
 	gateway := slices.ContainsFunc(tl, func(iv Interval) bool { return iv.Gateway != nil })
 	head := "  t\tok\terrors\tconns\tTIME_WAIT\tESTAB\tp50\tp99\t"
 	if gateway {
-		head += "gw entries\trefused\t"
+		head += "gw entries\tgw drops\t"
 	}
 	fmt.Fprintln(tw, head)
 	// A gap row has every cell, or tabwriter would align the columns
@@ -92,7 +92,7 @@ func writeTimeline(b *strings.Builder, tl []Interval) {
 		fmt.Fprintf(tw, "  %.1fs\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t", iv.TS, iv.RequestsOK, sum(iv.Errors),
 			iv.ConnectionsOpened, count(iv.TimeWait), count(iv.Established), US(iv.P50US), US(iv.P99US))
 		if g := iv.Gateway; g != nil {
-			fmt.Fprintf(tw, "%d\t%d\t", g.Entries, g.InsertFailed+g.Drop+g.EarlyDrop)
+			fmt.Fprintf(tw, "%d\t%d\t", g.Entries, g.Dropped())
 		} else if gateway {
 			fmt.Fprint(tw, "-\t-\t")
 		}
@@ -108,8 +108,8 @@ func writeTimeline(b *strings.Builder, tl []Interval) {
 		fmt.Fprintf(b, "  (… marks %d of the %d intervals left out; the result JSON has them all)\n", left, len(tl))
 	}
 	if gateway {
-		b.WriteString("  (gw entries: the NAT gateway's conntrack entries; refused: the flows it has refused so far,\n" +
-			"  insert_failed + drop + early_drop)\n")
+		b.WriteString("  (gw entries: the NAT gateway's conntrack entries; gw drops: the SYNs it has dropped so far,\n" +
+			"  flows it had no SNAT port for)\n")
 	}
 }
 
@@ -261,7 +261,7 @@ func count(n int) string {
 }
 
 // writeGateway writes the NAT gateway a run crossed: its SNAT pool, its
-// conntrack table at the fullest and at the end, and the flows it refused.
+// conntrack table at the fullest and at the end, and the SYNs it dropped.
 func writeGateway(b *strings.Builder, r *Result) {
 	peak, ok := r.GatewayPeak()
 	if !ok {
@@ -270,11 +270,11 @@ func writeGateway(b *strings.Builder, r *Result) {
 	g := r.Gateway
 	const indent = "               "
 	fmt.Fprintf(b, "  NAT gateway  SNAT pool %s\n", r.PoolText())
-	fmt.Fprintf(b, indent+"%s; conntrack at most %d entries", plural(g.Clients, "client host", "client hosts"), peak.Entries)
+	fmt.Fprintf(b, indent+"%s; conntrack peak %d", plural(g.Clients, "client host", "client hosts"), peak.Entries)
 	if g.ConntrackMax > 0 {
-		fmt.Fprintf(b, " (of %d)", g.ConntrackMax)
+		fmt.Fprintf(b, " of %d", g.ConntrackMax)
 	}
-	fmt.Fprintf(b, ", %d at the end; %d refused\n", g.End.Entries, r.GatewayDropped())
+	fmt.Fprintf(b, ", %d at the end; %d SYNs dropped\n", g.End.Entries, r.GatewayDropped())
 	if st := g.End.StatesText(); st != "" {
 		writeWrapped(b, indent+"at the end: ", st)
 	}

@@ -330,14 +330,14 @@ func serverRangeRows() []invocation {
 		row(c, 2, `ports: serve: "999.1.1.1:9100": "999.1.1.1" is not an IP address`, "ports", "--serve", "999.1.1.1:9100"),
 		row(c, 2, `ports: serve: "localhost" is not HOST:PORT`, "ports", "--serve", "localhost"),
 		row(c, 2, `load: metrics: "127.0.0.1:99999": port must be from 0 to 65535, got 99999`, "load", "--target", "127.0.0.1:1", "--metrics", "127.0.0.1:99999"),
-		row(c, 2, `lab: exercise: must be a number from 1 to 10, got "0"`, "lab", "check", "0"),
-		row(c, 2, `lab: exercise: must be a number from 1 to 10, got "-1"`, "lab", "check", "--", "-1"),
-		row(c, 2, `lab: exercise: must be a number from 1 to 10, got "11"`, "lab", "check", "11"),
-		row(c, 2, `lab: exercise: must be a number from 1 to 10, got "99999999999999999999"`, "lab", "check", "99999999999999999999"),
-		row(c, 2, `lab: exercise: must be a number from 1 to 10, got "NaN"`, "lab", "check", "NaN"),
-		row(c, 2, `lab: exercise: must be a number from 1 to 10, got "1.5"`, "lab", "check", "1.5"),
-		row(c, 2, `lab: exercise: must be a number from 1 to 10, got "x"`, "lab", "check", "x"),
-		row(c, 2, `lab: exercise: must be a number from 1 to 10, got ""`, "lab", "check", ""),
+		row(c, 2, `lab: exercise: must be a number from 1 to 11, got "0"`, "lab", "check", "0"),
+		row(c, 2, `lab: exercise: must be a number from 1 to 11, got "-1"`, "lab", "check", "--", "-1"),
+		row(c, 2, `lab: exercise: must be a number from 1 to 11, got "12"`, "lab", "check", "12"),
+		row(c, 2, `lab: exercise: must be a number from 1 to 11, got "99999999999999999999"`, "lab", "check", "99999999999999999999"),
+		row(c, 2, `lab: exercise: must be a number from 1 to 11, got "NaN"`, "lab", "check", "NaN"),
+		row(c, 2, `lab: exercise: must be a number from 1 to 11, got "1.5"`, "lab", "check", "1.5"),
+		row(c, 2, `lab: exercise: must be a number from 1 to 11, got "x"`, "lab", "check", "x"),
+		row(c, 2, `lab: exercise: must be a number from 1 to 11, got ""`, "lab", "check", ""),
 	}
 }
 

@@ -66,10 +66,7 @@ func writeTable(b *strings.Builder, results []*report.Result, wide bool) {
 	}
 	fmt.Fprintln(tw, head)
 	for _, r := range results {
-		onset := "-"
-		if o, ok := r.Onset["EADDRNOTAVAIL"]; ok {
-			onset = fmt.Sprintf("%.3fs, %d ok", o.AtS, o.RequestsOKBefore)
-		}
+		onset := tableOnset(r)
 		e := r.Environment
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%.0f\t%d\t%s\t%d\t", r.Label,
 			e.IPLocalPortRange[1]-e.IPLocalPortRange[0]+1, e.TCPTwReuse,
@@ -90,6 +87,21 @@ func writeTable(b *strings.Builder, results []*report.Result, wide bool) {
 		}
 		tw.Flush()
 	}
+}
+
+// tableOnset is the run's onset for the table: EADDRNOTAVAIL's with the
+// requests ok before it, else that of the class its prediction expected
+// exhaustion as (timeouts behind a NAT gateway), named; "-" for none.
+func tableOnset(r *report.Result) string {
+	if o, ok := r.Onset["EADDRNOTAVAIL"]; ok {
+		return fmt.Sprintf("%.3fs, %d ok", o.AtS, o.RequestsOKBefore)
+	}
+	if p := r.Prediction; p != nil && p.OnsetClass != "" {
+		if o, ok := r.Onset[p.OnsetClass]; ok {
+			return fmt.Sprintf("%.3fs %s", o.AtS, p.OnsetClass)
+		}
+	}
+	return "-"
 }
 
 // labelWidth is the width of the longest run label, at least 14, so that

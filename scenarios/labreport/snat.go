@@ -6,33 +6,18 @@ import (
 	"github.com/portlab/portlab/report"
 )
 
-// Error classes a connect that never completed shows as: portlab's own
-// --connect-timeout, or the kernel giving up on its SYN retries.
-var timeoutClasses = []string{"timeout", "ETIMEDOUT"}
-
-// timeouts counts r's connect timeouts and finds the first.
-func timeouts(r *report.Result) (n int64, first report.Onset, ok bool) {
-	for _, class := range timeoutClasses {
-		n += r.Errors[class]
-		if o, found := r.Onset[class]; found && (!ok || o.AtS < first.AtS) {
-			first, ok = o, true
-		}
-	}
-	return n, first, ok
-}
-
 // snatCause explains connect timeouts behind a NAT gateway: SNAT
 // exhaustion when the gateway's conntrack table held as many flows as its
 // pool translates, or it counted refused flows; else timeouts the gateway
 // did not cause. A NAT gateway drops a SYN it cannot translate, so its
 // exhaustion shows at the client as timeouts, never as EADDRNOTAVAIL.
 func snatCause(r *report.Result) *report.Finding {
-	n, o, _ := timeouts(r)
+	n, o, _ := r.Timeouts()
 	peak, gw := r.GatewayPeak()
 	if !gw || n == 0 {
 		return nil
 	}
-	g, flows, dropped := r.Gateway, r.SNATFlows(), r.GatewayDropped()
+	g, flows, dropped := r.Gateway, r.PoolFlows(), r.GatewayDropped()
 	f := &report.Finding{Run: r.Label,
 		Cause: fmt.Sprintf("%d connects timed out, the first %.3f s into the run, after %d connections, with the client's own ports %s:",
 			n, o.AtS, o.ConnectionsBefore, clientPorts(r))}
@@ -58,7 +43,7 @@ func snatCause(r *report.Result) *report.Finding {
 	f.Cause = "SNAT exhaustion at the NAT gateway: " + f.Cause
 	f.Why = []string{
 		fmt.Sprintf("The gateway translates each flow to one of its SNAT (address, port) pairs, unique per destination: %s.", r.PoolText()),
-		fmt.Sprintf("Predicted onset: %d concurrent flows; %s, %s.", flows, held, counted),
+		fmt.Sprintf("Predicted onset: %d concurrent flows%s; %s, %s.", flows, hashed(r, flows), held, counted),
 		"A new flow found no free pair, so the gateway dropped its SYN and the client's connect() waited until it timed out.",
 	}
 	if g.Clients > 1 {
@@ -88,17 +73,27 @@ func clientPorts(r *report.Result) string {
 	return "free (no EADDRNOTAVAIL)"
 }
 
-// gatewayEffect is what a run's NAT gateway measured: "gateway: 100
-// conntrack entries at the fullest for 100 flows of SNAT pool, 0
-// refused"; "" without one.
+// gatewayEffect is what a run's NAT gateway measured: "NAT gateway: at
+// most 100 conntrack entries for a pool of 100 flows, ..., 0 SYNs
+// dropped"; "" without one.
 func gatewayEffect(r *report.Result) string {
 	peak, ok := r.GatewayPeak()
 	if !ok {
 		return ""
 	}
-	s := fmt.Sprintf("NAT gateway: at most %d conntrack entries for a pool of %d flows", peak.Entries, r.SNATFlows())
+	s := fmt.Sprintf("NAT gateway: at most %d conntrack entries for a pool of %d flows", peak.Entries, r.PoolFlows())
 	if st := r.Gateway.End.StatesText(); st != "" {
 		s += fmt.Sprintf(", %s at the end", st)
 	}
-	return s + fmt.Sprintf(", %d flows refused (insert_failed, drop, early_drop)", r.GatewayDropped())
+	return s + fmt.Sprintf(", %d SYNs dropped", r.GatewayDropped())
+}
+
+// hashed says why a pool holds fewer flows than its ports × addresses ×
+// destinations: the kernel picks a flow's address by a hash of its source
+// and destination addresses.
+func hashed(r *report.Result, flows int) string {
+	if flows >= r.SNATFlows() {
+		return ""
+	}
+	return " (not all of the pool: the kernel picks each flow's address by a hash of its source and destination addresses)"
 }

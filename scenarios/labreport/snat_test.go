@@ -6,6 +6,8 @@ import (
 
 	"github.com/portlab/portlab/config"
 	"github.com/portlab/portlab/report"
+	"github.com/portlab/portlab/scenarios"
+	"github.com/portlab/portlab/scenarios/sandbox"
 )
 
 // natRun is a keep-alive run of 150 workers behind a gateway of 100 SNAT
@@ -94,5 +96,50 @@ func TestSNATDiagnosis(t *testing.T) {
 				t.Logf("diagnosis:\n%s", got)
 			}
 		})
+	}
+}
+
+// TestWriteNATLab: the lab report of runs behind a NAT gateway says so,
+// shows the timeout onset in its table and names SNAT as the cause, within
+// report.TextWidth.
+func TestWriteNATLab(t *testing.T) {
+	exhausted := natRun(func(r *report.Result) {
+		r.Label = "pool-exhausted"
+		r.Prediction = &report.Prediction{OnsetClass: "timeout", OnsetAfterConnections: 100}
+		r.Checks = []report.Check{{Name: "gateway_flows", Predicted: 100, Measured: 100, Ratio: 1}}
+	})
+	cured := natRun(func(r *report.Result) {
+		r.Label, r.Errors, r.Onset = "more-destinations", nil, nil
+		r.Target = "198.19.0.2:7777,198.19.0.2:7778"
+		r.Config.Target = r.Target
+	})
+	lab := &sandbox.Lab{Scenario: &scenarios.Scenario{Name: "snat-exhaustion", Description: "SNAT",
+		Runs: []scenarios.Run{{Name: "pool-exhausted", Lesson: "100 SNAT ports hold 100 flows"}, {Name: "more-destinations"}}},
+		Results: []*report.Result{exhausted, cured}}
+	var b strings.Builder
+	if err := Write(&b, lab); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	words := strings.Join(strings.Fields(out), " ")
+	for _, want := range []string{
+		"sandbox: client hosts (1) behind a NAT gateway",
+		"pool-exhausted 28232 0 0 0 0 2.004s timeout 150",
+		"at most 100 flows through the gateway, predicted 100 (SNAT ports x gateway addresses x destinations)",
+		"Cause (pool-exhausted): SNAT exhaustion at the NAT gateway",
+		"- pool-exhausted: 100 SNAT ports hold 100 flows.",
+		"NAT gateway: at most 100 conntrack entries for a pool of 200 flows",
+	} {
+		if !strings.Contains(words, want) {
+			t.Errorf("lab report lacks %q", want)
+		}
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if n := len([]rune(l)); n > report.TextWidth {
+			t.Errorf("%d columns, want <= %d: %q", n, report.TextWidth, l)
+		}
+	}
+	if t.Failed() {
+		t.Logf("lab report:\n%s", out)
 	}
 }
