@@ -5,18 +5,25 @@
 #
 # The commands are the exercise's `# on client` blocks. Emulated VMs make
 # connections far more slowly than real ones, so the counts scale by these
-# knobs instead (the flags and sysctls the exercises already show); unset,
-# each is the value LABS.md gives:
-#   PORTLAB_LAB_RANGE       ip_local_port_range for exercises 1 and 2
-#                           (LABS.md: the default, 32768 60999)
+# knobs (the sysctls and flags the exercises already show); unset, each is
+# the value LABS.md gives:
+#   PORTLAB_LAB_RANGE       ip_local_port_range of the runs that exhaust it
+#                           (LABS.md: the default 32768 60999 in exercises 1
+#                           and 2, 40000 40999 from exercise 5 on; exercise 9
+#                           needs port 40500 inside it)
+#   PORTLAB_LAB_REUSE_RANGE the range of exercise 5's run with tcp_tw_reuse=1,
+#                           which exhausts only when more connections a second
+#                           than it has ports are made (LABS.md: 40000 40999)
 #   PORTLAB_LAB_RATE        exercise 2's --rate (LABS.md: 1000)
 #   PORTLAB_LAB_WIDE_RANGE  exercise 6's widened range (LABS.md: 10000 65000)
-#   PORTLAB_LAB_DURATION    --duration of the runs meant to exhaust the range
-#                           (LABS.md: 30s, 10s for exercises 5 and 9)
+#   PORTLAB_LAB_DURATION    --duration of those runs (LABS.md: 30s; 10s in
+#                           exercises 5 and 9)
 set -euo pipefail
 
 target=192.168.56.11:7777
-narrow="40000 40999"
+knob_range=${PORTLAB_LAB_RANGE:-}
+narrow=${knob_range:-40000 40999}
+duration=${PORTLAB_LAB_DURATION:-}
 
 drain() {
   local n
@@ -37,36 +44,37 @@ load() {
 range() { sudo sysctl -w net.ipv4.ip_local_port_range="$1"; }
 
 ex1() {
-  range "${PORTLAB_LAB_RANGE:-32768 60999}"
+  range "${knob_range:-32768 60999}"
   drain
-  load --concurrency 16 --duration "${PORTLAB_LAB_DURATION:-30s}" --out ex1.json
+  load --concurrency 16 --duration "${duration:-30s}" --out ex1.json
   ss -Htan state time-wait | wc -l
 }
 
 ex2() {
-  range "${PORTLAB_LAB_RANGE:-32768 60999}"
+  range "${knob_range:-32768 60999}"
   drain
-  load --rate "${PORTLAB_LAB_RATE:-1000}" --duration 40s --quiet --out ex2.json
+  load --rate "${PORTLAB_LAB_RATE:-1000}" --duration "${duration:-40s}" --quiet --out ex2.json
   portlab ports
-  ss -Htano state time-wait | head -3
+  ss -Htano state time-wait | head -3 || true # head closes the pipe early
 }
 
 ex5() {
-  sysctl net.ipv4.tcp_tw_reuse net.ipv4.tcp_timestamps
+  sudo sysctl net.ipv4.tcp_tw_reuse net.ipv4.tcp_timestamps # Debian: sysctl is in /usr/sbin
   range "$narrow"
-  local reuse
-  for reuse in 2 1; do
-    sudo sysctl -w net.ipv4.tcp_tw_reuse=$reuse
-    drain
-    load --duration "${PORTLAB_LAB_DURATION:-10s}" --sustain-exhaustion --out ex5-reuse$reuse.json
-  done
+  sudo sysctl -w net.ipv4.tcp_tw_reuse=2
+  drain
+  load --duration "${duration:-10s}" --sustain-exhaustion --out ex5-reuse2.json
+  sudo sysctl -w net.ipv4.tcp_tw_reuse=1
+  range "${PORTLAB_LAB_REUSE_RANGE:-$narrow}"
+  drain
+  load --duration "${duration:-10s}" --sustain-exhaustion --out ex5-reuse1.json
 }
 
 ex6() {
   sudo sysctl -w net.ipv4.tcp_tw_reuse=2
   range "$narrow"
   drain
-  load --duration "${PORTLAB_LAB_DURATION:-30s}" --out ex6-narrow.json
+  load --duration "${duration:-30s}" --out ex6-narrow.json
   drain
   range "${PORTLAB_LAB_WIDE_RANGE:-10000 65000}"
   load --duration 60s --out ex6-wide.json
@@ -76,7 +84,7 @@ ex9() {
   range "$narrow"
   sudo sysctl -w net.ipv4.tcp_fin_timeout=60
   drain
-  load --duration "${PORTLAB_LAB_DURATION:-10s}" --out ex9-unreserved.json
+  load --duration "${duration:-10s}" --out ex9-unreserved.json
   # A client connection holds local port 40500 in TIME_WAIT now: the
   # service cannot bind it (timeout's 124 would mean it could).
   local rc=0
@@ -87,7 +95,7 @@ ex9() {
   fi
   sudo sysctl -w net.ipv4.ip_local_reserved_ports=40500
   drain
-  load --duration "${PORTLAB_LAB_DURATION:-10s}" --out ex9.json
+  load --duration "${duration:-10s}" --out ex9.json
   portlab echo --listen 0.0.0.0:40500 &
   sleep 2
   portlab ports
