@@ -66,7 +66,10 @@ func TestHTTPExhaustionInNamespace(t *testing.T) {
 				}
 				// Every connection closed holds its port in TIME_WAIT, so
 				// about the range's 1,000 are opened before connect() fails.
-				if n := onset.ConnectionsBefore; n < 1000 || n > 1050 {
+				// A dial the Transport had under way at the onset holds a
+				// port too, but the stop at onset aborts it, so it never
+				// counts as opened: one was seen on a loaded machine (999).
+				if n := onset.ConnectionsBefore; n < 990 || n > 1050 {
 					t.Errorf("onset after %d connections, want about 1000 (the range)", n)
 				}
 				// Dials the Transport still had under way when the run
