@@ -137,8 +137,12 @@ func startPeer(veth Veth, args []string) (*Peer, error) {
 		out:  &tailBuffer{max: outputTail},
 	}
 	// CLONE_NEWNET alone: the new namespace belongs to our user namespace,
-	// where we are root, so we can give it one end of the veth pair.
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET, Pdeathsig: syscall.SIGKILL}
+	// where we are root, so we can give it one end of the veth pair. Its
+	// own process group: a terminal's Ctrl-C, which reaches the whole
+	// foreground group, could kill a peer still starting (before it can
+	// ignore the signal); the host that started it ends it (Stop, Close,
+	// Pdeathsig), after asking for its report.
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET, Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	s.cmd.Env = append(os.Environ(), EnvServerHost+"=1")
 	s.cmd.ExtraFiles = []*os.File{fdControl - 3: ctlR, fdReport - 3: repW}
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
