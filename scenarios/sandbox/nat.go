@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/portlab/portlab/internal/topology"
 	"github.com/portlab/portlab/loadgen"
@@ -92,7 +93,7 @@ func natGateway(ctx context.Context, spec childSpec, opts []loadgen.Option) (*re
 	sampler := startSampler(spec.Load.Interval)
 	results, notes, runErr := runClients(ctx, spec, g, opts)
 	samples := sampler.stop()
-	if len(results) < g.Clients && ctx.Err() == nil {
+	if runErr != nil && ctx.Err() == nil {
 		// A client host that failed leaves a result that is not the
 		// run's: say why instead.
 		return nil, runErr
@@ -135,8 +136,22 @@ func runClients(ctx context.Context, spec childSpec, g topology.Gateway, opts []
 			return nil, nil, fmt.Errorf("client host %d: %w", k+1, err)
 		}
 	}
-	return collectClients(ctx, g, waitClients(ctx, peers))
+	return collectClients(ctx, g, waitClients(ctx, peers, clientBound(spec.Load)))
 }
+
+// clientBound is how long a client host's load may run before the gateway
+// stops it: its duration, its timeouts and a grace for the wind-down; 0
+// (no bound but ctx) for a load without a duration.
+func clientBound(load loadgen.Config) time.Duration {
+	if load.Duration <= 0 {
+		return 0
+	}
+	return load.Duration + max(load.ConnectTimeout, load.Timeout) + clientGrace
+}
+
+// clientGrace is what a client host's run may take beyond its duration and
+// timeouts: the wind-down, the socket table, the report's encoding.
+const clientGrace = 30 * time.Second
 
 // startClients starts the client hosts; on a failure it ends those it
 // started.
@@ -175,13 +190,23 @@ type clientEnd struct {
 
 // waitClients waits for every client host at once: when ctx ends, each is
 // asked to stop at the same moment, so N clients report within one
-// stop timeout, not N of them (the parent kills a child that lingers).
-func waitClients(ctx context.Context, peers []*topology.Peer) []clientEnd {
+// stop timeout, not N of them (the parent kills a child that lingers). A
+// client still running after bound (when > 0) is stopped too, and its
+// error says so.
+func waitClients(ctx context.Context, peers []*topology.Peer, bound time.Duration) []clientEnd {
+	wctx, cancel := ctx, context.CancelFunc(func() {})
+	if bound > 0 {
+		wctx, cancel = context.WithTimeout(ctx, bound)
+	}
+	defer cancel()
 	ends := make([]clientEnd, len(peers))
 	var wg sync.WaitGroup
 	for k, p := range peers {
 		wg.Go(func() {
-			_, rep, err := p.Wait(ctx)
+			_, rep, err := p.Wait(wctx)
+			if wctx.Err() != nil && ctx.Err() == nil {
+				err = fmt.Errorf("its load did not end within %s, so it was stopped: %w", bound, errors.Join(err, wctx.Err()))
+			}
 			ends[k] = clientEnd{rep, err}
 		})
 	}
