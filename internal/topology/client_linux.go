@@ -112,6 +112,8 @@ func StartPeer(ctx context.Context, veth Veth, sysctls map[string]string, local 
 	return s, nil
 }
 
+// startPeer starts the peer process in its own network namespace with
+// the two pipes of the protocol, and the reader of its reports.
 func startPeer(veth Veth, args []string) (*Peer, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -421,6 +423,7 @@ func (s *Peer) Close() error {
 	return s.closeErr
 }
 
+// deleteLink deletes link name, if it still exists.
 func deleteLink(name string) error {
 	link, err := netlink.LinkByName(name)
 	var notFound netlink.LinkNotFoundError

@@ -232,6 +232,8 @@ func waitPath(gw string, timeout time.Duration) error {
 	}
 }
 
+// waitLink waits until link name exists here: the starting host moves it
+// into this namespace as it creates the pair.
 func waitLink(name string, timeout time.Duration) (netlink.Link, error) {
 	deadline := time.Now().Add(timeout)
 	for {

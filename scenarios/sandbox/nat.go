@@ -288,6 +288,7 @@ func finishNAT(res *report.Result, spec childSpec, g topology.Gateway, pred repo
 		g.Clients, g.SNATAddresses, g.PortMin, g.PortMax, g.Spread))
 }
 
+// snatAddresses lists the gateway's SNAT pool addresses.
 func snatAddresses(g topology.Gateway) []string {
 	out := make([]string, g.SNATAddresses)
 	for i := range out {
@@ -296,6 +297,7 @@ func snatAddresses(g topology.Gateway) []string {
 	return out
 }
 
+// dropCheck returns checks without the one named name.
 func dropCheck(checks []report.Check, name string) []report.Check {
 	var out []report.Check
 	for _, c := range checks {
