@@ -45,11 +45,8 @@ func gatewayOf(at string, sections ...*yaml.Node) (topology.Gateway, error) {
 		Clients: fg.Clients, SNATAddresses: fg.SNATAddresses, Spread: topology.Spread(fg.SNATSpread),
 		TimeWait: fg.ConntrackTimeWait, Established: fg.ConntrackEstablished,
 	}
-	lo, hi, ok := strings.Cut(fg.SNATPorts, "-")
-	var err1, err2 error
-	g.PortMin, err1 = strconv.Atoi(strings.TrimSpace(lo))
-	g.PortMax, err2 = strconv.Atoi(strings.TrimSpace(hi))
-	if !ok || err1 != nil || err2 != nil {
+	var ok bool
+	if g.PortMin, g.PortMax, ok = snatPorts(fg.SNATPorts); !ok {
 		return g, fieldErr(at+".snat_ports", "want LO-HI, such as 50000-50099, got %q", fg.SNATPorts)
 	}
 	if err := g.Validate(); err != nil {
@@ -58,4 +55,20 @@ func gatewayOf(at string, sections ...*yaml.Node) (topology.Gateway, error) {
 		return g, fieldErr(at+"."+field, "%s", problem)
 	}
 	return g, nil
+}
+
+// snatPorts parses "LO-HI", two port numbers in decimal digits (no sign:
+// "+1024-2000" is a typo, not a range).
+func snatPorts(s string) (lo, hi int, ok bool) {
+	a, b, ok := strings.Cut(s, "-")
+	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	digits := func(s string) bool {
+		return s != "" && len(s) <= 5 && strings.Trim(s, "0123456789") == ""
+	}
+	if !ok || !digits(a) || !digits(b) {
+		return 0, 0, false
+	}
+	lo, _ = strconv.Atoi(a)
+	hi, _ = strconv.Atoi(b)
+	return lo, hi, true
 }

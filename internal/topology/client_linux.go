@@ -112,6 +112,8 @@ func StartPeer(ctx context.Context, veth Veth, sysctls map[string]string, local 
 	return s, nil
 }
 
+// startPeer starts the peer process in its own network namespace with
+// the two pipes of the protocol, and the reader of its reports.
 func startPeer(veth Veth, args []string) (*Peer, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -137,8 +139,12 @@ func startPeer(veth Veth, args []string) (*Peer, error) {
 		out:  &tailBuffer{max: outputTail},
 	}
 	// CLONE_NEWNET alone: the new namespace belongs to our user namespace,
-	// where we are root, so we can give it one end of the veth pair.
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET, Pdeathsig: syscall.SIGKILL}
+	// where we are root, so we can give it one end of the veth pair. Its
+	// own process group: a terminal's Ctrl-C, which reaches the whole
+	// foreground group, could kill a peer still starting (before it can
+	// ignore the signal); the host that started it ends it (Stop, Close,
+	// Pdeathsig), after asking for its report.
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWNET, Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	s.cmd.Env = append(os.Environ(), EnvServerHost+"=1")
 	s.cmd.ExtraFiles = []*os.File{fdControl - 3: ctlR, fdReport - 3: repW}
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
@@ -417,6 +423,7 @@ func (s *Peer) Close() error {
 	return s.closeErr
 }
 
+// deleteLink deletes link name, if it still exists.
 func deleteLink(name string) error {
 	link, err := netlink.LinkByName(name)
 	var notFound netlink.LinkNotFoundError

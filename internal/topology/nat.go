@@ -61,6 +61,7 @@ func NATClientAddr(k, extra int) netip.Addr {
 	return clientNet(k, 2)
 }
 
+// clientNet is address .host of client host k's network, 198.18.k+1.0/24.
 func clientNet(k int, host byte) netip.Addr {
 	return netip.AddrFrom4([4]byte{198, 18, byte(k + 1), host})
 }

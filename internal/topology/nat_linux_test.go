@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/portlab/portlab/internal/conntrack"
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/netns/netnstest"
+	"github.com/portlab/portlab/internal/sysctl"
 	"github.com/portlab/portlab/internal/topology"
 )
 
@@ -236,5 +238,32 @@ func TestNATLeavesHostAlone(t *testing.T) {
 	}
 	if after := links(); !slices.Equal(after, beforeLinks) {
 		t.Errorf("host's links %q, were %q", after, beforeLinks)
+	}
+}
+
+// TestGatewayRefusedOnHost: SetupGateway never turns the host into a
+// gateway, even when the environment claims a namespace of portlab's:
+// no table, no forwarding.
+func TestGatewayRefusedOnHost(t *testing.T) {
+	if netns.Inside() {
+		t.Skip("checks the host's side")
+	}
+	fwd, err := sysctl.Read("net.ipv4.ip_forward")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := topology.Gateway{Clients: 1, SNATAddresses: 1, PortMin: 50000, PortMax: 50099}
+	for _, inside := range []string{"", "1"} {
+		t.Setenv(netns.EnvInside, inside)
+		if err := topology.SetupGateway(g); err == nil || !strings.Contains(err.Error(), "refused") {
+			t.Errorf("%s=%q: SetupGateway on the host: %v, want a refusal", netns.EnvInside, inside, err)
+		}
+	}
+	names, err := topology.NATTables()
+	if err != nil || slices.Contains(names, topology.NATTable) {
+		t.Errorf("host's tables %q (%v): want no %s", names, err, topology.NATTable)
+	}
+	if now, _ := sysctl.Read("net.ipv4.ip_forward"); now != fwd {
+		t.Errorf("host's ip_forward %s, was %s", now, fwd)
 	}
 }

@@ -96,18 +96,7 @@ func serve(ctx context.Context, svc func(ctx context.Context, ready func() error
 		_ = enc.Encode(fromServer{Error: err.Error()})
 		return err
 	}
-	asked, start := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(asked)
-		for started := false; ; started = true {
-			var m toServer
-			// Stop, or the pipe's end: either way, stop.
-			if err := dec.Decode(&m); err != nil || !m.Go || started {
-				return
-			}
-			close(start)
-		}
-	}()
+	asked, start := listen(dec)
 	svcCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type outcome struct {
@@ -137,6 +126,24 @@ func serve(ctx context.Context, svc func(ctx context.Context, ready func() error
 	ctl.Close() // ends the reader, if the service or ctx ended the wait
 	<-asked
 	return errors.Join(serr, out.err, werr)
+}
+
+// listen reads the starting host's messages after the first: start is
+// closed at its first Go, asked when it asks the host to stop (Stop, a
+// second Go, or the pipe's end).
+func listen(dec *json.Decoder) (asked, start chan struct{}) {
+	asked, start = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(asked)
+		for started := false; ; started = true {
+			var m toServer
+			if err := dec.Decode(&m); err != nil || !m.Go || started {
+				return
+			}
+			close(start)
+		}
+	}()
+	return asked, start
 }
 
 // report sends a host's last message.
@@ -225,6 +232,8 @@ func waitPath(gw string, timeout time.Duration) error {
 	}
 }
 
+// waitLink waits until link name exists here: the starting host moves it
+// into this namespace as it creates the pair.
 func waitLink(name string, timeout time.Duration) (netlink.Link, error) {
 	deadline := time.Now().Add(timeout)
 	for {

@@ -160,6 +160,19 @@ func TestStopAfterInterrupt(t *testing.T) {
 	})
 }
 
+// TestPeerOwnGroup: a peer has a process group of its own, so a
+// terminal's Ctrl-C reaches the host that started it, which asks it for its
+// report, and never kills it halfway through its start.
+func TestPeerOwnGroup(t *testing.T) {
+	netnstest.Run(t, nil, func(t *testing.T) {
+		srv := startServerHost(t, topology.Spec{}, echo.CloseServer)
+		pg, err := syscall.Getpgid(srv.Pid())
+		if err != nil || pg == syscall.Getpgrp() {
+			t.Errorf("peer's process group %d (%v), ours %d: want its own", pg, err, syscall.Getpgrp())
+		}
+	})
+}
+
 // TestTimeWaitSide checks that TIME_WAIT lands on the side that closes
 // first, and only there: each host has a socket table of its own.
 func TestTimeWaitSide(t *testing.T) {

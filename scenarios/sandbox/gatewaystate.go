@@ -24,6 +24,8 @@ type sampler struct {
 	done chan []sample
 }
 
+// startSampler samples at once, then four times per timeline interval
+// (no more often than every 20 ms), until stop.
 func startSampler(interval time.Duration) *sampler {
 	s := &sampler{quit: make(chan struct{}), done: make(chan []sample, 1)}
 	period := max(interval/4, 20*time.Millisecond)
@@ -55,6 +57,7 @@ func (s *sampler) stop() []sample {
 	return <-s.done
 }
 
+// takeSample reads the gateway's conntrack state; false when it cannot.
 func takeSample() (sample, bool) {
 	t, err := conntrack.Take()
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"os/signal"
 	"testing"
 
+	"go.uber.org/goleak"
+
 	"github.com/portlab/portlab/internal/netns"
 	"github.com/portlab/portlab/internal/testsupport"
 	"github.com/portlab/portlab/internal/topology"
@@ -38,6 +40,12 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if cleanup != nil {
 		cleanup()
+	}
+	// A goroutine outliving the tests (a peer's reader, a sampler) is a
+	// leak of Execute's or of a host it started.
+	if err := goleak.Find(); code == 0 && err != nil {
+		fmt.Fprintln(os.Stderr, "sandbox test: goroutines left:", err)
+		code = 1
 	}
 	os.Exit(code)
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/netip"
 	"runtime"
+	"sync"
+	"time"
 
 	"github.com/portlab/portlab/internal/topology"
 	"github.com/portlab/portlab/loadgen"
@@ -91,7 +93,7 @@ func natGateway(ctx context.Context, spec childSpec, opts []loadgen.Option) (*re
 	sampler := startSampler(spec.Load.Interval)
 	results, notes, runErr := runClients(ctx, spec, g, opts)
 	samples := sampler.stop()
-	if len(results) < g.Clients && ctx.Err() == nil {
+	if runErr != nil && ctx.Err() == nil {
 		// A client host that failed leaves a result that is not the
 		// run's: say why instead.
 		return nil, runErr
@@ -106,6 +108,9 @@ func natGateway(ctx context.Context, spec childSpec, opts []loadgen.Option) (*re
 		}
 		res.ListenProbe = results[0].ListenProbe // the first client's
 	}
+	// A client missing here was cut short by the interruption: the notes
+	// say whose requests the result lacks.
+	res.Interrupted = res.Interrupted || len(results) < g.Clients
 	serverSocks, serr := srv.Stop()
 	finishNAT(res, spec, g, pred, samples)
 	res.Notes = append(res.Notes, notes...)
@@ -116,46 +121,113 @@ func natGateway(ctx context.Context, spec childSpec, opts []loadgen.Option) (*re
 }
 
 // runClients starts the gateway's client hosts, each running the run's
-// load, and waits for their results; notes give each client's figures.
+// load, and waits for their results; notes give each client's figures,
+// and name each client whose requests are missing from the results.
 func runClients(ctx context.Context, spec childSpec, g topology.Gateway, opts []loadgen.Option) ([]*report.Result, []string, error) {
-	var peers []*topology.Peer
-	defer func() {
-		for _, p := range peers {
-			p.Close()
-		}
-	}()
-	for k := range g.Clients {
-		b, err := json.Marshal(clientHostSpec{Index: k, Load: spec.Load, GOMAXPROCS: spec.GOMAXPROCS, ListenProbe: spec.ListenProbe})
-		if err != nil {
-			return nil, nil, err
-		}
-		p, err := topology.StartPeer(ctx, topology.NATClientVeth(k), spec.Sysctls, nil, ClientHostArg, string(b))
-		if err != nil {
-			return nil, nil, fmt.Errorf("client host %d: %w", k+1, err)
-		}
-		peers = append(peers, p)
+	peers, err := startClients(ctx, spec, g)
+	if err != nil {
+		return nil, nil, err
 	}
 	// Every client is set up (its preflight done) before any loads: a
 	// preflight among another client's load could find the pool taken.
 	for k, p := range peers {
 		if err := p.Go(); err != nil {
+			closePeers(peers)
 			return nil, nil, fmt.Errorf("client host %d: %w", k+1, err)
 		}
 	}
+	return collectClients(ctx, g, waitClients(ctx, peers, clientBound(spec.Load)))
+}
+
+// clientBound is how long a client host's load may run before the gateway
+// stops it: its duration, its timeouts and a grace for the wind-down; 0
+// (no bound but ctx) for a load without a duration.
+func clientBound(load loadgen.Config) time.Duration {
+	if load.Duration <= 0 {
+		return 0
+	}
+	return load.Duration + max(load.ConnectTimeout, load.Timeout) + clientGrace
+}
+
+// clientGrace is what a client host's run may take beyond its duration and
+// timeouts: the wind-down, the socket table, the report's encoding.
+const clientGrace = 30 * time.Second
+
+// startClients starts the client hosts; on a failure it ends those it
+// started.
+func startClients(ctx context.Context, spec childSpec, g topology.Gateway) ([]*topology.Peer, error) {
+	var peers []*topology.Peer
+	for k := range g.Clients {
+		b, err := json.Marshal(clientHostSpec{Index: k, Load: spec.Load, GOMAXPROCS: spec.GOMAXPROCS, ListenProbe: spec.ListenProbe})
+		if err == nil {
+			var p *topology.Peer
+			p, err = topology.StartPeer(ctx, topology.NATClientVeth(k), spec.Sysctls, nil, ClientHostArg, string(b))
+			peers = append(peers, p)
+		}
+		if err != nil {
+			closePeers(peers[:k])
+			return nil, fmt.Errorf("client host %d: %w", k+1, err)
+		}
+	}
+	return peers, nil
+}
+
+// closePeers ends peers at once, each within its own grace period rather
+// than one after the other.
+func closePeers(peers []*topology.Peer) {
+	var wg sync.WaitGroup
+	for _, p := range peers {
+		wg.Go(func() { _ = p.Close() })
+	}
+	wg.Wait()
+}
+
+// clientEnd is what one client host reported when it ended.
+type clientEnd struct {
+	rep json.RawMessage
+	err error
+}
+
+// waitClients waits for every client host at once: when ctx ends, each is
+// asked to stop at the same moment, so N clients report within one
+// stop timeout, not N of them (the parent kills a child that lingers). A
+// client still running after bound (when > 0) is stopped too, and its
+// error says so.
+func waitClients(ctx context.Context, peers []*topology.Peer, bound time.Duration) []clientEnd {
+	wctx, cancel := ctx, context.CancelFunc(func() {})
+	if bound > 0 {
+		wctx, cancel = context.WithTimeout(ctx, bound)
+	}
+	defer cancel()
+	ends := make([]clientEnd, len(peers))
+	var wg sync.WaitGroup
+	for k, p := range peers {
+		wg.Go(func() {
+			_, rep, err := p.Wait(wctx)
+			if wctx.Err() != nil && ctx.Err() == nil {
+				err = fmt.Errorf("its load did not end within %s, so it was stopped: %w", bound, errors.Join(err, wctx.Err()))
+			}
+			ends[k] = clientEnd{rep, err}
+		})
+	}
+	wg.Wait()
+	return ends
+}
+
+// collectClients reads the clients' reports. A client without one (it
+// died, or did not report in time) is named in the notes, so a partial
+// result says whose requests it lacks.
+func collectClients(ctx context.Context, g topology.Gateway, ends []clientEnd) ([]*report.Result, []string, error) {
 	var (
 		results []*report.Result
 		notes   []string
 		errs    []error
 	)
-	for k, p := range peers {
-		_, rep, err := p.Wait(ctx)
-		if len(rep) == 0 {
+	for k, e := range ends {
+		res, err := clientResult(e)
+		if res == nil {
 			errs = append(errs, fmt.Errorf("client host %d: %w", k+1, err))
-			continue
-		}
-		res, uerr := report.Unmarshal(rep)
-		if uerr != nil {
-			errs = append(errs, fmt.Errorf("client host %d: %w", k+1, uerr))
+			notes = append(notes, fmt.Sprintf("client %d (%s) reported no result (%v): its requests are not counted", k+1, topology.NATClientAddr(k, 0), err))
 			continue
 		}
 		if err != nil && ctx.Err() == nil {
@@ -171,6 +243,22 @@ func runClients(ctx context.Context, spec childSpec, g topology.Gateway, opts []
 		errs = append(errs, ctx.Err())
 	}
 	return results, notes, errors.Join(errs...)
+}
+
+// clientResult is a client's result, with the error it ended with; a nil
+// result when it sent none.
+func clientResult(e clientEnd) (*report.Result, error) {
+	if len(e.rep) == 0 {
+		if e.err == nil {
+			e.err = errors.New("an empty report")
+		}
+		return nil, e.err
+	}
+	res, err := report.Unmarshal(e.rep)
+	if err != nil {
+		return nil, err
+	}
+	return res, e.err
 }
 
 // finishNAT records the gateway, the prediction and its checks in res.
@@ -200,6 +288,7 @@ func finishNAT(res *report.Result, spec childSpec, g topology.Gateway, pred repo
 		g.Clients, g.SNATAddresses, g.PortMin, g.PortMax, g.Spread))
 }
 
+// snatAddresses lists the gateway's SNAT pool addresses.
 func snatAddresses(g topology.Gateway) []string {
 	out := make([]string, g.SNATAddresses)
 	for i := range out {
@@ -208,6 +297,7 @@ func snatAddresses(g topology.Gateway) []string {
 	return out
 }
 
+// dropCheck returns checks without the one named name.
 func dropCheck(checks []report.Check, name string) []report.Check {
 	var out []report.Check
 	for _, c := range checks {
