@@ -75,3 +75,38 @@ func TestDiagnoseAfterSkippedRun(t *testing.T) {
 		t.Errorf("the skipped run's lesson is printed for the next run:\n%s", got)
 	}
 }
+
+// TestDiagnoseHeldPorts: with more than one destination or source the
+// diagnosis counts the ports of every (source, destination) pair, never
+// more held ports than the range has in its sentence.
+func TestDiagnoseHeldPorts(t *testing.T) {
+	env := report.Environment{IPLocalPortRange: [2]int{40000, 40999}}
+	for _, tc := range []struct {
+		name string
+		load config.Load
+		pred *report.Prediction
+		held int
+		want string
+	}{
+		{"one", config.Load{Target: "127.0.0.1:7777"}, nil, 1000,
+			"1000 of the 1000 ports of 40000-40999 toward 127.0.0.1:7777 were held"},
+		{"destinations", config.Load{Target: "127.0.0.1:7777,127.0.0.1:7778,127.0.0.1:7779,127.0.0.1:7780"}, nil, 4000,
+			"4000 of the 4000 ports the client had (40000-40999 once for each of its 4 destinations) were held"},
+		{"sources", config.Load{Target: "127.0.0.1:7777", SourceIPs: []string{"127.0.0.2", "127.0.0.3"}}, nil, 2000,
+			"2000 of the 2000 ports the client had (40000-40999 once for each of its 2 (source IP, destination) pairs)"},
+		{"predicted spaces", config.Load{Target: "127.0.0.1:7777,127.0.0.1:7778"}, &report.Prediction{PortSpaces: 4}, 3990,
+			"3990 of the 4000 ports the client had (40000-40999 once for each of its 4 (source IP, destination) pairs)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &report.Result{Label: tc.name, Environment: env, Target: tc.load.Target,
+				Config: &report.RunConfig{Load: tc.load}, Prediction: tc.pred,
+				Errors:  map[string]int64{"EADDRNOTAVAIL": 5},
+				Onset:   map[string]report.Onset{"EADDRNOTAVAIL": {AtS: 0.25, ConnectionsBefore: int64(tc.held)}},
+				Sockets: &report.Sockets{TimeWaitClient: tc.held}}
+			got := strings.Join(DiagnoseResults([]*report.Result{r}).Lines(), "\n")
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("diagnosis lacks %q:\n%s", tc.want, got)
+			}
+		})
+	}
+}
