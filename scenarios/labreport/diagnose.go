@@ -100,24 +100,29 @@ func heldPorts(r *report.Result, held string, n int) string {
 	spaces, pairs := r.Destinations(), "destinations"
 	if p := r.Prediction; p != nil && p.PortSpaces > spaces {
 		spaces, pairs = p.PortSpaces, "(source IP, destination) pairs"
-	} else if c := r.Config; c != nil && len(c.SourceIPs) > 1 {
+	} else if c := loadOf(r); c != nil && len(c.SourceIPs) > 1 {
 		spaces, pairs = len(c.SourceIPs)*spaces, "(source IP, destination) pairs"
 	}
-	if spaces <= 1 {
-		return fmt.Sprintf("%s of the %d ports of %d-%d toward %s were held in TIME_WAIT by the client, which closed first.",
-			held, n, lo, hi, r.Target)
+	s := fmt.Sprintf("%s of the %d ports of %d-%d toward %s were held in TIME_WAIT by the client, which closed first.",
+		held, n, lo, hi, r.Target)
+	if spaces > 1 {
+		s = fmt.Sprintf("%s of the %d ports the client had (%d-%d once for each of its %d %s) were held in TIME_WAIT by the client, which closed first.",
+			held, n*spaces, lo, hi, spaces, pairs)
 	}
-	return fmt.Sprintf("%s of the %d ports the client had (%d-%d once for each of its %d %s) were held in TIME_WAIT by the client, which closed first.",
-		held, n*spaces, lo, hi, spaces, pairs)
+	if c := r.Config; c != nil && len(c.Merged) > 1 {
+		s += fmt.Sprintf(" (A merge of %d clients: each on a host of its own has these ports.)", len(c.Merged))
+	}
+	return s
 }
 
 // tcpFix says what would have kept a TCP load clear of EADDRNOTAVAIL, by
 // how it used its connections; nothing for other protocols.
 func tcpFix(r *report.Result) []string {
-	if r.Config == nil || protocolOf(r) != loadgen.ProtocolTCP {
+	c := loadOf(r)
+	if c == nil || protocolOf(r) != loadgen.ProtocolTCP {
 		return nil
 	}
-	switch c := r.Config; {
+	switch {
 	case c.Mode == config.ModeNew:
 		return []string{"reuse connections (--mode pool or --mode keepalive)",
 			"let the server close first (echo --close server), so the TIME_WAIT stays on its side",
@@ -160,7 +165,7 @@ func httpCause(r *report.Result) (why, fix []string) {
 	if protocolOf(r) != loadgen.ProtocolHTTP {
 		return nil, nil
 	}
-	c := r.Config
+	c := loadOf(r)
 	if c.UnreadBody {
 		return []string{"The HTTP client closed each response body unread: the Transport cannot reuse such a connection, so every request opened a new one."},
 			[]string{"read the body to EOF (io.Copy(io.Discard, resp.Body)) before Close"}
@@ -179,10 +184,34 @@ func httpCause(r *report.Result) (why, fix []string) {
 
 // protocolOf is the protocol a result's load spoke.
 func protocolOf(r *report.Result) loadgen.Protocol {
-	if r.Config == nil || r.Config.Protocol == "" {
-		return loadgen.ProtocolTCP
+	if c := loadOf(r); c != nil && c.Protocol != "" {
+		return c.Protocol
 	}
-	return r.Config.Protocol
+	return loadgen.ProtocolTCP
+}
+
+// loadOf is the load r ran: its own, or for a merge (shards, clients
+// behind one gateway) its first input's when every input used its
+// connections the same way, so that a merge's diagnosis names the fix
+// too; nil when the result does not say.
+func loadOf(r *report.Result) *config.Load {
+	if r.Config == nil {
+		return nil
+	}
+	inputs := r.Config.Merged
+	if inputs == nil {
+		return &r.Config.Load
+	}
+	if len(inputs) == 0 {
+		return nil
+	}
+	for _, in := range inputs {
+		if in == nil || in.Merged != nil || in.Protocol != inputs[0].Protocol || in.Mode != inputs[0].Mode ||
+			in.RequestsPerConn != inputs[0].RequestsPerConn {
+			return nil
+		}
+	}
+	return &inputs[0].Load
 }
 
 // measuredEffect is what a run measured, in one line of words.

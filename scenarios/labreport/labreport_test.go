@@ -110,3 +110,39 @@ func TestDiagnoseHeldPorts(t *testing.T) {
 		})
 	}
 }
+
+// TestDiagnoseMerged: a merge of clients that all opened a connection per
+// request gets the fix, and says the ports are each client's; a merge of
+// clients that used connections differently gets no fix.
+func TestDiagnoseMerged(t *testing.T) {
+	newConn := config.Load{Target: "127.0.0.1:7777", Mode: config.ModeNew}
+	pooled := newConn
+	pooled.Mode = config.ModePool
+	for _, tc := range []struct {
+		name    string
+		inputs  []config.Load
+		fix     bool
+		clients string
+	}{
+		{"same", []config.Load{newConn, newConn}, true, "A merge of 2 clients"},
+		{"mixed", []config.Load{newConn, pooled}, false, "A merge of 2 clients"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := &report.RunConfig{Merged: []*report.RunConfig{}}
+			for _, l := range tc.inputs {
+				cfg.Merged = append(cfg.Merged, &report.RunConfig{Load: l})
+			}
+			r := &report.Result{Label: "merged", Target: "127.0.0.1:7777", Config: cfg,
+				Environment: report.Environment{IPLocalPortRange: [2]int{40000, 40499}},
+				Errors:      map[string]int64{"EADDRNOTAVAIL": 3},
+				Onset:       map[string]report.Onset{"EADDRNOTAVAIL": {AtS: 0.07, ConnectionsBefore: 500}}}
+			got := strings.Join(DiagnoseResults([]*report.Result{r}).Lines(), "\n")
+			if has := strings.Contains(got, "Fix: reuse connections"); has != tc.fix {
+				t.Errorf("fix given: %v, want %v:\n%s", has, tc.fix, got)
+			}
+			if !strings.Contains(got, tc.clients) {
+				t.Errorf("diagnosis lacks %q:\n%s", tc.clients, got)
+			}
+		})
+	}
+}
