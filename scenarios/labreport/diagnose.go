@@ -190,6 +190,17 @@ func protocolOf(r *report.Result) loadgen.Protocol {
 	return loadgen.ProtocolTCP
 }
 
+// ownConnsClosedAtEnd reports whether r's client TIME_WAIT is no more than
+// the connections a reusing load (pool, keep-alive) opened: those it
+// closed when the run ended, not churn, though a lesson says none wait.
+func ownConnsClosedAtEnd(r *report.Result) bool {
+	c, s := loadOf(r), r.Sockets
+	if c == nil || s == nil || s.TimeWaitClient == 0 || (c.Mode != config.ModePool && c.Mode != config.ModeKeepAlive) {
+		return false
+	}
+	return int64(s.TimeWaitClient) <= r.Totals.ConnectionsOpened
+}
+
 // loadOf is the load r ran: its own, or for a merge (shards, clients
 // behind one gateway) its first input's when every input used its
 // connections the same way, so that a merge's diagnosis names the fix
@@ -240,7 +251,11 @@ func measuredEffect(r *report.Result) string {
 		if r.Environment.Topology == string(scenarios.TwoHosts) {
 			side = "host"
 		}
-		parts = append(parts, fmt.Sprintf("TIME_WAIT at the end: %d client %s, %d server %s", s.TimeWaitClient, side, s.TimeWaitServer, side))
+		tw := fmt.Sprintf("TIME_WAIT at the end: %d client %s, %d server %s", s.TimeWaitClient, side, s.TimeWaitServer, side)
+		if ownConnsClosedAtEnd(r) {
+			tw += " (its own connections, closed as the run ended)"
+		}
+		parts = append(parts, tw)
 	}
 	if g := gatewayEffect(r); g != "" {
 		parts = append(parts, g)

@@ -146,3 +146,20 @@ func TestDiagnoseMerged(t *testing.T) {
 		})
 	}
 }
+
+// TestMeasuredOwnConnections: a pool's TIME_WAIT at the end is said to be
+// its own connections closed as the run ended (its lesson says none wait);
+// a connection per request's is not.
+func TestMeasuredOwnConnections(t *testing.T) {
+	for _, tc := range []struct {
+		mode config.Mode
+		want bool
+	}{{config.ModePool, true}, {config.ModeKeepAlive, true}, {config.ModeNew, false}} {
+		r := &report.Result{Label: string(tc.mode), Config: &report.RunConfig{Load: config.Load{Mode: tc.mode}},
+			Totals: report.Totals{ConnectionsOpened: 16}, Sockets: &report.Sockets{TimeWaitClient: 16}}
+		got := DiagnoseResults([]*report.Result{r}).Runs[0].Measured
+		if has := strings.Contains(got, "(its own connections, closed as the run ended)"); has != tc.want {
+			t.Errorf("%s: %q says its own connections: %v, want %v", tc.mode, got, has, tc.want)
+		}
+	}
+}
