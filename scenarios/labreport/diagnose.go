@@ -237,7 +237,11 @@ func measuredEffect(r *report.Result) string {
 		parts = append(parts, "no errors")
 	}
 	for _, class := range report.SortedClasses(r.Errors) {
-		s := fmt.Sprintf("%d %s", r.Errors[class], class)
+		name := class
+		if class == "timeout" { // portlab's own class, not a kernel errno
+			name = "connect timeouts"
+		}
+		s := fmt.Sprintf("%d %s", r.Errors[class], name)
 		if o, ok := r.Onset[class]; ok {
 			s += fmt.Sprintf(" from %.3f s on", o.AtS)
 		}

@@ -156,8 +156,12 @@ func TestMeasuredOwnConnections(t *testing.T) {
 		want bool
 	}{{config.ModePool, true}, {config.ModeKeepAlive, true}, {config.ModeNew, false}} {
 		r := &report.Result{Label: string(tc.mode), Config: &report.RunConfig{Load: config.Load{Mode: tc.mode}},
-			Totals: report.Totals{ConnectionsOpened: 16}, Sockets: &report.Sockets{TimeWaitClient: 16}}
+			Totals: report.Totals{ConnectionsOpened: 16}, Sockets: &report.Sockets{TimeWaitClient: 16},
+			Errors: map[string]int64{"timeout": 150}, Onset: map[string]report.Onset{"timeout": {AtS: 2}}}
 		got := DiagnoseResults([]*report.Result{r}).Runs[0].Measured
+		if tc.mode == config.ModePool && !strings.Contains(got, "150 connect timeouts from 2.000 s on") {
+			t.Errorf("%q does not name its connect timeouts", got)
+		}
 		if has := strings.Contains(got, "(its own connections, closed as the run ended)"); has != tc.want {
 			t.Errorf("%s: %q says its own connections: %v, want %v", tc.mode, got, has, tc.want)
 		}
