@@ -3,6 +3,7 @@ package labcheck
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/portlab/portlab/report"
@@ -100,10 +101,8 @@ func Check(n int, dir string) (*Verdict, error) {
 func (v *Verdict) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "exercise %d, %s: %s read from %s", v.Exercise, v.Title, plural(len(v.Read), "result"), v.ResultsDir)
-	if len(v.Skipped) > 0 {
-		fmt.Fprintf(&b, " (%s skipped: not portlab results)", plural(len(v.Skipped), "other .json file"))
-	}
 	b.WriteString("\n")
+	b.WriteString(v.skippedText())
 	missing := 0
 	for _, c := range v.Criteria {
 		if c.OK {
@@ -127,6 +126,21 @@ func (v *Verdict) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, report.Fit(b.String(), report.TextWidth))
 	return err
+}
+
+// skippedText says which .json files the check did not read and why, a
+// line each while they are few: not all are foreign (a merge of several
+// clients' results is portlab's own).
+func (v *Verdict) skippedText() string {
+	if n := len(v.Skipped); n > 3 {
+		return fmt.Sprintf("  skipped %s; --json says why\n", plural(n, "other .json file"))
+	}
+	var b strings.Builder
+	for _, s := range v.Skipped {
+		reason := strings.TrimPrefix(s.Reason, filepath.Join(v.ResultsDir, s.File)+": ")
+		fmt.Fprintf(&b, "  skipped %s: %s\n", s.File, reason)
+	}
+	return b.String()
 }
 
 func plural(n int, what string) string {

@@ -208,7 +208,7 @@ func TestExercise1(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, "notes.json"), []byte(`{"a": 1}`), 0o644)
 		},
 		ok: []bool{false, false},
-		says: []string{"(1 other .json file skipped: not portlab results)",
+		says: []string{"\n  skipped notes.json: not a portlab result: no schema_version\n",
 			"missing: onset reproduced: a result with EADDRNOTAVAIL: no result in DIR",
 			"without VMs: portlab run --topology two-hosts --out DIR exhaustion",
 			"verdict: not yet, 2 of 2 criteria missing"},

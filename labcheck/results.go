@@ -86,7 +86,7 @@ func readRun(path string) (run, error) {
 		return run{}, fmt.Errorf("no load configuration")
 	}
 	if res.Config.Merged != nil {
-		return run{}, fmt.Errorf("a merge of several clients' results: check each client's own file")
+		return run{}, fmt.Errorf("a merge of several clients' results, which no criterion reads")
 	}
 	return run{file: filepath.Base(path), res: res, cfg: res.Config.Load}, nil
 }

@@ -72,8 +72,12 @@ func (c *Comparison) WriteText(w io.Writer) error {
 	if err := c.WriteExplanation(&b, TextWidth); err != nil {
 		return err
 	}
-	for _, n := range c.explain().Notes {
-		b.WriteString("\n")
+	// One blank line before the notes, none between them: a lab of many
+	// runs has a note or two each.
+	for i, n := range c.explain().Notes {
+		if i == 0 {
+			b.WriteString("\n")
+		}
 		writeWrapped(&b, "  note: ", n)
 	}
 	_, err := io.WriteString(w, Printable(b.String()))

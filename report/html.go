@@ -79,7 +79,7 @@ func (c *Comparison) htmlPage() (*htmlPage, error) {
 	for i, r := range c.Runs {
 		page.Timelines = append(page.Timelines, axis.timelineChart(c.Names[i], r, twTop, twStep))
 		page.Ports = append(page.Ports, axis.portChart(c.Names[i], r, pctTop, pctStep))
-		page.Gateway = page.Gateway || snatPool(r.Gateway) > 0
+		page.Gateway = page.Gateway || snatPool(r) > 0
 	}
 	page.Latency = axis.latencyChart(c.Names, c.Runs)
 	page.Rebinned = axis.rebinned()

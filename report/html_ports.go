@@ -116,13 +116,14 @@ func usablePorts(r *Result) int {
 	return 0
 }
 
-// snatPool is how many (address, port) pairs a gateway translates to
-// toward one destination.
-func snatPool(g *Gateway) int {
-	if g == nil || g.PortMax < g.PortMin {
+// snatPool is how many flows r's gateway could translate at once for its
+// load (ports × addresses × destinations, less where the kernel's hash
+// gives the load fewer addresses); 0 without a gateway.
+func snatPool(r *Result) int {
+	if r.Gateway == nil {
 		return 0
 	}
-	return len(g.SNATAddresses) * (g.PortMax - g.PortMin + 1)
+	return r.PoolFlows()
 }
 
 // portOvershoot is how far, in percent, a line may rise above a 100% top
@@ -135,7 +136,7 @@ const portOvershoot = 5
 func (a timeAxis) portPercentTop(rs []*Result) (top, step float64) {
 	most := 100.0
 	for _, r := range rs {
-		usable, pool := usablePorts(r), snatPool(r.Gateway)
+		usable, pool := usablePorts(r), snatPool(r)
 		for _, b := range a.bins(r) {
 			if usable > 0 && b.held >= 0 {
 				most = math.Max(most, 100*float64(b.held)/float64(usable))
@@ -181,7 +182,7 @@ func (a timeAxis) portChart(name string, r *Result, pctTop, pctStep float64) *ch
 	ch.YTicks = stepTicks(ys, pctTop, pctStep, func(v float64) string { return shortNumber(v) + "%" })
 	ch.Y2Ticks = stepTicks(y2, errTop, errStep, shortNumber)
 	pct := func(n, of int) float64 { return ys.pos(100 * float64(n) / float64(of)) }
-	pool := snatPool(r.Gateway)
+	pool := snatPool(r)
 	var held, tw, errs, gw pathBuilder
 	for _, b := range bins {
 		x0, x1 := xs.pos(b.from), xs.pos(b.to)
@@ -204,7 +205,7 @@ func (a timeAxis) portChart(name string, r *Result, pctTop, pctStep float64) *ch
 		ch.Dots = []dot{{X: xs.pos(a.endOf(r)), Y: pct(s.TargetPortsHeld, usable), Color: colorTimeWait, Filled: true,
 			Label: fmt.Sprintf("%d ports held toward the target at the end (socket table)", s.TargetPortsHeld)}}
 	}
-	ch.Subtitle = portSubtitle(usable, pool, r.Gateway, sides)
+	ch.Subtitle = portSubtitle(usable, pool, r, sides)
 	return ch
 }
 
@@ -218,10 +219,18 @@ func step(p *pathBuilder, x0, x1 float64, ok bool, y func() float64) {
 }
 
 // portSubtitle says what 100% is and how far the lines can be trusted.
-func portSubtitle(usable, pool int, g *Gateway, sides sockets) string {
+func portSubtitle(usable, pool int, r *Result, sides sockets) string {
 	s := fmt.Sprintf("100%% = %d usable ports", usable)
 	if pool > 0 {
-		s += fmt.Sprintf("; SNAT pool %d = %d addresses × %d ports", pool, len(g.SNATAddresses), g.PortMax-g.PortMin+1)
+		g := r.Gateway // the pool in brief: a panel is 600 px wide
+		s += fmt.Sprintf("; SNAT pool %d = %s × %d ports", r.SNATFlows(),
+			plural(len(g.SNATAddresses), "address", "addresses"), g.SNATPorts())
+		if d := r.Destinations(); d > 1 {
+			s += fmt.Sprintf(" × %d destinations", d)
+		}
+		if pool != r.SNATFlows() {
+			s += fmt.Sprintf(", %d by hash", pool)
+		}
 	}
 	switch sides {
 	case socketsMixed:

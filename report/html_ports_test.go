@@ -107,7 +107,7 @@ func TestPortChart(t *testing.T) {
 	if want := "100% = 1000 usable ports"; ch.Subtitle != want {
 		t.Errorf("subtitle %q, want %q", ch.Subtitle, want)
 	}
-	if want := "SNAT pool 1000 = 1 addresses × 1000 ports"; !strings.Contains(gw.Subtitle, want) {
+	if want := "SNAT pool 1000 = 1 address × 1000 ports"; !strings.Contains(gw.Subtitle, want) {
 		t.Errorf("gateway subtitle %q lacks %q", gw.Subtitle, want)
 	}
 	if last := gw.Series[len(gw.Series)-1]; last.Color != colorGateway || last.Path == "" {
@@ -121,5 +121,50 @@ func TestPortChart(t *testing.T) {
 	axis := newTimeAxis([]*Result{r})
 	if top, step := axis.portPercentTop([]*Result{r}); top != 100 || step != 25 {
 		t.Errorf("axis top %v step %v, want 100 and 25", top, step)
+	}
+}
+
+// TestPortChartSNATPool: the gateway's line is a share of the flows its
+// pool holds for the load: times its destinations, and only the addresses
+// the kernel's hash gave it, so a cure by more destinations does not look
+// overfull, nor a hashed pair of addresses half empty.
+func TestPortChartSNATPool(t *testing.T) {
+	for _, tc := range []struct {
+		name, target string
+		poolFlows    int64
+		top, want    string
+	}{
+		{"one destination", "198.19.0.2:7777", 0, "400%", "SNAT pool 1000 = 1 address × 1000 ports"},
+		{"two destinations", "198.19.0.2:7777,198.19.0.2:7778", 0, "175%", "SNAT pool 2000 = 1 address × 1000 ports × 2 destinations"},
+		{"hashed addresses", "198.19.0.2:7777", 500, "800%", "SNAT pool 1000 = 1 address × 1000 ports, 500 by hash"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			nat := steadyBursts("nat", 250*time.Millisecond, 8, 1, 250, 300)
+			nat.Target = tc.target
+			if nat.Config != nil {
+				nat.Config.Target = tc.target
+			}
+			nat.Environment = Environment{Netns: "sandbox", Topology: "nat"}
+			nat.Prediction = &Prediction{UsablePorts: 28232, PortSpaces: 1, SNATPoolFlows: tc.poolFlows}
+			nat.Gateway = &Gateway{SNATAddresses: []string{"198.19.0.1"}, PortMin: 1000, PortMax: 1999}
+			for i := range nat.Timeline {
+				nat.Timeline[i].Gateway = &GatewaySample{Entries: 400 * (i + 1)}
+			}
+			c, err := Compare([]*Result{nat}, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, err := c.htmlPage()
+			if err != nil {
+				t.Fatal(err)
+			}
+			gw := page.Ports[0]
+			if top := gw.YTicks[len(gw.YTicks)-1].Label; top != tc.top {
+				t.Errorf("axis top %s, want %s (3200 entries)", top, tc.top)
+			}
+			if !strings.Contains(gw.Subtitle, tc.want) {
+				t.Errorf("subtitle %q lacks %q", gw.Subtitle, tc.want)
+			}
+		})
 	}
 }

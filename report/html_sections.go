@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // explained is what the results say about themselves beyond their
@@ -44,7 +45,6 @@ func (c *Comparison) explainHTML() htmlExplained { return c.explain() }
 // predictions, expectations or notes adds none.
 func (c *Comparison) explain() explained {
 	e := explained{Diagnosis: c.Diagnosis}
-	seen := map[string]bool{}
 	for i, r := range c.Runs {
 		if p := r.Prediction; p != nil || len(r.Checks) > 0 {
 			hp := htmlPrediction{Run: i}
@@ -69,14 +69,35 @@ func (c *Comparison) explain() explained {
 			}
 			e.Expectations = append(e.Expectations, he)
 		}
+	}
+	e.Notes = c.attributedNotes()
+	return e
+}
+
+// attributedNotes is each distinct note of the runs once, in order, led by
+// the names of the runs that have it unless every run does: otherwise a
+// reader of several runs' notes cannot tell whose each is.
+func (c *Comparison) attributedNotes() []string {
+	var order []string
+	runs := map[string][]string{}
+	for i, r := range c.Runs {
 		for _, n := range r.Notes {
-			if !seen[n] {
-				seen[n] = true
-				e.Notes = append(e.Notes, n)
+			if len(runs[n]) == 0 {
+				order = append(order, n)
+			}
+			if l := runs[n]; len(l) == 0 || l[len(l)-1] != c.Names[i] {
+				runs[n] = append(runs[n], c.Names[i])
 			}
 		}
 	}
-	return e
+	notes := make([]string, 0, len(order))
+	for _, n := range order {
+		if len(c.Runs) > 1 && len(runs[n]) < len(c.Runs) {
+			n = strings.Join(runs[n], ", ") + ": " + n
+		}
+		notes = append(notes, n)
+	}
+	return notes
 }
 
 // checkFigure writes a measured or predicted number as briefly as it is exact

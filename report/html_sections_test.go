@@ -43,3 +43,36 @@ func TestHTMLExplains(t *testing.T) {
 		t.Errorf("a note two runs share is on the page %d times, want once", n)
 	}
 }
+
+// TestNotesAttributed: a note only some runs have names them, in every
+// format; a note all runs share is written once without names.
+func TestNotesAttributed(t *testing.T) {
+	a := noiseRun(t, "one", 1000, 500, 1863, 2000)
+	b := noiseRun(t, "two", 1000, 500, 1863, 2000)
+	a.Notes = []string{"a note both runs have", "behind a NAT gateway: 1 client"}
+	b.Notes = []string{"a note both runs have", "behind a NAT gateway: 2 clients"}
+	c, err := Compare([]*Result{a, b}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text, md, page strings.Builder
+	if err := c.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WriteMarkdown(&md); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WriteHTML(&page); err != nil {
+		t.Fatal(err)
+	}
+	for format, out := range map[string]string{"text": text.String(), "markdown": md.String(), "html": html.UnescapeString(page.String())} {
+		for _, want := range []string{"one: behind a NAT gateway: 1 client", "two: behind a NAT gateway: 2 clients"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s lacks %q", format, want)
+			}
+		}
+		if strings.Contains(out, "two: a note both") || strings.Count(out, "a note both runs have") != 1 {
+			t.Errorf("%s: the shared note is not there once without names:\n%s", format, out)
+		}
+	}
+}

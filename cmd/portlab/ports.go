@@ -8,11 +8,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/portlab/portlab/config"
 	"github.com/portlab/portlab/exporter"
 	"github.com/portlab/portlab/internal/ports"
+	"github.com/portlab/portlab/report"
 )
 
 // portsFlags are portlab ports' options.
@@ -172,5 +174,10 @@ func writePorts(w io.Writer, r *ports.Report, asJSON, line bool, at time.Time) e
 	case line:
 		return ports.WriteLine(w, r, at)
 	}
-	return ports.WriteText(w, r)
+	var b strings.Builder // wrapped within 100 columns like every text report
+	if err := ports.WriteText(&b, r); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, report.Fit(b.String(), report.TextWidth))
+	return err
 }

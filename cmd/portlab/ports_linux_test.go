@@ -11,12 +11,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/portlab/portlab/echo"
 	"github.com/portlab/portlab/echo/echotest"
 	"github.com/portlab/portlab/internal/netns/netnstest"
 	"github.com/portlab/portlab/internal/ports"
 	"github.com/portlab/portlab/internal/testsupport"
+	"github.com/portlab/portlab/report"
 )
 
 // TestPortsNamesCulprit runs portlab load as a separate process churning
@@ -75,7 +77,13 @@ func checkText(t *testing.T, target string, pid int) {
 		if code := cmdPorts(t.Context(), nil, &stdout, &stderr); code != exitOK {
 			t.Fatalf("portlab ports: exit %d: %s", code, stderr.String())
 		}
-		if containsAll(stdout.String(), wants) {
+		// The report wraps at 100 columns: compare words, not lines.
+		if containsAll(strings.Join(strings.Fields(stdout.String()), " "), wants) {
+			for _, l := range strings.Split(stdout.String(), "\n") {
+				if n := utf8.RuneCountInString(l); n > report.TextWidth {
+					t.Errorf("a line of %d columns, more than %d: %q", n, report.TextWidth, l)
+				}
+			}
 			return
 		}
 	}

@@ -110,11 +110,27 @@ func withSettings(file string, data []byte, sets []setting) (*scenarios.Scenario
 // prefix: the line is of the file rewritten with the settings, not the
 // user's.
 func problemOf(file string, err error) string {
+	msg := yamlTypeError.ReplaceAllStringFunc(err.Error(), typeProblem)
 	if !errors.Is(err, scenarios.ErrInvalid) {
-		return err.Error()
+		return msg
 	}
 	prefix := regexp.MustCompile(`^` + regexp.QuoteMeta(scenarios.ErrInvalid.Error()+": "+file) + `(:\d+)?: `)
-	return prefix.ReplaceAllString(err.Error(), "")
+	return prefix.ReplaceAllString(msg, "")
+}
+
+// yamlTypeError is the YAML decoder's word for a value of the wrong type,
+// which names YAML tags and Go types rather than what a knob wants.
+var yamlTypeError = regexp.MustCompile("cannot unmarshal !!\\w+ `([^`]*)` into ([\\w.]+)")
+
+// typeProblem says what a knob wanted instead of the value given.
+func typeProblem(m string) string {
+	sub := yamlTypeError.FindStringSubmatch(m)
+	want := map[string]string{"int": "a whole number", "int64": "a whole number", "uint16": "a whole number",
+		"float64": "a number", "bool": "true or false", "time.Duration": "a duration such as 5s"}[sub[2]]
+	if want == "" {
+		want = "a " + sub[2]
+	}
+	return fmt.Sprintf("want %s, got %q", want, sub[1])
 }
 
 // setInRuns writes s into the s.section mapping of every run in root.

@@ -71,21 +71,16 @@ func timeWaitCause(r *report.Result) *report.Finding {
 	}
 	e := r.Environment
 	n := e.IPLocalPortRange[1] - e.IPLocalPortRange[0] + 1
-	held := "most"
+	held := "Most"
 	if s := r.Sockets; s != nil {
 		held = fmt.Sprintf("%d", s.TimeWaitClient)
 	}
 	o := r.Onset["EADDRNOTAVAIL"]
-	toward := "toward " + r.Target
-	if d := r.Destinations(); d > 1 {
-		toward = fmt.Sprintf("toward each of the %d destinations", d)
-	}
 	f := &report.Finding{Run: r.Label,
-		Cause: fmt.Sprintf("connect() failed with EADDRNOTAVAIL (\"cannot assign requested address\") %.3f s into the run, after %d connections:",
+		Cause: fmt.Sprintf("connect() failed with EADDRNOTAVAIL (\"cannot assign requested address\") %.3fs into the run, after %d connections:",
 			o.AtS, o.ConnectionsBefore),
 		Why: []string{
-			fmt.Sprintf("%s of the %d ports of %d-%d %s were held in TIME_WAIT by the client, which closed first.",
-				held, n, e.IPLocalPortRange[0], e.IPLocalPortRange[1], toward),
+			heldPorts(r, held, n),
 			"TIME_WAIT lasts 60 s on Linux (TCP_TIMEWAIT_LEN); tcp_fin_timeout does not change it.",
 			"A local port is unique per (source IP, destination IP:port): more source IPs or destinations multiply the ports.",
 		}}
@@ -97,13 +92,37 @@ func timeWaitCause(r *report.Result) *report.Finding {
 	return f
 }
 
+// heldPorts says how many of the client's ports TIME_WAIT held: the n
+// ports of the range once per (source, destination) pair, so with more
+// pairs than one the count is of the pairs' ports together.
+func heldPorts(r *report.Result, held string, n int) string {
+	lo, hi := r.Environment.IPLocalPortRange[0], r.Environment.IPLocalPortRange[1]
+	spaces, pairs := r.Destinations(), "destinations"
+	if p := r.Prediction; p != nil && p.PortSpaces > spaces {
+		spaces, pairs = p.PortSpaces, "(source IP, destination) pairs"
+	} else if c := loadOf(r); c != nil && len(c.SourceIPs) > 1 {
+		spaces, pairs = len(c.SourceIPs)*spaces, "(source IP, destination) pairs"
+	}
+	s := fmt.Sprintf("%s of the %d ports of %d-%d toward %s were held in TIME_WAIT by the client, which closed first.",
+		held, n, lo, hi, r.Target)
+	if spaces > 1 {
+		s = fmt.Sprintf("%s of the %d ports the client had (%d-%d once for each of its %d %s) were held in TIME_WAIT by the client, which closed first.",
+			held, n*spaces, lo, hi, spaces, pairs)
+	}
+	if c := r.Config; c != nil && len(c.Merged) > 1 {
+		s += fmt.Sprintf(" (A merge of %d clients: each on a host of its own has these ports.)", len(c.Merged))
+	}
+	return s
+}
+
 // tcpFix says what would have kept a TCP load clear of EADDRNOTAVAIL, by
 // how it used its connections; nothing for other protocols.
 func tcpFix(r *report.Result) []string {
-	if r.Config == nil || protocolOf(r) != loadgen.ProtocolTCP {
+	c := loadOf(r)
+	if c == nil || protocolOf(r) != loadgen.ProtocolTCP {
 		return nil
 	}
-	switch c := r.Config; {
+	switch {
 	case c.Mode == config.ModeNew:
 		return []string{"reuse connections (--mode pool or --mode keepalive)",
 			"let the server close first (echo --close server), so the TIME_WAIT stays on its side",
@@ -121,10 +140,10 @@ func udpCause(r *report.Result) *report.Finding {
 		return nil
 	}
 	return &report.Finding{Run: r.Label,
-		Cause: fmt.Sprintf("a UDP connect() failed with EAGAIN (\"resource temporarily unavailable\") %.3f s into the run, after %d sockets:",
+		Cause: fmt.Sprintf("a UDP connect() failed with EAGAIN (\"resource temporarily unavailable\") %.3fs into the run, after %d sockets:",
 			o.AtS, o.ConnectionsBefore),
-		Why: []string{"every port of the range was held by a connected UDP socket still open. UDP has no TIME_WAIT: a closed",
-			"socket frees its port at once, so this is sockets held open (leaked), and Linux reports it as EAGAIN, not EADDRNOTAVAIL."},
+		Why: []string{"Every port of the range was held by a connected UDP socket still open.",
+			"UDP has no TIME_WAIT: a closed socket frees its port at once, so this is sockets held open (leaked), and Linux reports it as EAGAIN, not EADDRNOTAVAIL."},
 		Fix: []string{"close each UDP socket when its exchange is done, or send over one socket per destination"}}
 }
 
@@ -135,10 +154,9 @@ func bindCause(r *report.Result) *report.Finding {
 		return nil
 	}
 	return &report.Finding{Run: r.Label,
-		Cause: fmt.Sprintf("bind() failed with EADDRINUSE (\"address already in use\") %.3f s into the run, after %d connections:",
+		Cause: fmt.Sprintf("bind() failed with EADDRINUSE (\"address already in use\") %.3fs into the run, after %d connections:",
 			o.AtS, o.ConnectionsBefore),
-		Why: []string{"binding a source address before connect() makes bind() pick the port without knowing the destination,",
-			"so it cannot share a port across 4-tuples and skips every port held in TIME_WAIT."},
+		Why: []string{"Binding a source address before connect() makes bind() pick the port without knowing the destination, so it cannot share a port across 4-tuples and skips every port held in TIME_WAIT."},
 		Fix: []string{"IP_BIND_ADDRESS_NO_PORT (--bind-no-port) leaves the port to connect()"}}
 }
 
@@ -147,10 +165,9 @@ func httpCause(r *report.Result) (why, fix []string) {
 	if protocolOf(r) != loadgen.ProtocolHTTP {
 		return nil, nil
 	}
-	c := r.Config
+	c := loadOf(r)
 	if c.UnreadBody {
-		return []string{"The HTTP client closed each response body unread: the Transport cannot reuse such a connection,",
-				"so every request opened a new one."},
+		return []string{"The HTTP client closed each response body unread: the Transport cannot reuse such a connection, so every request opened a new one."},
 			[]string{"read the body to EOF (io.Copy(io.Discard, resp.Body)) before Close"}
 	}
 	idle := c.MaxIdlePerHost
@@ -159,8 +176,7 @@ func httpCause(r *report.Result) (why, fix []string) {
 	}
 	if idle < c.Concurrency {
 		return []string{
-				fmt.Sprintf("The HTTP client's Transport keeps only MaxIdleConnsPerHost = %d idle connections per host for %d concurrent", idle, c.Concurrency),
-				"requests: a connection freed while that many sit idle is closed, as happens whenever responses finish in parallel."},
+				fmt.Sprintf("The HTTP client's Transport keeps only MaxIdleConnsPerHost = %d idle connections per host for %d concurrent requests: a connection freed while that many sit idle is closed, as happens whenever responses finish in parallel.", idle, c.Concurrency)},
 			[]string{"set MaxIdleConnsPerHost to the concurrency"}
 	}
 	return nil, nil
@@ -168,21 +184,64 @@ func httpCause(r *report.Result) (why, fix []string) {
 
 // protocolOf is the protocol a result's load spoke.
 func protocolOf(r *report.Result) loadgen.Protocol {
-	if r.Config == nil || r.Config.Protocol == "" {
-		return loadgen.ProtocolTCP
+	if c := loadOf(r); c != nil && c.Protocol != "" {
+		return c.Protocol
 	}
-	return r.Config.Protocol
+	return loadgen.ProtocolTCP
+}
+
+// ownConnsClosedAtEnd reports whether r's client TIME_WAIT is no more than
+// the connections a reusing load (pool, keep-alive) opened: those it
+// closed when the run ended, not churn, though a lesson says none wait.
+func ownConnsClosedAtEnd(r *report.Result) bool {
+	c, s := loadOf(r), r.Sockets
+	if c == nil || s == nil || s.TimeWaitClient == 0 || (c.Mode != config.ModePool && c.Mode != config.ModeKeepAlive) {
+		return false
+	}
+	return int64(s.TimeWaitClient) <= r.Totals.ConnectionsOpened
+}
+
+// loadOf is the load r ran: its own, or for a merge (shards, clients
+// behind one gateway) its first input's when every input used its
+// connections the same way, so that a merge's diagnosis names the fix
+// too; nil when the result does not say.
+func loadOf(r *report.Result) *config.Load {
+	if r.Config == nil {
+		return nil
+	}
+	inputs := r.Config.Merged
+	if inputs == nil {
+		return &r.Config.Load
+	}
+	if len(inputs) == 0 {
+		return nil
+	}
+	for _, in := range inputs {
+		if in == nil || in.Merged != nil || in.Protocol != inputs[0].Protocol || in.Mode != inputs[0].Mode ||
+			in.RequestsPerConn != inputs[0].RequestsPerConn {
+			return nil
+		}
+	}
+	return &inputs[0].Load
 }
 
 // measuredEffect is what a run measured, in one line of words.
 func measuredEffect(r *report.Result) string {
-	parts := []string{fmt.Sprintf("%d requests ok over %d connections (%.0f req/s)",
-		r.Totals.RequestsOK, r.Totals.ConnectionsOpened, r.Throughput.RequestsPerS)}
+	conns := "connections"
+	if r.Totals.ConnectionsOpened == 1 {
+		conns = "connection"
+	}
+	parts := []string{fmt.Sprintf("%d requests ok over %d %s (%.0f req/s)",
+		r.Totals.RequestsOK, r.Totals.ConnectionsOpened, conns, r.Throughput.RequestsPerS)}
 	if len(r.Errors) == 0 {
 		parts = append(parts, "no errors")
 	}
 	for _, class := range report.SortedClasses(r.Errors) {
-		s := fmt.Sprintf("%d %s", r.Errors[class], class)
+		name := class
+		if class == "timeout" { // portlab's own class, not a kernel errno
+			name = "connect timeouts"
+		}
+		s := fmt.Sprintf("%d %s", r.Errors[class], name)
 		if o, ok := r.Onset[class]; ok {
 			s += fmt.Sprintf(" from %.3f s on", o.AtS)
 		}
@@ -196,7 +255,11 @@ func measuredEffect(r *report.Result) string {
 		if r.Environment.Topology == string(scenarios.TwoHosts) {
 			side = "host"
 		}
-		parts = append(parts, fmt.Sprintf("TIME_WAIT at the end: %d client %s, %d server %s", s.TimeWaitClient, side, s.TimeWaitServer, side))
+		tw := fmt.Sprintf("TIME_WAIT at the end: %d client %s, %d server %s", s.TimeWaitClient, side, s.TimeWaitServer, side)
+		if ownConnsClosedAtEnd(r) {
+			tw += " (its own connections, closed as the run ended)"
+		}
+		parts = append(parts, tw)
 	}
 	if g := gatewayEffect(r); g != "" {
 		parts = append(parts, g)

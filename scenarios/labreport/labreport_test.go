@@ -75,3 +75,95 @@ func TestDiagnoseAfterSkippedRun(t *testing.T) {
 		t.Errorf("the skipped run's lesson is printed for the next run:\n%s", got)
 	}
 }
+
+// TestDiagnoseHeldPorts: with more than one destination or source the
+// diagnosis counts the ports of every (source, destination) pair, never
+// more held ports than the range has in its sentence.
+func TestDiagnoseHeldPorts(t *testing.T) {
+	env := report.Environment{IPLocalPortRange: [2]int{40000, 40999}}
+	for _, tc := range []struct {
+		name string
+		load config.Load
+		pred *report.Prediction
+		held int
+		want string
+	}{
+		{"one", config.Load{Target: "127.0.0.1:7777"}, nil, 1000,
+			"1000 of the 1000 ports of 40000-40999 toward 127.0.0.1:7777 were held"},
+		{"destinations", config.Load{Target: "127.0.0.1:7777,127.0.0.1:7778,127.0.0.1:7779,127.0.0.1:7780"}, nil, 4000,
+			"4000 of the 4000 ports the client had (40000-40999 once for each of its 4 destinations) were held"},
+		{"sources", config.Load{Target: "127.0.0.1:7777", SourceIPs: []string{"127.0.0.2", "127.0.0.3"}}, nil, 2000,
+			"2000 of the 2000 ports the client had (40000-40999 once for each of its 2 (source IP, destination) pairs)"},
+		{"predicted spaces", config.Load{Target: "127.0.0.1:7777,127.0.0.1:7778"}, &report.Prediction{PortSpaces: 4}, 3990,
+			"3990 of the 4000 ports the client had (40000-40999 once for each of its 4 (source IP, destination) pairs)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &report.Result{Label: tc.name, Environment: env, Target: tc.load.Target,
+				Config: &report.RunConfig{Load: tc.load}, Prediction: tc.pred,
+				Errors:  map[string]int64{"EADDRNOTAVAIL": 5},
+				Onset:   map[string]report.Onset{"EADDRNOTAVAIL": {AtS: 0.25, ConnectionsBefore: int64(tc.held)}},
+				Sockets: &report.Sockets{TimeWaitClient: tc.held}}
+			got := strings.Join(DiagnoseResults([]*report.Result{r}).Lines(), "\n")
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("diagnosis lacks %q:\n%s", tc.want, got)
+			}
+		})
+	}
+}
+
+// TestDiagnoseMerged: a merge of clients that all opened a connection per
+// request gets the fix, and says the ports are each client's; a merge of
+// clients that used connections differently gets no fix.
+func TestDiagnoseMerged(t *testing.T) {
+	newConn := config.Load{Target: "127.0.0.1:7777", Mode: config.ModeNew}
+	pooled := newConn
+	pooled.Mode = config.ModePool
+	for _, tc := range []struct {
+		name    string
+		inputs  []config.Load
+		fix     bool
+		clients string
+	}{
+		{"same", []config.Load{newConn, newConn}, true, "A merge of 2 clients"},
+		{"mixed", []config.Load{newConn, pooled}, false, "A merge of 2 clients"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := &report.RunConfig{Merged: []*report.RunConfig{}}
+			for _, l := range tc.inputs {
+				cfg.Merged = append(cfg.Merged, &report.RunConfig{Load: l})
+			}
+			r := &report.Result{Label: "merged", Target: "127.0.0.1:7777", Config: cfg,
+				Environment: report.Environment{IPLocalPortRange: [2]int{40000, 40499}},
+				Errors:      map[string]int64{"EADDRNOTAVAIL": 3},
+				Onset:       map[string]report.Onset{"EADDRNOTAVAIL": {AtS: 0.07, ConnectionsBefore: 500}}}
+			got := strings.Join(DiagnoseResults([]*report.Result{r}).Lines(), "\n")
+			if has := strings.Contains(got, "Fix: reuse connections"); has != tc.fix {
+				t.Errorf("fix given: %v, want %v:\n%s", has, tc.fix, got)
+			}
+			if !strings.Contains(got, tc.clients) {
+				t.Errorf("diagnosis lacks %q:\n%s", tc.clients, got)
+			}
+		})
+	}
+}
+
+// TestMeasuredOwnConnections: a pool's TIME_WAIT at the end is said to be
+// its own connections closed as the run ended (its lesson says none wait);
+// a connection per request's is not.
+func TestMeasuredOwnConnections(t *testing.T) {
+	for _, tc := range []struct {
+		mode config.Mode
+		want bool
+	}{{config.ModePool, true}, {config.ModeKeepAlive, true}, {config.ModeNew, false}} {
+		r := &report.Result{Label: string(tc.mode), Config: &report.RunConfig{Load: config.Load{Mode: tc.mode}},
+			Totals: report.Totals{ConnectionsOpened: 16}, Sockets: &report.Sockets{TimeWaitClient: 16},
+			Errors: map[string]int64{"timeout": 150}, Onset: map[string]report.Onset{"timeout": {AtS: 2}}}
+		got := DiagnoseResults([]*report.Result{r}).Runs[0].Measured
+		if tc.mode == config.ModePool && !strings.Contains(got, "150 connect timeouts from 2.000 s on") {
+			t.Errorf("%q does not name its connect timeouts", got)
+		}
+		if has := strings.Contains(got, "(its own connections, closed as the run ended)"); has != tc.want {
+			t.Errorf("%s: %q says its own connections: %v, want %v", tc.mode, got, has, tc.want)
+		}
+	}
+}

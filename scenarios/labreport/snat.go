@@ -19,7 +19,7 @@ func snatCause(r *report.Result) *report.Finding {
 	}
 	g, flows, dropped := r.Gateway, r.PoolFlows(), r.GatewayDropped()
 	f := &report.Finding{Run: r.Label,
-		Cause: fmt.Sprintf("%d connects timed out, the first %.3f s into the run, after %d connections, with the client's own ports %s:",
+		Cause: fmt.Sprintf("%d connects timed out, the first %.3fs into the run, after %d connections, with the client's own ports %s:",
 			n, o.AtS, o.ConnectionsBefore, clientPorts(r))}
 	held := fmt.Sprintf("its conntrack table held %d entries at its fullest", peak.Entries)
 	if s := peak.StatesText(); s != "" {

@@ -42,7 +42,7 @@ func TestSNATDiagnosis(t *testing.T) {
 		want, not []string
 	}{
 		{"pool full", natRun(nil), []string{
-			"Cause (snat-100): SNAT exhaustion at the NAT gateway: 150 connects timed out, the first 2.004 s into the run, after 100 connections",
+			"Cause (snat-100): SNAT exhaustion at the NAT gateway: 150 connects timed out, the first 2.004s into the run, after 100 connections",
 			"the client's own ports free (no EADDRNOTAVAIL, a 28232-port range)",
 			"100 ports (50000-50099) × 1 address × 1 destination = 100 flows",
 			"Predicted onset: 100 concurrent flows; its conntrack table held 100 entries at its fullest",
