@@ -10,7 +10,8 @@ import (
 
 // Keys lists, sorted, the keys a run's section takes: "load" (the load's
 // knobs and destinations), "server" (the echo server's knobs) or
-// "sandbox" (the sysctls the sandbox sets); nil for any other section.
+// "sandbox" (the sysctls the sandbox sets) or "gateway" (the NAT
+// gateway's knobs); nil for any other section.
 func Keys(section string) []string {
 	switch section {
 	case "load":
@@ -19,6 +20,8 @@ func Keys(section string) []string {
 		return slices.Sorted(maps.Keys(yamlKeys(reflect.TypeFor[echo.Config]())))
 	case "sandbox":
 		return slices.Sorted(maps.Keys(sandboxSysctls))
+	case "gateway":
+		return slices.Sorted(maps.Keys(yamlKeys(reflect.TypeFor[fileGateway]())))
 	}
 	return nil
 }

@@ -23,8 +23,9 @@ type setting struct {
 func (s setting) String() string { return s.section + "." + s.key + "=" + s.value }
 
 // setSections are the run sections --set reaches: a run's load
-// (config.Load's keys), its server (echo.Config's) and its sysctls.
-var setSections = []string{"load", "server", "sandbox"}
+// (config.Load's keys), its server (echo.Config's), its sysctls and its
+// NAT gateway (topology nat).
+var setSections = []string{"load", "server", "sandbox", "gateway"}
 
 // parseSettings reads --set values; a key may use "-" as the flags do.
 func parseSettings(sets []string) ([]setting, error) {
