@@ -80,7 +80,16 @@ func TestStartWaitInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	cancel()
-	res, err := r.Run(ctx)
+	// Bounded: a wait that ignored the cancel would sit for an hour. The
+	// minute is a bound for a hang, far beyond any machine's slowness.
+	done := make(chan struct{})
+	var res *report.Result
+	go func() { defer close(done); res, err = r.Run(ctx) }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("Run still waits for its start time a minute after the cancel")
+	}
 	if err == nil || res == nil {
 		t.Fatalf("Run = %v, %v; want a result and the cancel", res, err)
 	}
