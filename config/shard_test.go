@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,22 @@ func TestShardPartsAddUp(t *testing.T) {
 		for k := int64(0); k <= 60; k++ {
 			var sum, lo, hi int64
 			lo = k
+			for i := range n {
+				p := Shard{Index: i, Count: n}.Part(k)
+				sum += p
+				lo, hi = min(lo, p), max(hi, p)
+			}
+			if sum != k || hi-lo > 1 {
+				t.Fatalf("%d over %d shards: parts add to %d, from %d to %d", k, n, sum, lo, hi)
+			}
+		}
+	}
+	// Large counts too: the most shards, and counts near int64's end
+	// (the shares must not overflow on the way).
+	for _, n := range []int{97, 1000, MaxShards} {
+		for _, k := range []int64{int64(n) - 1, int64(n) + 1, 1e12 + 7, math.MaxInt64} {
+			var sum int64
+			lo, hi := int64(math.MaxInt64), int64(0)
 			for i := range n {
 				p := Shard{Index: i, Count: n}.Part(k)
 				sum += p

@@ -131,3 +131,23 @@ func BenchmarkRecord(b *testing.B) { benchSucceed(b, 1) }
 // BenchmarkRecordParallel records from 1,024 workers at once, the
 // contended case: a few shards per CPU, not one histogram per worker.
 func BenchmarkRecordParallel(b *testing.B) { benchSucceed(b, 1024) }
+
+// BenchmarkNextOpenLoop is the open-loop pacer's cost per request: claim
+// a slot and compute its intended time, every slot already due (no
+// sleep), for a whole load and for a shard of one, which must cost the
+// same.
+func BenchmarkNextOpenLoop(b *testing.B) {
+	for _, shard := range []string{"", "3/4"} {
+		b.Run("shard="+shard, func(b *testing.B) {
+			w, ctx := benchWorker(b, func(c *Config) { c.Rate, c.Shard, c.Concurrency = 1e7, shard, 4 })
+			w.r.start = time.Now().Add(-time.Hour)
+			w.r.deadline = w.r.start.Add(2 * time.Hour)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, ok := w.next(ctx); !ok {
+					b.Fatal("no slot")
+				}
+			}
+		})
+	}
+}

@@ -46,9 +46,9 @@ type Runner struct {
 	sources []netip.AddrPort
 	dialer  net.Dialer
 	period  time.Duration // open loop: time between intended sends
-	// phase is when a shard's open-loop schedule begins after the start:
-	// shard i of N at i/Rate of the whole load, so that the shards' sends
-	// interleave into one even schedule instead of N at a time.
+	// phase is when a shard's open-loop schedule begins after the start
+	// (openSchedule): shard i of N at i/Rate of the whole load, so that the
+	// shards' sends interleave into its one schedule, not N at a time.
 	phase time.Duration
 	// shard is which part of a load this run is (Config.Shard), its
 	// share in cfg; startAt is when its window is to begin (zero: at once).
@@ -133,6 +133,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Runner, error) {
 		return nil, err
 	}
 	shard, _ := cfg.ShardOf() // checked by Validate
+	whole := cfg
 	cfg = cfg.Share()
 	r := &Runner{cfg: cfg, opts: defaultOptions(), shard: shard, startAt: startAt}
 	for _, o := range opts {
@@ -152,10 +153,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Runner, error) {
 	}
 	r.proto = p
 	if cfg.Rate > 0 {
-		r.period = time.Duration(float64(time.Second) / cfg.Rate)
-		if shard.Count > 1 {
-			r.phase = r.period * time.Duration(shard.Index) / time.Duration(shard.Count)
-		}
+		r.period, r.phase = openSchedule(whole.Rate, shard)
 	}
 	if cfg.Mode == ModePool && r.conns != nil {
 		n := cfg.PoolSize

@@ -3,6 +3,8 @@ package loadgen
 import (
 	"context"
 	"time"
+
+	"github.com/portlab/portlab/config"
 )
 
 // next claims the next request: false when the run is over. It is the
@@ -66,11 +68,7 @@ func (r *Runner) unsent() int64 {
 	if r.period <= 0 {
 		return 0
 	}
-	d := max(r.stopAt.Sub(r.start)-r.phase, 0)
-	due := int64((d + r.period - 1) / r.period)
-	if r.cfg.Requests > 0 {
-		due = min(due, r.cfg.Requests)
-	}
+	due := dueBefore(r.stopAt.Sub(r.start), r.period, r.phase, r.cfg.Requests)
 	n := max(due-r.seq.Load(), 0)
 	for _, w := range r.workers {
 		if !w.abandoned.IsZero() && w.abandoned.Before(r.stopAt) {
@@ -78,4 +76,33 @@ func (r *Runner) unsent() int64 {
 		}
 	}
 	return n
+}
+
+// openSchedule is the open loop's period and phase (slot n is due at
+// phase + n*period after the start) for shard s of a load of rate
+// requests/s. Both are whole multiples of the whole load's period, so
+// shard i's slots are exactly the whole load's slots i, i+N, i+2N, ...:
+// the shards together schedule what one process would, to the
+// nanosecond, however the rate divides. (Dividing the rate by N and
+// rounding each shard's period apart would drift from it, and lose or
+// add a slot at the deadline.) A whole load (Count 0 or 1) has phase 0.
+func openSchedule(rate float64, s config.Shard) (period, phase time.Duration) {
+	period = time.Duration(float64(time.Second) / rate)
+	if s.Count <= 1 {
+		return period, 0
+	}
+	return period * time.Duration(s.Count), period * time.Duration(s.Index)
+}
+
+// dueBefore counts the slots of a schedule (period, phase) due within d
+// of the start, at most requests (0: no count limit): slot n is due
+// before d when phase + n*period < d, so the first
+// ceil((d-phase)/period).
+func dueBefore(d, period, phase time.Duration, requests int64) int64 {
+	d = max(d-phase, 0)
+	due := int64((d + period - 1) / period)
+	if requests > 0 {
+		due = min(due, requests)
+	}
+	return due
 }

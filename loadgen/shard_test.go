@@ -80,7 +80,16 @@ func TestStartWaitInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	cancel()
-	res, err := r.Run(ctx)
+	// Bounded: a wait that ignored the cancel would sit for an hour. The
+	// minute is a bound for a hang, far beyond any machine's slowness.
+	done := make(chan struct{})
+	var res *report.Result
+	go func() { defer close(done); res, err = r.Run(ctx) }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("Run still waits for its start time a minute after the cancel")
+	}
 	if err == nil || res == nil {
 		t.Fatalf("Run = %v, %v; want a result and the cancel", res, err)
 	}
@@ -121,6 +130,42 @@ func TestShardSchedulesInterleave(t *testing.T) {
 		shard, k := i/3, i%3
 		if want := time.Duration(k*n+shard) * period; d != want {
 			t.Errorf("shard %d, send %d: at %s, want %s", shard, k, d, want)
+		}
+	}
+}
+
+// The shards' open-loop schedules are exactly the whole load's: shard i's
+// slot n is the whole load's slot i+n*N to the nanosecond, and the slots
+// the shards schedule within the duration (and within their shares of
+// the request count) add up to the whole load's, whatever the rate, the
+// duration and the count: no request is lost or added at the deadline.
+func TestShardSchedulesAddUp(t *testing.T) {
+	rates := []float64{1, 3, 7, 400, 999.9, 1e6 / 3, 2_999_999, config.MaxRate}
+	durations := []time.Duration{time.Second, 1234567 * time.Microsecond, 20 * time.Second, 3 * time.Hour}
+	for _, rate := range rates {
+		for _, d := range durations {
+			for _, k := range []int64{0, 1000, 7_777_777} {
+				period, _ := openSchedule(rate, config.Shard{})
+				want := dueBefore(d, period, 0, k)
+				for _, n := range []int{1, 2, 3, 4, 7, 16, 97} {
+					var sum int64
+					for i := range n {
+						s := config.Shard{Index: i, Count: n}
+						p, ph := openSchedule(rate, s)
+						sum += dueBefore(d, p, ph, s.Part(k))
+						for _, slot := range []int64{0, 1, 12345, 9_876_543} {
+							if got, want := ph+time.Duration(slot)*p, time.Duration(int64(i)+slot*int64(n))*period; got != want {
+								t.Fatalf("rate %g, shard %s: slot %d at %s, whole load's slot %d at %s",
+									rate, s, slot, got, int64(i)+slot*int64(n), want)
+							}
+						}
+					}
+					if sum != want {
+						t.Errorf("rate %g for %s, requests %d, %d shards: schedule %d requests, one process %d",
+							rate, d, k, n, sum, want)
+					}
+				}
+			}
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -47,7 +48,8 @@ func checkUnderRuntime(t *testing.T, ctx context.Context, img v1.Image) {
 		t.Fatal(err)
 	}
 	writeRuntimeSpec(t, ctx, runc, bundle, img, m)
-	id := fmt.Sprintf("portlab-image-test-%d", os.Getpid())
+	deleteStale(ctx, runc)
+	id := fmt.Sprintf("%s%d", containerPrefix, os.Getpid())
 	// The detached container keeps runc's stdout and stderr: a file, not
 	// a pipe that would never reach EOF.
 	logPath := filepath.Join(bundle, "container.log")
@@ -75,6 +77,31 @@ func checkUnderRuntime(t *testing.T, ctx context.Context, img v1.Image) {
 	want := m.Job.Spec.Template.Spec.SecurityContext.Sysctls[0].Value
 	if got := fmt.Sprintf("%d %d", res.Environment.IPLocalPortRange[0], res.Environment.IPLocalPortRange[1]); got != want {
 		t.Errorf("load in the container saw ip_local_port_range %q, want the Job's %q", got, want)
+	}
+}
+
+// containerPrefix, and the test process's pid, name its container.
+const containerPrefix = "portlab-image-test-"
+
+// deleteStale deletes the containers of earlier runs of this test that
+// were killed before their cleanup ran (a go test timeout): each would
+// keep its echo server running. A container whose test process still
+// runs (or whose pid is reused) is left alone.
+func deleteStale(ctx context.Context, runc string) {
+	out, err := exec.CommandContext(ctx, runc, "list", "-q").Output()
+	if err != nil {
+		return
+	}
+	for _, id := range strings.Fields(string(out)) {
+		pid, ok := strings.CutPrefix(id, containerPrefix)
+		n, err := strconv.Atoi(pid)
+		if !ok || err != nil {
+			continue
+		}
+		if p, err := os.FindProcess(n); err == nil && p.Signal(syscall.Signal(0)) == nil {
+			continue // its test is running
+		}
+		_ = exec.CommandContext(ctx, runc, "delete", "--force", id).Run()
 	}
 }
 

@@ -42,6 +42,7 @@ var Checks = []Check{
 	{"sysctl", checkSysctl},
 	{"non-root", checkNonRoot},
 	{"privilege", checkPrivilege},
+	{"restricted", checkRestricted},
 	{"shards", checkShardArgs},
 	{"image", checkImage},
 	{"memory", checkMemory},
@@ -157,7 +158,32 @@ func podLevel(p *corev1.PodSecurityContext) *corev1.SecurityContext {
 	if p == nil {
 		return nil
 	}
-	return &corev1.SecurityContext{RunAsNonRoot: p.RunAsNonRoot, RunAsUser: p.RunAsUser}
+	return &corev1.SecurityContext{RunAsNonRoot: p.RunAsNonRoot, RunAsUser: p.RunAsUser, SeccompProfile: p.SeccompProfile}
+}
+
+// checkRestricted checks what the restricted Pod Security Standard asks
+// beyond non-root and no privilege: a seccomp profile, RuntimeDefault or
+// Localhost (the container's, else the pod's), and no port of the node.
+func checkRestricted(m Manifests) error {
+	for owner, pod := range m.pods() {
+		for _, c := range pod.Containers {
+			var profile *corev1.SeccompProfile
+			for _, sc := range []*corev1.SecurityContext{podLevel(pod.SecurityContext), c.SecurityContext} {
+				if sc != nil && sc.SeccompProfile != nil {
+					profile = sc.SeccompProfile
+				}
+			}
+			if profile == nil || (profile.Type != corev1.SeccompProfileTypeRuntimeDefault && profile.Type != corev1.SeccompProfileTypeLocalhost) {
+				return fmt.Errorf("%s: container %s: seccompProfile %+v, want RuntimeDefault (the restricted profile)", owner, c.Name, profile)
+			}
+			for _, p := range c.Ports {
+				if p.HostPort != 0 {
+					return fmt.Errorf("%s: container %s: hostPort %d: a port of the node", owner, c.Name, p.HostPort)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 func checkPrivilege(m Manifests) error {

@@ -71,6 +71,11 @@ var brokenCases = []struct {
 		loadContainer(m).SecurityContext.Capabilities.Add = []corev1.Capability{"NET_ADMIN"}
 	}},
 	{"privilege", func(m *Manifests) { m.Job.Spec.Template.Spec.HostNetwork = true }},
+	{"restricted", func(m *Manifests) { m.Job.Spec.Template.Spec.SecurityContext.SeccompProfile = nil }},
+	{"restricted", func(m *Manifests) {
+		m.Echo.Spec.Template.Spec.SecurityContext.SeccompProfile.Type = corev1.SeccompProfileTypeUnconfined
+	}},
+	{"restricted", func(m *Manifests) { m.Echo.Spec.Template.Spec.Containers[0].Ports[0].HostPort = 7777 }},
 	{"shards", func(m *Manifests) { setArg(m, "--shards", "3") }},
 	{"shards", func(m *Manifests) { dropArg(m, "--shards") }},
 	{"shards", func(m *Manifests) { setArg(m, "--shard", "1/4") }},

@@ -20,6 +20,7 @@ job=${JOB:-portlab-load}
 timeout=${TIMEOUT:-3600}
 read -ra kubectl <<<"${KUBECTL:-kubectl}"
 portlab=${PORTLAB:-portlab}
+[[ $timeout =~ ^[0-9]{1,6}$ ]] || { echo "collect: TIMEOUT: whole seconds, got '$timeout'" >&2; exit 2; }
 
 shards=$("${kubectl[@]}" get job "$job" -o 'jsonpath={.spec.completions}')
 [[ $shards =~ ^[1-9][0-9]*$ ]] || { echo "collect: job $job: completions '$shards'" >&2; exit 2; }

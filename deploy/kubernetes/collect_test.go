@@ -47,16 +47,7 @@ func TestCollect(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(cleanup)
-	srv := echotest.Start(t, nil)
-	logs := map[string]string{}
-	for i, n := range []int{40, 60} {
-		out, err := exec.CommandContext(ctx, portlab, "load", "--target", srv.Addr().String(),
-			"-n", fmt.Sprint(n), "-c", "2", "--json", "--quiet").Output()
-		if err != nil {
-			t.Fatalf("portlab load: %v", err)
-		}
-		logs[fmt.Sprintf("portlab-load-%d-x", i)] = "portlab load: a line on stderr\n" + string(out) + "portlab load: another\n"
-	}
+	logs := shardLogs(t, ctx, portlab)
 	const pods = "0 portlab-load-0-x Succeeded\n1 portlab-load-1-x Succeeded\n"
 	for _, tc := range []struct {
 		name                    string
@@ -70,6 +61,7 @@ func TestCollect(t *testing.T) {
 		{"shard missing", "3", "Complete", pods, 1, "2 results of succeeded pods, want 3"},
 		{"index twice", "2", "Complete", pods + "1 portlab-load-0-x Succeeded\n", 1, "index 1: pods"},
 		{"no result", "1", "Complete", "0 portlab-load-2-x Succeeded\n", 1, "no result JSON"},
+		{"timeout not a number", "2", "Complete", pods, 2, "TIMEOUT"},
 	} {
 		bin := filepath.Join(tmp, tc.name)
 		files := map[string]string{"kubectl": fakeKubectl, "completions": tc.completions,
@@ -80,7 +72,11 @@ func TestCollect(t *testing.T) {
 		writeFiles(t, bin, files)
 		results := filepath.Join(tmp, tc.name+"-results")
 		cmd := exec.CommandContext(ctx, "bash", "collect.sh", results)
-		cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "PORTLAB="+portlab, "TIMEOUT=0")
+		timeout := "0" // every state is final at once
+		if strings.HasPrefix(tc.name, "timeout") {
+			timeout = "1m"
+		}
+		cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "PORTLAB="+portlab, "TIMEOUT="+timeout)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		err := cmd.Run()
@@ -94,10 +90,30 @@ func TestCollect(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := merged.Totals.RequestsOK; got != 100 {
-			t.Errorf("merged requests_ok %d, want 40 + 60", got)
+		if got := merged.Totals.RequestsOK; got != 101 || len(merged.Parts) != 2 || merged.Parts[1].Shard == nil {
+			t.Errorf("merged requests_ok %d of %d parts, want 51 + 50 of shards 0/2 and 1/2", got, len(merged.Parts))
 		}
 	}
+}
+
+// shardLogs are the logs of the two pods of a Job of 2 shards of 101
+// requests, as kubectl logs shows them: a line of stderr around the
+// result JSON.
+func shardLogs(t *testing.T, ctx context.Context, portlab string) map[string]string {
+	t.Helper()
+	srv := echotest.Start(t, nil)
+	logs := map[string]string{}
+	for i := range 2 {
+		cmd := exec.CommandContext(ctx, portlab, "load", "--shards", "2", "--target", srv.Addr().String(),
+			"-n", "101", "-c", "2", "--json", "--quiet")
+		cmd.Env = append(os.Environ(), fmt.Sprintf("JOB_COMPLETION_INDEX=%d", i))
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("portlab load: %v", err)
+		}
+		logs[fmt.Sprintf("portlab-load-%d-x", i)] = "portlab load: a line on stderr\n" + string(out) + "portlab load: another\n"
+	}
+	return logs
 }
 
 func writeFiles(t *testing.T, dir string, files map[string]string) {

@@ -56,12 +56,22 @@ mkdir -p "$dir"
 dir=$(realpath "$dir")
 
 # Re-enter in a private network and mount namespace: the bridge, the veths
-# and the /run/netns mounts live and die there.
-if [[ -z ${PORTLAB_STANDIN_INSIDE:-} ]]; then
-  exec env PORTLAB_STANDIN_INSIDE=1 PORTLAB="$portlab" \
+# and the /run/netns mounts live and die there. PORTLAB_STANDIN_OUTER
+# records the namespaces it left.
+here="$(readlink /proc/self/ns/net) $(readlink /proc/self/ns/mnt)"
+if [[ -z ${PORTLAB_STANDIN_OUTER:-} ]]; then
+  exec env PORTLAB_STANDIN_OUTER="$here" PORTLAB="$portlab" \
     unshare --net --mount --propagation private -- "$0" -n "$shards" -r "$range" -d "$dir" -- "$@"
 fi
-
+# Never change the namespaces it was started in, should the variable have
+# leaked into the environment: both must be new, the network one still
+# empty but for lo (a namespace it cannot read is refused too).
+read -r net mnt <<<"$here"
+read -r outer_net outer_mnt <<<"$PORTLAB_STANDIN_OUTER"
+if [[ -z $net || -z $mnt || $net == "$outer_net" || $mnt == "$outer_mnt" || $(ip -o link show | wc -l) != 1 ]]; then
+  echo "standin.sh: not in a new network and mount namespace of its own: unset PORTLAB_STANDIN_OUTER" >&2
+  exit 2
+fi
 mount -t tmpfs standin /run # ip netns keeps its names in /run/netns: a private one
 ip link set lo up
 ip link add br0 type bridge
@@ -89,12 +99,18 @@ done
 ip netns exec srv "$portlab" echo --listen "$server:$port" >"$dir/echo.log" 2>&1 &
 echo_pid=$!
 pids=()
+# The shards and the server end with the script, however it ends: a
+# trapped INT or TERM exits (running the EXIT trap) rather than waiting.
 trap 'kill "${pids[@]}" "$echo_pid" 2>/dev/null || true' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+listening=""
 for ((t = 0; t < 100; t++)); do
-  ip netns exec srv ss -Hltn "sport = :$port" | grep -q . && break
+  ip netns exec srv ss -Hltn "sport = :$port" | grep -q . && { listening=1; break; }
   kill -0 "$echo_pid" 2>/dev/null || { cat "$dir/echo.log" >&2; exit 1; }
   sleep 0.1
 done
+[[ -n $listening ]] || { echo "standin.sh: the echo server did not listen within 10 s; see $dir/echo.log" >&2; exit 1; }
 
 args=(load --shards "$shards" --target "$server:$port" --quiet "$@")
 if [[ " $* " != *" --start-at"* && " $* " != *" --start-delay"* ]]; then

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -105,6 +106,11 @@ func standin(t *testing.T, exe string, n int, portRange string, load ...string) 
 	}
 	cmd := exec.CommandContext(ctx, "./standin.sh", append(append(args, "--"), load...)...)
 	cmd.Env = append(os.Environ(), "PORTLAB="+exe)
+	// At the timeout, the script and every process it started (the shards
+	// and the echo server share its process group) end, not the script
+	// alone, which would leave the server running in its namespace.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 5 * time.Second
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -187,5 +193,25 @@ func checkHistogram(t *testing.T, name string, got report.Histogram, rs []*repor
 	}
 	if !reflect.DeepEqual(g.Distribution(), want.Distribution()) || got.Count != want.TotalCount() {
 		t.Errorf("%s: merged histogram holds %d values, the shards' %d, or its buckets differ", name, got.Count, want.TotalCount())
+	}
+}
+
+// standin.sh changes only namespaces it made: started with its marker
+// variable set but still in the namespaces it names (a marker leaked into
+// the environment), it refuses, exit 2, rather than mount over /run and
+// add a bridge. It runs inside a private namespace of the test's own, so
+// that a script that did not refuse changes nothing of the host's.
+func TestStandinRefusesOuterNamespaces(t *testing.T) {
+	requireStandin(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	const leaked = `PORTLAB=/bin/true PORTLAB_STANDIN_OUTER="$(readlink /proc/self/ns/net) $(readlink /proc/self/ns/mnt)" ./standin.sh -n 1 -d "$0" 2>&1; echo "exit $?"; ip -o link show | wc -l`
+	out, err := exec.CommandContext(ctx, "unshare", "--net", "--mount", "--propagation", "private", "--", "bash", "-c", leaked, t.TempDir()).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) < 2 || lines[len(lines)-2] != "exit 2" || lines[len(lines)-1] != "1" {
+		t.Errorf("standin.sh in the namespaces it was started in: %q; want exit 2, lo alone", out)
 	}
 }
