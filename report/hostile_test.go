@@ -53,17 +53,7 @@ func TestReadFileRefusesImpossibleValues(t *testing.T) {
 	}
 	dir := t.TempDir()
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "_")+".json")
-			if err := os.WriteFile(path, []byte(tt.json), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			_, err := ReadFile(path)
-			var ie *InputError
-			if !errors.As(err, &ie) || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), path+": ") {
-				t.Errorf("ReadFile = %v, want an *InputError %q naming %s", err, tt.want, path)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { expectRefused(t, dir, tt.name, tt.json, tt.want) })
 	}
 	t.Run("valid", func(t *testing.T) {
 		path := filepath.Join(dir, "good.json")
@@ -74,6 +64,21 @@ func TestReadFileRefusesImpossibleValues(t *testing.T) {
 			t.Errorf("ReadFile of a valid result: %v", err)
 		}
 	})
+}
+
+// expectRefused writes a result file of name in dir and checks that
+// ReadFile refuses it with an *InputError naming the file and saying want.
+func expectRefused(t *testing.T, dir, name, json, want string) {
+	t.Helper()
+	path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".json")
+	if err := os.WriteFile(path, []byte(json), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ReadFile(path)
+	var ie *InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), path+": ") {
+		t.Errorf("ReadFile = %v, want an *InputError %q naming %s", err, want, path)
+	}
 }
 
 // TestReadFileRefusesSpecialFiles: a directory, a device, a symlink to one
@@ -225,17 +230,7 @@ func newFieldRows() []struct{ name, json, want string } {
 func TestReadFileRefusesImpossibleNewFields(t *testing.T) {
 	dir := t.TempDir()
 	for _, tt := range newFieldRows() {
-		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "_")+".json")
-			if err := os.WriteFile(path, []byte(tt.json), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			_, err := ReadFile(path)
-			var ie *InputError
-			if !errors.As(err, &ie) || !strings.Contains(err.Error(), tt.want) || !strings.HasPrefix(err.Error(), path+": ") {
-				t.Errorf("ReadFile = %v, want an *InputError %q naming %s", err, tt.want, path)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { expectRefused(t, dir, tt.name, tt.json, tt.want) })
 	}
 	for name, b := range map[string]string{
 		"gateway":        okHead + `,` + gwOK + `,"prediction":{"snat_pool_flows":100},"timeline":[{"t_s":1,"gateway":{"entries":3,"states":{"SYN_SENT":3,"STATE_12":0}}}]}`,
