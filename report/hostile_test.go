@@ -214,7 +214,7 @@ func newFieldRows() []struct{ name, json, want string } {
 		{"part ends after merge", part(`"elapsed_s":3`), "parts[0].elapsed_s: 3 ends after the merged run"},
 		{"part total negative", part(`"totals":{"requests_ok":-1}`), "parts[0].totals.requests_ok: negative count -1"},
 		{"part error negative", part(`"errors":{"EADDRNOTAVAIL":-1}`), "parts[0].errors.EADDRNOTAVAIL: negative count -1"},
-		{"part onset late", part(`"onset":{"timeout":{"at_s":100}}`), "parts[0].onset.timeout.at_s: 100 is outside the merged run"},
+		{"part onset late", part(`"onset":{"timeout":{"at_s":100000}}`), "parts[0].onset.timeout.at_s: 100000 is outside the merged run"},
 		{"part onset negative", part(`"onset":{"timeout":{"at_s":1,"connections_before":-1}}`), "parts[0].onset.timeout: negative count"},
 		{"parts sum totals", part(`"totals":{"bytes_sent":5}`), "totals.bytes_sent: 0, but the 1 parts add up to 5: a merge sums its parts"},
 		{"parts sum errors", okHead + `,"errors":{"timeout":3},"parts":[` + partOK + `]}`, "errors.timeout: 3, but the 1 parts add up to 0"},

@@ -135,7 +135,7 @@ func (r *Result) validate(whole bool) error {
 	if err := r.validateTimeline(limit); err != nil || !whole {
 		return err
 	}
-	if err := r.validateShards(limit); err != nil {
+	if err := r.validateShards(); err != nil {
 		return err
 	}
 	if err := r.validateCounts(); err != nil {
@@ -309,10 +309,10 @@ func validateShard(field string, s *config.Shard) *InputError {
 }
 
 // validateShards checks the result's shard and its parts: at most
-// MaxParts, each a run within the merged one (limit is its onsets' bound),
-// with a valid shard, counts that are not negative and onsets within the
-// part's run. A merge (it has parts) is no single shard.
-func (r *Result) validateShards(limit float64) error {
+// MaxParts, each a run within the merged one, with a valid shard, counts
+// that are not negative and onsets within the merged run. A merge (it has
+// parts) is no single shard.
+func (r *Result) validateShards() error {
 	if err := validateShard("shard", r.Shard); err != nil {
 		return err
 	}
@@ -322,6 +322,9 @@ func (r *Result) validateShards(limit float64) error {
 	if r.Shard != nil && len(r.Parts) > 0 {
 		return fieldErr("shard", "%s, but the result is a merge of %d parts: a merge's parts name their shards", r.Shard, len(r.Parts))
 	}
+	// A part's onset lies within its own run, whose last interval may be
+	// longer than the merged one's: up to MaxInterval past the wind-down.
+	limit := r.ElapsedS + r.WindDownS + MaxInterval.Seconds()
 	for i := range r.Parts {
 		if err := r.validatePart(i, limit); err != nil {
 			return err
@@ -330,7 +333,8 @@ func (r *Result) validateShards(limit float64) error {
 	return nil
 }
 
-// validatePart checks part i of r's merge.
+// validatePart checks part i of r's merge; limit bounds its onsets, in
+// seconds from the merged start.
 func (r *Result) validatePart(i int, limit float64) error {
 	p, field := &r.Parts[i], fmt.Sprintf("parts[%d]", i)
 	if err := validateShard(field+".shard", p.Shard); err != nil {
@@ -355,7 +359,7 @@ func (r *Result) validatePart(i int, limit float64) error {
 	}
 	for class, o := range p.Onset {
 		if math.IsNaN(o.AtS) || o.AtS < 0 || offset+o.AtS > limit+partSlack {
-			return fieldErr(field+".onset."+class+".at_s", "%g is outside the merged run (the part starts %g s into it, which lasts %g s)", o.AtS, offset, limit)
+			return fieldErr(field+".onset."+class+".at_s", "%g is outside the merged run (the part starts %g s into it; its onsets end by %g s in: elapsed_s + wind_down_s + 24 h)", o.AtS, offset, limit)
 		}
 		if o.RequestsOKBefore < 0 || o.ConnectionsBefore < 0 {
 			return fieldErr(field+".onset."+class, "negative count")
