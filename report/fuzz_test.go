@@ -1,6 +1,8 @@
 package report
 
 import (
+	"io"
+	"strings"
 	"testing"
 	"time"
 )
@@ -21,6 +23,16 @@ func fuzzSeeds(t testing.TB) [][]byte {
 		[]byte(`{"schema_version":1,"started_at":"2026-11-23T12:00:00Z","elapsed_s":1,"timeline":[{"t_s":1e12}]}`),
 		[]byte(`{"schema_version":1,"started_at":"2026-11-23T12:00:00Z","elapsed_s":1,"totals":{"requests_ok":-1}}`),
 		[]byte(`{"schema_version":1,"started_at":"2026-11-23T12:00:00Z","elapsed_s":1,"config":{"merged":[{"interval_ns":1000000}],"interval_ns":1000000}}`),
+		[]byte(okHead + `,` + gwOK + `,"prediction":{"snat_pool_flows":100},"timeline":[{"t_s":1,"gateway":{"entries":100,"states":{"ESTABLISHED":100}}}]}`),
+		[]byte(okHead + `,"gateway":{"snat_addresses":["198.19.0.101","198.19.0.102"],"port_min":1,"port_max":65535,"clients":256,"end":{"states":{"STATE_200":1}}}}`),
+		[]byte(okHead + `,"gateway":{"snat_addresses":["::1"],"port_min":0,"port_max":0,"end":{}},"prediction":{"snat_pool_flows":1}}`),
+		[]byte(okHead + `,"gateway":{"port_min":65535,"port_max":1,"peak_established":-1}}`),
+		[]byte(okHead + `,"target":"` + strings.Repeat(",", 1000) + `",` + gwOK + `}`),
+		[]byte(okHead + `,"shard":{"index":1,"count":2}}`),
+		[]byte(okHead + `,"shard":{"index":0,"count":0}}`),
+		[]byte(okHead + `,"parts":[` + partOK + `,` + strings.Replace(partOK, `"index":0`, `"index":1`, 1) + `]}`),
+		[]byte(okHead + `,"errors":{"timeout":1},"parts":[` + partOK[:len(partOK)-1] + `,"errors":{"timeout":1},"onset":{"timeout":{"at_s":1.5}}}]}`),
+		[]byte(okHead + `,"parts":[{"started_at":"2026-11-23T12:00:01Z","elapsed_s":1,"parts":[{}]}]}`),
 	}
 }
 
@@ -142,4 +154,38 @@ func FuzzParseCondition(f *testing.F) {
 		}
 		c.Eval(r)
 	})
+}
+
+// FuzzRender: every result that reads renders, alone and beside the
+// sample, as text, Markdown, HTML and JSON without a panic: the readers'
+// bounds are what the reporters multiply and index with.
+func FuzzRender(f *testing.F) {
+	for _, s := range fuzzSeeds(f) {
+		f.Add(s)
+	}
+	f.Fuzz(renderAll)
+}
+
+// renderAll renders the result b holds, if it reads, every way.
+func renderAll(t *testing.T, b []byte) {
+	r, err := Unmarshal(b)
+	if err != nil {
+		return
+	}
+	if err := WriteText(io.Discard, r); err != nil {
+		t.Fatalf("WriteText: %v", err)
+	}
+	c, err := Compare([]*Result{sampleForFuzz(t), r}, 0)
+	if err != nil {
+		t.Fatalf("Compare: %v", err)
+	}
+	for _, write := range []func(io.Writer) error{c.WriteText, c.WriteMarkdown, c.WriteHTML, c.WriteJSON} {
+		if err := write(io.Discard); err != nil {
+			t.Fatalf("render: %v", err)
+		}
+	}
+	if r.Gateway != nil {
+		r.PoolText()
+		r.PoolFlows()
+	}
 }

@@ -476,6 +476,9 @@ func mergeNotes(rs []*Result, start time.Time) []string {
 	if note := environmentNote(rs, names); note != "" {
 		notes = append(notes, note)
 	}
+	if note := gatewayNote(rs); note != "" {
+		notes = append(notes, note)
+	}
 	closedLoop := func(r *Result) bool { return !openLoop(r) }
 	if slices.ContainsFunc(rs, openLoop) && slices.ContainsFunc(rs, closedLoop) {
 		notes = append(notes, "open- and closed-loop inputs: requests_scheduled counts the closed-loop inputs' started requests as scheduled, and requests_unsent the open-loop inputs' only")

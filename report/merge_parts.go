@@ -40,6 +40,9 @@ func parts(rs []*Result) []Part {
 // that the runs of a Job that lost a pod can still be read, as what they
 // are. Parts that are no shard (other clients) merge as before.
 func checkShards(rs []*Result, ps []Part) (note string, err error) {
+	if len(ps) > MaxParts {
+		return "", inputErr(rs, partInput(rs, MaxParts), fieldErr("parts", "the merge would keep %d parts, more than %d: merge fewer results, or merges of fewer", len(ps), MaxParts))
+	}
 	var count int
 	seen := map[int]int{} // shard index → part
 	for i, p := range ps {
@@ -95,15 +98,47 @@ func partName(ps []Part, i int) string {
 // shardErr is a shard problem of part i, as an *InputError naming the
 // input the part came from.
 func shardErr(rs []*Result, ps []Part, i int, format string, args ...any) *InputError {
-	in, n := 0, 0
+	return inputErr(rs, partInput(rs, i), fieldErr("shard", format, args...))
+}
+
+// partInput is the input part i of a merge of rs came from.
+func partInput(rs []*Result, i int) int {
+	n := 0
 	for k, r := range rs {
 		n += max(len(r.Parts), 1)
 		if i < n {
-			in = k
-			break
+			return k
 		}
 	}
-	return inputErr(rs, in, fieldErr("shard", format, args...))
+	return 0
+}
+
+// gatewayNote says what a merge does with its inputs' NAT gateways: it
+// shows none, since their pools and conntrack tables are not a sum of
+// clients' (several clients behind one gateway share it, and clients
+// behind different gateways had different pools); "" when no input had
+// one.
+func gatewayNote(rs []*Result) string {
+	var with []string
+	pools := map[string]bool{}
+	for i, r := range rs {
+		if r.Gateway != nil {
+			with = append(with, inputName(r, i))
+			pools[r.PoolText()] = true
+		}
+	}
+	if len(with) == 0 {
+		return ""
+	}
+	const listed = 5
+	if len(with) > listed {
+		with = append(with[:listed], fmt.Sprintf("%d more", len(with)-listed))
+	}
+	s := fmt.Sprintf("NAT gateway of %s not merged: the merge shows no gateway; each input's own report shows its", strings.Join(with, ", "))
+	if len(pools) > 1 {
+		s += fmt.Sprintf(" (%d different SNAT pools)", len(pools))
+	}
+	return s
 }
 
 // baseLabel is an input's label without its shard: the load's label

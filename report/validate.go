@@ -3,8 +3,14 @@ package report
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"net/netip"
+	"slices"
 	"time"
+
+	"github.com/portlab/portlab/config"
+	"github.com/portlab/portlab/internal/conntrack"
 )
 
 // Bounds a result must keep to be read. They are far beyond any run
@@ -23,6 +29,25 @@ const (
 	// merged result (about 200 bytes an interval) stays well within
 	// MaxResultBytes and merges in well under a second.
 	MaxMergedIntervals = 200_000
+
+	// MaxGatewayAddresses bounds gateway.snat_addresses and
+	// MaxGatewayClients gateway.clients: beyond the sandbox's own limits
+	// (100 addresses, 64 clients), so that a later topology's results
+	// still read, and small enough that the pool (addresses × ports ×
+	// destinations) stays far within an int.
+	MaxGatewayAddresses = 256
+	MaxGatewayClients   = 256
+	// MaxPort is the highest port number: gateway.port_min..port_max lie
+	// within 1..MaxPort (both 0 where the range was not recorded).
+	MaxPort = 65535
+	// MaxParts bounds a merge's parts: every shard of the largest load
+	// portlab shards (config.MaxShards). At about 400 bytes a part they fit
+	// in MaxResultBytes; Merge refuses to make more.
+	MaxParts = config.MaxShards
+	// partSlack is how far, in seconds, a part's start and end may lie
+	// outside the merged window: offsets are rounded to the nanosecond on
+	// their way through float seconds.
+	partSlack = 1e-3
 )
 
 // The started_at a result may have: a run before 2000 or after 2100 is a
@@ -110,6 +135,9 @@ func (r *Result) validate(whole bool) error {
 	if err := r.validateTimeline(limit); err != nil || !whole {
 		return err
 	}
+	if err := r.validateShards(); err != nil {
+		return err
+	}
 	if err := r.validateCounts(); err != nil {
 		return err
 	}
@@ -126,18 +154,15 @@ func (r *Result) validate(whole bool) error {
 			return fieldErr("sockets", "negative count")
 		}
 	}
-	return nil
+	if err := r.validateGateway(); err != nil {
+		return err
+	}
+	return r.validatePartTotals()
 }
 
 // validateCounts refuses negative counts and rates.
 func (r *Result) validateCounts() error {
-	if err := nonNegative("totals", map[string]int64{
-		"requests_started": r.Totals.RequestsStarted, "requests_ok": r.Totals.RequestsOK,
-		"requests_failed": r.Totals.RequestsFailed, "requests_incomplete": r.Totals.RequestsIncomplete,
-		"requests_scheduled": r.Totals.RequestsScheduled, "requests_unsent": r.Totals.RequestsUnsent,
-		"connections_opened": r.Totals.ConnectionsOpened, "bytes_sent": r.Totals.BytesSent,
-		"bytes_received": r.Totals.BytesReceived,
-	}); err != nil {
+	if err := nonNegative("totals", totalsMap(r.Totals)); err != nil {
 		return err
 	}
 	if err := nonNegative("errors", r.Errors); err != nil {
@@ -206,6 +231,11 @@ func (r *Result) validateTimeline(limit float64) error {
 		if err := nonNegative(field+".errors", iv.Errors); err != nil {
 			return err
 		}
+		if iv.Gateway != nil {
+			if err := iv.Gateway.validate(field + ".gateway"); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -259,4 +289,247 @@ func asInputError(err error) *InputError {
 		return ie
 	}
 	return &InputError{Err: err}
+}
+
+// validateShard checks a shard as --shard would take it (config.ParseShard
+// is the one definition of a shard's bounds): an index from 0 to count-1,
+// a count from 1 to config.MaxShards.
+func validateShard(field string, s *config.Shard) *InputError {
+	if s == nil {
+		return nil
+	}
+	if _, err := config.ParseShard(s.String()); err != nil {
+		var fe *config.FieldError
+		if errors.As(err, &fe) {
+			err = errors.New(fe.Problem)
+		}
+		return fieldErr(field, "%v", err)
+	}
+	return nil
+}
+
+// validateShards checks the result's shard and its parts: at most
+// MaxParts, each a run within the merged one, with a valid shard, counts
+// that are not negative and onsets within the merged run. A merge (it has
+// parts) is no single shard.
+func (r *Result) validateShards() error {
+	if err := validateShard("shard", r.Shard); err != nil {
+		return err
+	}
+	if len(r.Parts) > MaxParts {
+		return fieldErr("parts", "%d parts, more than a merge keeps (%d)", len(r.Parts), MaxParts)
+	}
+	if r.Shard != nil && len(r.Parts) > 0 {
+		return fieldErr("shard", "%s, but the result is a merge of %d parts: a merge's parts name their shards", r.Shard, len(r.Parts))
+	}
+	// A part's onset lies within its own run, whose last interval may be
+	// longer than the merged one's: up to MaxInterval past the wind-down.
+	limit := r.ElapsedS + r.WindDownS + MaxInterval.Seconds()
+	for i := range r.Parts {
+		if err := r.validatePart(i, limit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validatePart checks part i of r's merge; limit bounds its onsets, in
+// seconds from the merged start.
+func (r *Result) validatePart(i int, limit float64) error {
+	p, field := &r.Parts[i], fmt.Sprintf("parts[%d]", i)
+	if err := validateShard(field+".shard", p.Shard); err != nil {
+		return err
+	}
+	if p.StartedAt.IsZero() {
+		return fieldErr(field+".started_at", "missing")
+	}
+	offset := p.StartedAt.Sub(r.StartedAt).Seconds()
+	if offset < -partSlack || offset > r.ElapsedS+partSlack {
+		return fieldErr(field+".started_at", "%s is outside the merged run (%s, %g s)",
+			p.StartedAt.Format(time.RFC3339Nano), r.StartedAt.Format(time.RFC3339Nano), r.ElapsedS)
+	}
+	if e := p.ElapsedS; math.IsNaN(e) || e < 0 || offset+e > r.ElapsedS+partSlack {
+		return fieldErr(field+".elapsed_s", "%g ends after the merged run (%g s after its start, the part %g s)", e, r.ElapsedS, offset)
+	}
+	if err := nonNegative(field+".totals", totalsMap(p.Totals)); err != nil {
+		return err
+	}
+	if err := nonNegative(field+".errors", p.Errors); err != nil {
+		return err
+	}
+	for class, o := range p.Onset {
+		if math.IsNaN(o.AtS) || o.AtS < 0 || offset+o.AtS > limit+partSlack {
+			return fieldErr(field+".onset."+class+".at_s", "%g is outside the merged run (the part starts %g s into it; its onsets end by %g s in: elapsed_s + wind_down_s + 24 h)", o.AtS, offset, limit)
+		}
+		if o.RequestsOKBefore < 0 || o.ConnectionsBefore < 0 {
+			return fieldErr(field+".onset."+class, "negative count")
+		}
+	}
+	return nil
+}
+
+// totalsMap is t's counters by their JSON names.
+func totalsMap(t Totals) map[string]int64 {
+	return map[string]int64{
+		"requests_started": t.RequestsStarted, "requests_ok": t.RequestsOK,
+		"requests_failed": t.RequestsFailed, "requests_incomplete": t.RequestsIncomplete,
+		"requests_scheduled": t.RequestsScheduled, "requests_unsent": t.RequestsUnsent,
+		"connections_opened": t.ConnectionsOpened, "bytes_sent": t.BytesSent,
+		"bytes_received": t.BytesReceived,
+	}
+}
+
+// validatePartTotals checks that a merge's parts add up to its totals and
+// errors, as Merge sums them: every counter but requests_scheduled, which
+// Merge fills from a closed loop's started requests beside open-loop
+// inputs (the parts keep each run's own).
+func (r *Result) validatePartTotals() error {
+	if len(r.Parts) == 0 {
+		return nil
+	}
+	sum, errs := map[string]int64{}, map[string]int64{}
+	for _, p := range r.Parts {
+		// Parts are not negative (validateShards), so a sum that wraps
+		// is one no merge wrote.
+		for k, n := range totalsMap(p.Totals) {
+			if sum[k] += n; sum[k] < 0 {
+				return fieldErr("parts", "totals.%s: the parts' sum overflows", k)
+			}
+		}
+		for k, n := range p.Errors {
+			if errs[k] += n; errs[k] < 0 {
+				return fieldErr("parts", "errors.%s: the parts' sum overflows", k)
+			}
+		}
+	}
+	for k, n := range totalsMap(r.Totals) {
+		if k != "requests_scheduled" && sum[k] != n {
+			return fieldErr("totals."+k, "%d, but the %d parts add up to %d: a merge sums its parts", n, len(r.Parts), sum[k])
+		}
+	}
+	for _, k := range sortedKeys(errs, r.Errors) {
+		if errs[k] != r.Errors[k] {
+			return fieldErr("errors."+k, "%d, but the %d parts add up to %d: a merge sums its parts", r.Errors[k], len(r.Parts), errs[k])
+		}
+	}
+	return nil
+}
+
+// sortedKeys are the keys of a and b, once each, in order, so that the
+// first mismatch named is the same on every read.
+func sortedKeys(a, b map[string]int64) []string {
+	keys := slices.Collect(maps.Keys(a))
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// conntrackStates are the names a gateway sample's states may have: those
+// internal/conntrack gives the kernel's TCP conntrack states.
+var conntrackStates = func() map[string]bool {
+	m := map[string]bool{}
+	for s := range 256 {
+		m[conntrack.StateName(uint8(s))] = true
+	}
+	return m
+}()
+
+// validate checks a gateway sample: counts that are not negative and TCP
+// states conntrack names.
+func (s *GatewaySample) validate(field string) error {
+	if s.Entries < 0 {
+		return fieldErr(field+".entries", "negative count %d", s.Entries)
+	}
+	for _, c := range []struct {
+		name string
+		n    int64
+	}{{"insert_failed", s.InsertFailed}, {"drop", s.Drop}, {"early_drop", s.EarlyDrop}} {
+		if c.n < 0 {
+			return fieldErr(field+"."+c.name, "negative count %d", c.n)
+		}
+	}
+	if len(s.States) > len(conntrackStates) {
+		return fieldErr(field+".states", "%d states; conntrack has %d TCP states", len(s.States), len(conntrackStates))
+	}
+	for state, n := range s.States {
+		if !conntrackStates[state] {
+			return fieldErr(field+".states", "%q is not a TCP conntrack state (%s, ...)", state, "ESTABLISHED, TIME_WAIT, SYN_SENT")
+		}
+		if n < 0 {
+			return fieldErr(field+".states."+state, "negative count %d", n)
+		}
+	}
+	return nil
+}
+
+// validateGateway checks the NAT gateway and the SNAT pool predicted for
+// it: at most MaxGatewayAddresses distinct IP addresses, a port range
+// within 1..MaxPort (or none), counts that are not negative, and no more
+// flows established, or predicted, than the pool translates.
+func (r *Result) validateGateway() error {
+	flows := int64(0)
+	if r.Prediction != nil {
+		flows = r.Prediction.SNATPoolFlows
+	}
+	g := r.Gateway
+	if g == nil {
+		if flows != 0 {
+			return fieldErr("prediction.snat_pool_flows", "%d, but the result has no gateway", flows)
+		}
+		return nil
+	}
+	if err := g.validate(); err != nil {
+		return err
+	}
+	pool := int64(r.SNATFlows())
+	if flows < 0 || pool > 0 && flows > pool {
+		return fieldErr("prediction.snat_pool_flows", "%d is outside 0..%d, the gateway's pool (%s)", flows, pool, r.PoolText())
+	}
+	if pool > 0 && int64(g.PeakEstablished) > pool {
+		return fieldErr("gateway.peak_established", "%d, more flows than the SNAT pool translates (%s)", g.PeakEstablished, r.PoolText())
+	}
+	return nil
+}
+
+// validate checks a gateway's own fields.
+func (g *Gateway) validate() error {
+	if n := len(g.SNATAddresses); n > MaxGatewayAddresses {
+		return fieldErr("gateway.snat_addresses", "%d addresses, more than %d", n, MaxGatewayAddresses)
+	}
+	seen := make(map[netip.Addr]int, len(g.SNATAddresses))
+	for i, a := range g.SNATAddresses {
+		ip, err := netip.ParseAddr(a)
+		if err != nil {
+			return fieldErr(fmt.Sprintf("gateway.snat_addresses[%d]", i), "%q is not an IP address", a)
+		}
+		if j, dup := seen[ip]; dup {
+			return fieldErr(fmt.Sprintf("gateway.snat_addresses[%d]", i), "%s is also snat_addresses[%d]", a, j)
+		}
+		seen[ip] = i
+	}
+	if g.PortMin != 0 || g.PortMax != 0 {
+		if g.PortMin < 1 || g.PortMin > MaxPort {
+			return fieldErr("gateway.port_min", "%d is outside 1..%d", g.PortMin, MaxPort)
+		}
+		if g.PortMax < g.PortMin || g.PortMax > MaxPort {
+			return fieldErr("gateway.port_max", "%d is outside port_min..%d (%d..%d)", g.PortMax, MaxPort, g.PortMin, MaxPort)
+		}
+	}
+	if g.Clients < 0 || g.Clients > MaxGatewayClients {
+		return fieldErr("gateway.clients", "%d is outside 0..%d", g.Clients, MaxGatewayClients)
+	}
+	for _, c := range []struct {
+		name string
+		n    int
+	}{{"conntrack_max", g.ConntrackMax}, {"conntrack_time_wait_s", g.ConntrackTimeWaitS},
+		{"conntrack_established_s", g.ConntrackEstablishedS}, {"peak_established", g.PeakEstablished}} {
+		if c.n < 0 {
+			return fieldErr("gateway."+c.name, "negative count %d", c.n)
+		}
+	}
+	return g.End.validate("gateway.end")
 }
