@@ -7,10 +7,10 @@ import (
 	"math"
 	"net/netip"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/portlab/portlab/config"
-	"github.com/portlab/portlab/internal/conntrack"
 )
 
 // Bounds a result must keep to be read. They are far beyond any run
@@ -428,12 +428,23 @@ func sortedKeys(a, b map[string]int64) []string {
 	return keys
 }
 
-// conntrackStates are the names a gateway sample's states may have: those
-// internal/conntrack gives the kernel's TCP conntrack states.
+// ConntrackTCPStates are the kernel's TCP conntrack states (enum
+// tcp_conntrack) by number, the names a gateway sample's states use; a
+// number beyond them is named "STATE_N". internal/conntrack, which names
+// them when it samples, is held to this list by its test (report imports
+// no platform code).
+var ConntrackTCPStates = []string{"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT",
+	"CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2"}
+
+// conntrackStates are the names a gateway sample's states may have.
 var conntrackStates = func() map[string]bool {
 	m := map[string]bool{}
 	for s := range 256 {
-		m[conntrack.StateName(uint8(s))] = true
+		name := "STATE_" + strconv.Itoa(s)
+		if s < len(ConntrackTCPStates) {
+			name = ConntrackTCPStates[s]
+		}
+		m[name] = true
 	}
 	return m
 }()

@@ -1,8 +1,11 @@
 package conntrack
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/portlab/portlab/report"
 )
 
 // TestParseStats: counters add up over the CPUs' rows, in hexadecimal;
@@ -32,6 +35,21 @@ func TestStateName(t *testing.T) {
 	for s, want := range map[uint8]string{3: "ESTABLISHED", 7: "TIME_WAIT", 8: "CLOSE", 42: "STATE_42"} {
 		if got := StateName(s); got != want {
 			t.Errorf("StateName(%d) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// TestStateNamesAreTheResults: the names StateName gives are those a result
+// file may carry (report.ConntrackTCPStates, "STATE_N" beyond them), so a
+// sampled result always reads back.
+func TestStateNamesAreTheResults(t *testing.T) {
+	for s := range 256 {
+		want := "STATE_" + strconv.Itoa(s)
+		if s < len(report.ConntrackTCPStates) {
+			want = report.ConntrackTCPStates[s]
+		}
+		if got := StateName(uint8(s)); got != want {
+			t.Errorf("StateName(%d) = %q, report names it %q", s, got, want)
 		}
 	}
 }
