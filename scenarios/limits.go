@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -86,6 +87,9 @@ func (c *treeCheck) node(n *yaml.Node, t reflect.Type, path string) error {
 	case yaml.ScalarNode:
 		if len(n.Value) > maxScalar {
 			return &limitError{n.Line, orRoot(path), fmt.Sprintf("%d bytes; a scenario file's keys and values are at most %d bytes", len(n.Value), maxScalar)}
+		}
+		if tag := n.ShortTag(); wholeNumber(t) && (tag == "!!float" || tag == "!!null") {
+			return &limitError{n.Line, orRoot(path), fmt.Sprintf("want a whole number, got %q", n.Value)}
 		}
 	case yaml.DocumentNode:
 		for _, k := range n.Content {
@@ -189,6 +193,28 @@ func (c *treeCheck) merge(v *yaml.Node, t reflect.Type, path string) error {
 	}
 	return c.node(v, t, path)
 }
+
+// wholeNumber reports whether t is an integer knob. yaml.v3 decodes a
+// float into an integer by truncating it (payload: 1.5 became 1, and
+// -.inf the lowest int) and skips a null (payload: ~ kept the default),
+// so both are refused here, as the flags refuse them; a duration has
+// yaml.v3's own check.
+func wholeNumber(t reflect.Type) bool {
+	if t == nil || t == durationType || t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) {
+		return false
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return true
+	}
+	return false
+}
+
+var (
+	durationType    = reflect.TypeFor[time.Duration]()
+	unmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
+)
 
 func orRoot(path string) string {
 	if path == "" {

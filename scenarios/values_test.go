@@ -2,8 +2,15 @@ package scenarios
 
 import (
 	"errors"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/portlab/portlab/echo"
 )
 
 // TestValuesFailAtParse: every value that would fail only once the run
@@ -72,4 +79,56 @@ runs:
 	if a := sc.Runs[0]; a.Server.Listen != "127.0.0.1:80" || a.Load.Target != "127.0.0.1:80" {
 		t.Errorf("listen %q, target %q: want the http service's port 80", a.Server.Listen, a.Load.Target)
 	}
+}
+
+// TestWholeNumbers: every integer knob of every section refuses a value
+// that is not a whole number, naming the field, where yaml.v3 alone would
+// truncate a float (1.5 to 1) or skip a null. The knobs are found by
+// their Go kind, so a knob added later is covered too.
+func TestWholeNumbers(t *testing.T) {
+	sections := map[string]reflect.Type{
+		"load": reflect.TypeFor[fileLoad](), "server": reflect.TypeFor[echo.Config](),
+		"gateway": reflect.TypeFor[fileGateway](),
+	}
+	type knob struct{ yaml, path string }
+	var knobs []knob
+	for _, section := range slices.Sorted(maps.Keys(sections)) {
+		for key, ft := range yamlKeys(sections[section]) {
+			if integerKind(ft) {
+				knobs = append(knobs,
+					knob{fmt.Sprintf("runs: [{name: a, %s: {%s: %%s}}]", section, key), "runs[0]." + section + "." + key})
+			}
+		}
+	}
+	knobs = append(knobs,
+		knob{"defaults: {concurrency: %s}\nruns: [{name: a}]", "defaults.concurrency"},
+		knob{"gomaxprocs: %s\nruns: [{name: a}]", "gomaxprocs"})
+	if len(knobs) < 15 {
+		t.Fatalf("found %d integer knobs, want the load's, server's and gateway's (at least 15)", len(knobs))
+	}
+	for _, k := range knobs {
+		for _, v := range []string{"1.5", "2.0", "1e3", "-.inf", ".nan", "~"} {
+			_, err := Parse("f.yaml", []byte(fmt.Sprintf(k.yaml, v)))
+			want := fmt.Sprintf("%s: want a whole number, got %q", k.path, v)
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s = %s:\n  got  %v\n  want an ErrInvalid containing %s", k.path, v, err, want)
+			}
+		}
+	}
+	// Whole numbers in any YAML form still decode.
+	sc, err := Parse("f.yaml", []byte("runs: [{name: a, load: {payload: 0x20, concurrency: +3}}]"))
+	if err != nil || sc.Runs[0].Load.Payload != 32 || sc.Runs[0].Load.Concurrency != 3 {
+		t.Errorf("payload 0x20, concurrency +3: got %+v, %v; want 32 and 3", sc, err)
+	}
+}
+
+// integerKind is an integer knob's type: not a duration, which has its
+// own form.
+func integerKind(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return t != reflect.TypeFor[time.Duration]()
+	}
+	return false
 }
