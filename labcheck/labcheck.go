@@ -73,8 +73,10 @@ func Title(n int) string {
 }
 
 // Check checks exercise n (1 to Exercises) against this machine's state
-// and the results in dir. It fails only when n is no exercise or dir
-// cannot be read; everything else is a criterion met or missing.
+// and the results in dir. It fails only when n is no exercise, dir
+// cannot be read, or a result in it has a bad value (a *report.InputError
+// naming the file and the field); everything else is a criterion met or
+// missing.
 func Check(n int, dir string) (*Verdict, error) {
 	if n < 1 || n > Exercises {
 		return nil, fmt.Errorf("exercise: must be 1 to %d, got %d", Exercises, n)

@@ -1,6 +1,8 @@
 package labcheck_test
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -540,4 +542,59 @@ func TestComparisonIsNotSkipped(t *testing.T) {
 	if len(v.Skipped) != 1 || v.Skipped[0].File != "notes.json" {
 		t.Errorf("skipped %+v, want notes.json alone", v.Skipped)
 	}
+}
+
+// A file that says it is a portlab result but has a bad value is the
+// user's to fix: Check fails naming the file and the field, where it would
+// otherwise judge the exercise without it. A file that is no result at all
+// is still skipped.
+func TestMalformedResultRefused(t *testing.T) {
+	good := t.TempDir()
+	target := server(t, "127.0.0.1:0", nil)
+	load(t, good, "good.json", target, func(c *loadgen.Config) { c.Requests, c.Concurrency, c.Linger = 20, 2, 0 })
+	data, err := os.ReadFile(filepath.Join(good, "good.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, old, new, want string
+	}{
+		{"negative count", `"requests_ok": 20`, `"requests_ok": -5`, "bad.json: totals.requests_ok: negative count -5"},
+		{"schema version", `"schema_version": 1`, `"schema_version": 99`, "bad.json: schema_version 99 is not supported"},
+		{"wrong type", `"concurrency": 2`, `"concurrency": "two"`, "bad.json: decode result: json: cannot unmarshal string into Go struct field Result.config.concurrency"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !bytes.Contains(data, []byte(tc.old)) {
+				t.Fatalf("the result has no %s", tc.old)
+			}
+			dir := t.TempDir()
+			for name, body := range map[string][]byte{
+				"good.json":  data,
+				"bad.json":   bytes.Replace(data, []byte(tc.old), []byte(tc.new), 1),
+				"notes.json": []byte(`{"not": "a portlab result"}`),
+			} {
+				if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			v, err := labcheck.Check(3, dir)
+			var ie *report.InputError
+			if !errors.As(err, &ie) || !strings.Contains(err.Error(), filepath.Join(dir, tc.want)) {
+				t.Fatalf("Check: %v (skipped %+v); want an InputError containing %s", err, skipped(v), filepath.Join(dir, tc.want))
+			}
+			// Without it, the foreign file is skipped and the good one read.
+			os.Remove(filepath.Join(dir, "bad.json"))
+			v, err = labcheck.Check(3, dir)
+			if err != nil || len(v.Read) != 1 || len(v.Skipped) != 1 || v.Skipped[0].File != "notes.json" {
+				t.Errorf("without bad.json: Check: %v (skipped %+v); want good.json read, notes.json skipped", err, skipped(v))
+			}
+		})
+	}
+}
+
+func skipped(v *labcheck.Verdict) []labcheck.Skipped {
+	if v == nil {
+		return nil
+	}
+	return v.Skipped
 }

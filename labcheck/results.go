@@ -1,6 +1,7 @@
 package labcheck
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -65,7 +66,13 @@ func newState(dir string) (*state, error) {
 	s := &state{dir: dir}
 	for _, name := range names {
 		r, err := readRun(filepath.Join(dir, name))
-		if err != nil {
+		var ie *report.InputError
+		switch {
+		case errors.As(err, &ie) && !errors.Is(err, report.ErrNotResult):
+			// A portlab result with a bad value: judged without it, the
+			// check would say "missing" of what the user did.
+			return nil, err
+		case err != nil:
 			s.skipped = append(s.skipped, Skipped{File: name, Reason: err.Error()})
 			continue
 		}
@@ -76,7 +83,8 @@ func newState(dir string) (*state, error) {
 
 // readRun reads one result with its load configuration. report.ReadFile
 // bounds the read and refuses what is not a regular file, so a FIFO or
-// /dev/zero named *.json is skipped, not read for ever.
+// /dev/zero named *.json is skipped, not read for ever; a file that says
+// it is a portlab result but has a bad value is its *report.InputError.
 func readRun(path string) (run, error) {
 	res, err := report.ReadFile(path)
 	if err != nil {

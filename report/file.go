@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -76,13 +77,28 @@ func WriteFileAtomic(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
+// ErrNotResult is a file that holds no portlab result at all: not a
+// regular file of at most MaxResultBytes, not JSON, or JSON without a
+// schema_version. Any other error of ReadFile or Unmarshal is a result
+// with a bad value. A reader of a directory skips the first kind; the
+// second is the user's to fix.
+var ErrNotResult = errors.New("not a portlab result")
+
+// notResult marks a file's error as ErrNotResult without changing its
+// message ("not a regular file (a FIFO): ...").
+type notResult struct{ err error }
+
+func (e notResult) Error() string        { return e.err.Error() }
+func (e notResult) Unwrap() error        { return e.err }
+func (e notResult) Is(target error) bool { return target == ErrNotResult }
+
 // ReadFile reads a result JSON file: a regular file (or a symlink to one)
 // of at most MaxResultBytes, decoded and validated. Every error is an
 // *InputError naming the file and, where one is at fault, the field.
 func ReadFile(path string) (*Result, error) {
 	b, err := regularfile.Read(path, MaxResultBytes, "a result", "a result is a file portlab wrote")
 	if err != nil {
-		return nil, &InputError{Path: path, Err: err}
+		return nil, &InputError{Path: path, Err: notResult{err}}
 	}
 	r, err := Unmarshal(b)
 	if err != nil {
@@ -100,10 +116,10 @@ func Unmarshal(b []byte) (*Result, error) {
 		SchemaVersion *int `json:"schema_version"`
 	}
 	if err := json.Unmarshal(b, &probe); err != nil {
-		return nil, &InputError{Err: fmt.Errorf("not a portlab result: %w", err)}
+		return nil, &InputError{Err: fmt.Errorf("%w: %w", ErrNotResult, err)}
 	}
 	if probe.SchemaVersion == nil {
-		return nil, &InputError{Err: fmt.Errorf("not a portlab result: no schema_version")}
+		return nil, &InputError{Err: fmt.Errorf("%w: no schema_version", ErrNotResult)}
 	}
 	if *probe.SchemaVersion != SchemaVersion {
 		return nil, &InputError{Err: fmt.Errorf("schema_version %d is not supported (this portlab reads %d)", *probe.SchemaVersion, SchemaVersion)}

@@ -60,7 +60,8 @@ func labSynopsis() string {
 	b.WriteString("with the command to type, then a verdict. It only reads: this machine's\n")
 	b.WriteString("sysctls and sockets, and the results in --results.\n\n")
 	b.WriteString("Exit status: 0 when every criterion is met; 1 when one is missing (not yet:\n")
-	b.WriteString("do what it says and check again); 2 for a bad N or flag.\n\n")
+	b.WriteString("do what it says and check again); 2 for a bad N or flag, or a malformed\n")
+	b.WriteString("result in --results.\n\n")
 	b.WriteString(exerciseList())
 	return b.String()
 }
