@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/portlab/portlab/report"
 	"github.com/portlab/portlab/scenarios"
@@ -32,7 +33,7 @@ func (p *runProgress) show(e sandbox.Progress) {
 	switch {
 	case e.Ended:
 		p.clear()
-		fmt.Fprint(p.w, report.Fit(head+": "+finishedRun(e.Result)+"\n", 100))
+		fmt.Fprint(p.w, report.Fit(fitClauses(head+": ", finishedClauses(e.Result), report.TextWidth)+"\n", report.TextWidth))
 	case e.Live != nil:
 		// The child's last figures come after the run's clock stopped:
 		// its rate would fall; the run's line follows.
@@ -79,36 +80,79 @@ func liveRun(s *sandbox.LiveSample, prev sandbox.LiveSample, r *scenarios.Run) s
 }
 
 // finishedRun sums up a finished run in one line: its elapsed time, ok
-// requests per second, errors by class, TIME_WAIT at the end.
-func finishedRun(res *report.Result) string {
+// requests per second, errors by class, TIME_WAIT at the end by side.
+func finishedRun(res *report.Result) string { return strings.Join(finishedClauses(res), ", ") }
+
+// finishedClauses are finishedRun's clauses, each whole: a line too long
+// breaks between them.
+func finishedClauses(res *report.Result) []string {
 	if res == nil {
-		return "failed (see below)"
-	}
-	var b strings.Builder
-	if res.Interrupted {
-		b.WriteString("interrupted after ")
+		return []string{"failed (see below)"}
 	}
 	prec := 1
 	if res.ElapsedS < 1 {
 		prec = 2
 	}
-	fmt.Fprintf(&b, "%.*f s", prec, res.ElapsedS)
+	elapsed := fmt.Sprintf("%.*f s", prec, res.ElapsedS)
+	if res.Interrupted {
+		elapsed = "interrupted at " + elapsed
+	}
+	out := []string{elapsed}
 	if res.ElapsedS > 0 {
-		fmt.Fprintf(&b, ", %.0f ok/s", float64(res.Totals.RequestsOK)/res.ElapsedS)
+		out = append(out, fmt.Sprintf("%.0f ok/s", float64(res.Totals.RequestsOK)/res.ElapsedS))
 	}
 	switch classes := report.SortedClasses(res.Errors); {
 	case len(classes) == 1 && res.Errors[classes[0]] == res.Totals.RequestsFailed:
-		fmt.Fprintf(&b, ", %d %s", res.Totals.RequestsFailed, classes[0])
+		out = append(out, fmt.Sprintf("%d %s", res.Totals.RequestsFailed, classes[0]))
 	case len(classes) > 0:
 		if len(classes) > 2 {
 			classes = append(classes[:2], "...")
 		}
-		fmt.Fprintf(&b, ", %d errors (%s)", res.Totals.RequestsFailed, strings.Join(classes, ", "))
+		out = append(out, fmt.Sprintf("%d errors (%s)", res.Totals.RequestsFailed, strings.Join(classes, ", ")))
 	default:
-		fmt.Fprintf(&b, ", %d errors", res.Totals.RequestsFailed)
+		out = append(out, fmt.Sprintf("%d errors", res.Totals.RequestsFailed))
 	}
 	if s := res.Sockets; s != nil {
-		fmt.Fprintf(&b, ", TIME_WAIT %d client, %d server", s.TimeWaitClient, s.TimeWaitServer)
+		out = append(out, "TIME_WAIT "+timeWaitSides(s.TimeWaitClient, s.TimeWaitServer))
+	}
+	return out
+}
+
+// timeWaitSides names the sides holding TIME_WAIT, leaving out one with
+// none: whoever closes first holds it all, so one side is usually 0, and
+// the line then fits an interrupted run's figures.
+func timeWaitSides(client, server int) string {
+	switch {
+	case client == 0 && server == 0:
+		return "0"
+	case server == 0:
+		return fmt.Sprintf("%d client", client)
+	case client == 0:
+		return fmt.Sprintf("%d server", server)
+	}
+	return fmt.Sprintf("%d client, %d server", client, server)
+}
+
+// fitClauses writes head and clauses joined by ", " within cols, breaking
+// between clauses onto indented lines: a word wrap would split one
+// ("TIME_WAIT 984 client, 0\n  server").
+func fitClauses(head string, clauses []string, cols int) string {
+	var b strings.Builder
+	b.WriteString(head)
+	width := utf8.RuneCountInString(head)
+	for i, c := range clauses {
+		n := utf8.RuneCountInString(c)
+		switch {
+		case i == 0:
+		case width+2+n > cols:
+			b.WriteString(",\n  ")
+			width = 2
+		default:
+			b.WriteString(", ")
+			width += 2
+		}
+		b.WriteString(c)
+		width += n
 	}
 	return b.String()
 }

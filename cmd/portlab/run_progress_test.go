@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/portlab/portlab/report"
 	"github.com/portlab/portlab/scenarios"
@@ -102,6 +104,69 @@ func TestFinishedRun(t *testing.T) {
 		res := &report.Result{ElapsedS: 1, Totals: report.Totals{RequestsOK: 100, RequestsFailed: failed}, Errors: tc.errs}
 		if got := finishedRun(res); got != tc.want {
 			t.Errorf("errors %v: got %q, want %q", tc.errs, got, tc.want)
+		}
+	}
+}
+
+// TestFinishedLineFits: a finished run's line fits report.TextWidth on a
+// terminal and off one. An interrupted exhaustion run's line, once over
+// 100 columns and wrapped inside a clause, is one line; one too long for
+// any form breaks between its clauses, never inside one.
+func TestFinishedLineFits(t *testing.T) {
+	const longest = "reuse-2-elsewhere" // the longest built-in run name
+	for _, tc := range []struct {
+		name      string
+		index, of int
+		res       *report.Result
+		want      string // the whole output, when it is known
+	}{{
+		name: "tw-reuse", index: 4, of: 6,
+		res: &report.Result{ElapsedS: 1.02, Interrupted: true, Totals: report.Totals{RequestsOK: 1255, RequestsFailed: 3741},
+			Errors: map[string]int64{"EADDRNOTAVAIL": 3741}, Sockets: &report.Sockets{TimeWaitClient: 984}},
+		want: "run 4/6 tw-reuse: interrupted at 1.0 s, 1230 ok/s, 3741 EADDRNOTAVAIL, TIME_WAIT 984 client\n",
+	}, {
+		name: longest, index: 10, of: 10,
+		res: &report.Result{ElapsedS: 12.3, Interrupted: true, Totals: report.Totals{RequestsOK: 1_500_000, RequestsFailed: 400_000},
+			Errors: map[string]int64{"EADDRNOTAVAIL": 400_000}, Sockets: &report.Sockets{TimeWaitClient: 28232, TimeWaitServer: 28232}},
+	}, {
+		name: longest, index: 10, of: 10,
+		res: &report.Result{ElapsedS: 300, Interrupted: true, Totals: report.Totals{RequestsOK: 90_000_000, RequestsFailed: 9_000_000},
+			Errors:  map[string]int64{"EADDRNOTAVAIL": 3_000_000, "ECONNRESET": 3_000_000, "timeout": 3_000_000},
+			Sockets: &report.Sockets{TimeWaitClient: 64511, TimeWaitServer: 64511}},
+	}} {
+		run := &scenarios.Run{Name: tc.name}
+		oneLine := fmt.Sprintf("run %d/%d %s: %s", tc.index, tc.of, tc.name, finishedRun(tc.res))
+		for _, terminal := range []bool{false, true} {
+			var buf bytes.Buffer
+			p := &runProgress{w: &buf, live: terminal}
+			p.show(sandbox.Progress{Run: run, Index: tc.index, Of: tc.of})
+			p.show(sandbox.Progress{Run: run, Index: tc.index, Of: tc.of, Ended: true, Result: tc.res})
+			out := buf.String()
+			if i := strings.LastIndex(out, "\r\033[K"); i >= 0 {
+				out = out[i+len("\r\033[K"):] // what a terminal shows
+			}
+			if tc.want != "" && out != tc.want {
+				t.Errorf("%s, terminal %v: got\n%q\nwant\n%q", tc.name, terminal, out, tc.want)
+			}
+			for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+				if n := utf8.RuneCountInString(l); n > report.TextWidth {
+					t.Errorf("%s, terminal %v: a line of %d columns, want <= %d: %q", tc.name, terminal, n, report.TextWidth, l)
+				}
+			}
+			if got := strings.ReplaceAll(out, ",\n  ", ", "); got != oneLine+"\n" {
+				t.Errorf("%s, terminal %v: broken inside a clause:\n%s", tc.name, terminal, out)
+			}
+		}
+	}
+}
+
+func TestTimeWaitSides(t *testing.T) {
+	for _, tc := range []struct {
+		client, server int
+		want           string
+	}{{0, 0, "0"}, {984, 0, "984 client"}, {0, 1000, "1000 server"}, {1000, 3, "1000 client, 3 server"}} {
+		if got := timeWaitSides(tc.client, tc.server); got != tc.want {
+			t.Errorf("timeWaitSides(%d, %d) = %q, want %q", tc.client, tc.server, got, tc.want)
 		}
 	}
 }
