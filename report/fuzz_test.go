@@ -14,6 +14,8 @@ func fuzzSeeds(t testing.TB) [][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f := hostileTable(t).Fragments
+	okHead, gwOK, partOK := f["okHead"], f["gwOK"], f["partOK"]
 	return [][]byte{
 		good,
 		[]byte(`{"schema_version":1}`),

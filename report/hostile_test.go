@@ -8,52 +8,26 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portlab/portlab/internal/testsupport"
 )
 
-const okHead = `{"schema_version":1,"started_at":"2026-11-23T12:00:00Z","elapsed_s":2,"wind_down_s":0.5`
+// hostileTable is the table of malformed results that this package's
+// reader and the CLI's commands share.
+func hostileTable(t testing.TB) *testsupport.HostileTable {
+	return testsupport.ReadHostileTable(t, "testdata/hostile/results.json")
+}
 
-// TestReadFileRefusesImpossibleValues: each result is refused with an
-// *InputError naming the file and the field.
+// TestReadFileRefusesImpossibleValues: each result of the shared table is
+// refused with an *InputError naming the file and the field.
 func TestReadFileRefusesImpossibleValues(t *testing.T) {
 	good, err := Marshal(sampleForFuzz(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	hdr := sampleForFuzz(t).Latency.Total.HDR
-	tests := []struct {
-		name, json, want string
-	}{
-		{"no schema", `{}`, "no schema_version"},
-		{"no started_at", `{"schema_version":1}`, "started_at: missing"},
-		{"year 1", `{"schema_version":1,"started_at":"0001-01-01T00:00:00Z"}`, "started_at: missing"},
-		{"year 500", `{"schema_version":1,"started_at":"0500-01-01T00:00:00Z"}`, "started_at: 0500-01-01T00:00:00Z is not a plausible start"},
-		{"year 9999", `{"schema_version":1,"started_at":"9999-01-01T00:00:00Z"}`, "started_at: 9999"},
-		{"negative elapsed", `{"schema_version":1,"started_at":"2026-11-23T12:00:00Z","elapsed_s":-1}`, "elapsed_s: -1 is outside"},
-		{"huge wind-down", okHead + `,"wind_down_s":1e300}`, "wind_down_s: 1e+300 is outside"},
-		{"interval 1 ns", okHead + `,"config":{"interval_ns":1}}`, "config.interval_ns: 1 is outside 1000000.."},
-		{"merged interval 0", okHead + `,"config":{"interval_ns":1000000,"merged":[{"interval_ns":0}]}}`, "config.merged[0].interval_ns: 0 is outside"},
-		{"t_s -5", okHead + `,"timeline":[{"t_s":-5}]}`, "timeline[0].t_s: -5 is outside the run"},
-		{"t_s 1e12", okHead + `,"timeline":[{"t_s":1e12}]}`, "timeline[0].t_s: 1e+12 is outside the run"},
-		{"t_s backwards", okHead + `,"timeline":[{"t_s":2},{"t_s":1}]}`, "timeline[1].t_s: 1 is before"},
-		{"interval errors", okHead + `,"timeline":[{"t_s":1,"errors":{"EAGAIN":-2}}]}`, "timeline[0].errors.EAGAIN: negative count -2"},
-		{"negative total", okHead + `,"totals":{"requests_ok":-1}}`, "totals.requests_ok: negative count -1"},
-		{"negative error", okHead + `,"errors":{"EADDRNOTAVAIL":-3}}`, "errors.EADDRNOTAVAIL: negative count -3"},
-		{"onset after run", okHead + `,"onset":{"EMFILE":{"at_s":100}}}`, "onset.EMFILE.at_s: 100 is outside the run"},
-		{"histogram count", okHead + `,"totals":{"requests_ok":3},"latency":{"round_trip":{"count":3,"hdr":"` + hdr + `"},"total":{"count":7,"hdr":"` + hdr + `"}}}`,
-			"latency.total.count: 7, but the hdr histogram holds 3 values"},
-		{"histogram vs totals", okHead + `,"totals":{"requests_ok":5},"latency":{"round_trip":{"count":3,"hdr":"` + hdr + `"},"total":{"count":3,"hdr":"` + hdr + `"}}}`,
-			"latency.round_trip.count: 3 values, but totals.requests_ok is 5"},
-		{"answers without histogram", okHead + `,"totals":{"requests_started":3,"requests_ok":3}}`,
-			"latency.round_trip.count: 0 values, but totals.requests_ok is 3"},
-		{"connections without histogram", okHead + `,"totals":{"connections_opened":2},"latency":{"connect":{"count":0,"hdr":""}}}`,
-			"latency.connect.count: 0 values, but totals.connections_opened is 2"},
-		{"count without hdr", okHead + `,"latency":{"connect":{"count":4}}}`, "latency.connect.hdr: histogram has 4 values but no hdr encoding"},
-		{"bad hdr", okHead + `,"latency":{"connect":{"count":0,"hdr":"!!"}}}`, "latency.connect.hdr: decode histogram"},
-		{"negative sockets", okHead + `,"sockets":{"states":{"TIME_WAIT":-1}}}`, "sockets.states.TIME_WAIT: negative count"},
-	}
 	dir := t.TempDir()
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { expectRefused(t, dir, tt.name, tt.json, tt.want) })
+	for _, tt := range hostileTable(t).Results {
+		t.Run(tt.Name, func(t *testing.T) { expectRefused(t, dir, tt.Name, tt.JSON, tt.Want) })
 	}
 	t.Run("valid", func(t *testing.T) {
 		path := filepath.Join(dir, "good.json")
@@ -152,86 +126,11 @@ func TestMergeRefusesWhatWouldNotFit(t *testing.T) {
 	}
 }
 
-// gwOK is a valid gateway: one address, 100 ports, full.
-const gwOK = `"gateway":{"snat_addresses":["198.19.0.101"],"port_min":50000,"port_max":50099,"clients":1,"conntrack_max":262144,` +
-	`"end":{"entries":100,"states":{"ESTABLISHED":100},"insert_failed":5,"drop":5},"peak_established":100}`
-
-// partOK is a valid part of a merge whose totals are zero.
-const partOK = `{"label":"a","shard":{"index":0,"count":2},"started_at":"2026-11-23T12:00:00Z","elapsed_s":2,"totals":{},"errors":{},"onset":{}}`
-
-// manyJSON is n copies of item, comma-separated.
-func manyJSON(n int, item func(i int) string) string {
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(item(i))
-	}
-	return b.String()
-}
-
-// newFieldRows are results whose gateway, shard or parts no run or merge
-// writes, each with what its refusal names.
-func newFieldRows() []struct{ name, json, want string } {
-	// Later keys win: each helper puts its field last.
-	gw := func(field string) string { return okHead + `,` + gwOK[:len(gwOK)-1] + `,` + field + `}}` }
-	part := func(field string) string { return okHead + `,"parts":[` + partOK[:len(partOK)-1] + `,` + field + `}]}` }
-	return []struct{ name, json, want string }{
-		{"257 addresses", okHead + `,"gateway":{"snat_addresses":[` + manyJSON(257, func(i int) string { return fmt.Sprintf(`"10.0.%d.%d"`, i/256, i%256) }) + `]}}`,
-			"gateway.snat_addresses: 257 addresses, more than 256"},
-		{"address not an ip", okHead + `,"gateway":{"snat_addresses":["198.19.0.101","999.1.1.1"]}}`, `gateway.snat_addresses[1]: "999.1.1.1" is not an IP address`},
-		{"address twice", okHead + `,"gateway":{"snat_addresses":["198.19.0.101","198.19.0.101"]}}`, "gateway.snat_addresses[1]: 198.19.0.101 is also snat_addresses[0]"},
-		{"port_min 0", okHead + `,"gateway":{"port_min":0,"port_max":100}}`, "gateway.port_min: 0 is outside 1..65535"},
-		{"port_max 70000", okHead + `,"gateway":{"port_min":1,"port_max":70000}}`, "gateway.port_max: 70000 is outside port_min..65535"},
-		{"ports reversed", okHead + `,"gateway":{"port_min":50000,"port_max":40000}}`, "gateway.port_max: 40000 is outside port_min..65535 (50000..65535)"},
-		{"huge range x addresses", okHead + `,"gateway":{"snat_addresses":["10.0.0.1","10.0.0.2"],"port_min":1,"port_max":9000000000000000000}}`, "gateway.port_max: 9000000000000000000 is outside"},
-		{"clients negative", gw(`"clients":-1`), "gateway.clients: -1 is outside 0..256"},
-		{"conntrack_max negative", gw(`"conntrack_max":-1`), "gateway.conntrack_max: negative count -1"},
-		{"timeout negative", gw(`"conntrack_time_wait_s":-120`), "gateway.conntrack_time_wait_s: negative count -120"},
-		{"peak over pool", strings.Replace(okHead+`,`+gwOK+`}`, `"peak_established":100`, `"peak_established":101`, 1),
-			"gateway.peak_established: 101, more flows than the SNAT pool translates (100 ports (50000-50099) × 1 address × 1 destination = 100 flows)"},
-		{"peak negative", strings.Replace(okHead+`,`+gwOK+`}`, `"peak_established":100`, `"peak_established":-1`, 1), "gateway.peak_established: negative count -1"},
-		{"end entries negative", okHead + `,"gateway":{"end":{"entries":-1}}}`, "gateway.end.entries: negative count -1"},
-		{"end drop negative", okHead + `,"gateway":{"end":{"drop":-1}}}`, "gateway.end.drop: negative count -1"},
-		{"state unknown", okHead + `,"gateway":{"end":{"states":{"BANANA":1}}}}`, `gateway.end.states: "BANANA" is not a TCP conntrack state`},
-		{"state negative", okHead + `,"gateway":{"end":{"states":{"TIME_WAIT":-4}}}}`, "gateway.end.states.TIME_WAIT: negative count -4"},
-		{"a million states", okHead + `,"gateway":{"end":{"states":{` + manyJSON(1_000_000, func(i int) string { return fmt.Sprintf(`"S%d":1`, i) }) + `}}}}`,
-			"gateway.end.states: 1000000 states; conntrack has 256 TCP states"},
-		{"timeline gateway", okHead + `,"timeline":[{"t_s":1,"gateway":{"insert_failed":-7}}]}`, "timeline[0].gateway.insert_failed: negative count -7"},
-		{"pool flows over pool", okHead + `,` + gwOK + `,"prediction":{"snat_pool_flows":101}}`, "prediction.snat_pool_flows: 101 is outside 0..100"},
-		{"pool flows negative", okHead + `,` + gwOK + `,"prediction":{"snat_pool_flows":-1}}`, "prediction.snat_pool_flows: -1 is outside"},
-		{"pool flows without gateway", okHead + `,"prediction":{"snat_pool_flows":100}}`, "prediction.snat_pool_flows: 100, but the result has no gateway"},
-		{"shard index = count", okHead + `,"shard":{"index":4,"count":4}}`, `shard: "4/4": I must be a shard index from 0 to 3`},
-		{"shard count 0", okHead + `,"shard":{"index":0,"count":0}}`, `shard: "0/0": N must be a shard count from 1 to 100000`},
-		{"shard count huge", okHead + `,"shard":{"index":0,"count":100001}}`, `shard: "0/100001": N must be a shard count from 1 to 100000`},
-		{"shard index negative", okHead + `,"shard":{"index":-1,"count":4}}`, `shard: "-1/4": I must be a shard index`},
-		{"shard of a merge", okHead + `,"shard":{"index":0,"count":2},"parts":[` + partOK + `]}`, "shard: 0/2, but the result is a merge of 1 parts"},
-		{"too many parts", okHead + `,"parts":[` + manyJSON(100_001, func(int) string { return "{}" }) + `]}`, "parts: 100001 parts, more than a merge keeps (100000)"},
-		{"part shard", part(`"shard":{"index":2,"count":2}`), `parts[0].shard: "2/2": I must be a shard index from 0 to 1`},
-		{"part no start", part(`"started_at":"0001-01-01T00:00:00Z"`), "parts[0].started_at: missing"},
-		{"part before merge", part(`"started_at":"2026-11-23T11:00:00Z"`), "parts[0].started_at: 2026-11-23T11:00:00Z is outside the merged run"},
-		{"part ends after merge", part(`"elapsed_s":3`), "parts[0].elapsed_s: 3 ends after the merged run"},
-		{"part total negative", part(`"totals":{"requests_ok":-1}`), "parts[0].totals.requests_ok: negative count -1"},
-		{"part error negative", part(`"errors":{"EADDRNOTAVAIL":-1}`), "parts[0].errors.EADDRNOTAVAIL: negative count -1"},
-		{"part onset late", part(`"onset":{"timeout":{"at_s":100000}}`), "parts[0].onset.timeout.at_s: 100000 is outside the merged run"},
-		{"part onset negative", part(`"onset":{"timeout":{"at_s":1,"connections_before":-1}}`), "parts[0].onset.timeout: negative count"},
-		{"parts sum totals", part(`"totals":{"bytes_sent":5}`), "totals.bytes_sent: 0, but the 1 parts add up to 5: a merge sums its parts"},
-		{"parts sum errors", okHead + `,"errors":{"timeout":3},"parts":[` + partOK + `]}`, "errors.timeout: 3, but the 1 parts add up to 0"},
-		{"parts sum overflows", okHead + `,"parts":[` + manyJSON(2, func(int) string {
-			return strings.Replace(partOK, `"totals":{}`, `"totals":{"bytes_sent":9000000000000000000}`, 1)
-		}) + `]}`, "parts: totals.bytes_sent: the parts' sum overflows"},
-	}
-}
-
-// TestReadFileRefusesImpossibleNewFields: a gateway, shard or parts no
-// run or merge writes is refused with an *InputError naming the field;
-// valid ones, and results without them, read.
-func TestReadFileRefusesImpossibleNewFields(t *testing.T) {
-	dir := t.TempDir()
-	for _, tt := range newFieldRows() {
-		t.Run(tt.name, func(t *testing.T) { expectRefused(t, dir, tt.name, tt.json, tt.want) })
-	}
+// TestReadFileReadsNewFields: a valid gateway, shard or parts read, as
+// results without them do (the shared table holds the invalid ones).
+func TestReadFileReadsNewFields(t *testing.T) {
+	f := hostileTable(t).Fragments
+	okHead, gwOK, partOK := f["okHead"], f["gwOK"], f["partOK"]
 	for name, b := range map[string]string{
 		"gateway":        okHead + `,` + gwOK + `,"prediction":{"snat_pool_flows":100},"timeline":[{"t_s":1,"gateway":{"entries":3,"states":{"SYN_SENT":3,"STATE_12":0}}}]}`,
 		"no port range":  okHead + `,"gateway":{"snat_addresses":["::1"]},"prediction":{"snat_pool_flows":7}}`,

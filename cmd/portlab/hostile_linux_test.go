@@ -44,7 +44,7 @@ func TestHostileInvocations(t *testing.T) {
 	}
 	defer busy.Close()
 	busyPort = busy.Addr().(*net.TCPAddr).Port
-	rows := hostileTable()
+	rows := hostileTable(t)
 	counts := map[string]map[int]int{}
 	for i, inv := range rows {
 		args := make([]string, len(inv.args))
@@ -136,7 +136,7 @@ func hostileFixtures(t *testing.T) string {
 		t.Fatal(err)
 	}
 	write("late.json", string(late))
-	for _, j := range badResults {
+	for _, j := range badResults(t) {
 		write(j.name+".json", j.json)
 	}
 	for _, s := range badScenarios {

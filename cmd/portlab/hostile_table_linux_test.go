@@ -4,156 +4,23 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"testing"
+
+	"github.com/portlab/portlab/internal/testsupport"
 )
 
-// okHead starts a result that is valid so far.
-const okHead = `{"schema_version":1,"started_at":"2026-11-23T12:00:00Z","elapsed_s":2,"wind_down_s":0.5`
+// badResult is a result file no run writes, with (as a regexp) what its
+// refusal names.
+type badResult struct{ name, json, msg string }
 
-// hdr3 is a histogram of three values.
-const hdr3 = "HISTFAAAACl42pJpmSzMwMDAyQABzFCaEcyZ3M5g/wEicJyR6SgYAQIAAP//dbAF+g=="
-
-// badResults are result files no run writes, each with what its refusal
-// names.
-var badResults = []struct{ name, json, msg string }{
-	{"empty", ``, `not a portlab result: unexpected end of JSON input`},
-	{"json null", `null`, `not a portlab result: no schema_version`},
-	{"array", `[]`, `not a portlab result: json: cannot unmarshal array`},
-	{"string", `"result"`, `not a portlab result: json: cannot unmarshal string`},
-	{"number", `123`, `not a portlab result: json: cannot unmarshal number`},
-	{"truncated", `{"schema_version":1,"started_at":"2026-11-23T12:0`, `not a portlab result: unexpected end of JSON input`},
-	{"trailing", okHead + `} trailing`, `not a portlab result: invalid character 't' after top-level value`},
-	{"bom", "\xef\xbb\xbf" + okHead + `}`, `not a portlab result: invalid character`},
-	{"binary", "\x00\x01\x02\xff\xfe", `not a portlab result: invalid character`},
-	{"nan literal", okHead + `,"totals":{"requests_ok":NaN}}`, `not a portlab result: invalid character 'N'`},
-	{"schema string", `{"schema_version":"1"}`, `not a portlab result: json: cannot unmarshal string`},
-	{"schema 2", `{"schema_version":2}`, `schema_version 2 is not supported \(this portlab reads 1\)`},
-	{"schema negative", `{"schema_version":-1}`, `schema_version -1 is not supported`},
-	{"schema huge", `{"schema_version":1e400}`, `not a portlab result: json: cannot unmarshal number 1e400`},
-	{"bare schema", `{"schema_version":1}`, `started_at: missing`},
-	{"year 1", `{"schema_version":1,"started_at":"0001-01-01T00:00:00Z"}`, `started_at: missing`},
-	{"year 500", `{"schema_version":1,"started_at":"0500-01-01T00:00:00Z"}`, `started_at: 0500-01-01T00:00:00Z is not a plausible start`},
-	{"year 9999", `{"schema_version":1,"started_at":"9999-01-01T00:00:00Z"}`, `started_at: 9999-01-01T00:00:00Z is not a plausible start`},
-	{"start not a time", `{"schema_version":1,"started_at":"yesterday"}`, `decode result: parsing time`},
-	{"start bad zone", `{"schema_version":1,"started_at":"2026-11-23T12:00:00+25:00"}`, `decode result: parsing time`},
-	{"elapsed negative", `{"schema_version":1,"started_at":"2026-11-23T12:00:00Z","elapsed_s":-1}`, `elapsed_s: -1 is outside 0..604800 s`},
-	{"elapsed huge", `{"schema_version":1,"started_at":"2026-11-23T12:00:00Z","elapsed_s":1e308}`, `elapsed_s: 1e\+308 is outside`},
-	{"elapsed string", `{"schema_version":1,"started_at":"2026-11-23T12:00:00Z","elapsed_s":"2"}`, `decode result: json: cannot unmarshal string`},
-	{"wind-down huge", okHead + `,"wind_down_s":1e300}`, `wind_down_s: 1e\+300 is outside`},
-	{"interval 1 ns", okHead + `,"config":{"interval_ns":1}}`, `config.interval_ns: 1 is outside 1000000..86400000000000`},
-	{"interval negative", okHead + `,"config":{"interval_ns":-5}}`, `config.interval_ns: -5 is outside`},
-	{"interval overflow", okHead + `,"config":{"interval_ns":1e30}}`, `decode result: json: cannot unmarshal number 1e30`},
-	{"interval 25 h", okHead + `,"config":{"interval_ns":90000000000000}}`, `config.interval_ns: 90000000000000 is outside`},
-	{"merged interval 0", okHead + `,"config":{"interval_ns":1000000,"merged":[{"interval_ns":0}]}}`, `config.merged\[0\].interval_ns: 0 is outside`},
-	{"config number", okHead + `,"config":5}`, `decode result: json: cannot unmarshal number`},
-	{"t_s negative", okHead + `,"timeline":[{"t_s":-5}]}`, `timeline\[0\].t_s: -5 is outside the run`},
-	{"t_s huge", okHead + `,"timeline":[{"t_s":1e12}]}`, `timeline\[0\].t_s: 1e\+12 is outside the run`},
-	{"t_s backwards", okHead + `,"timeline":[{"t_s":2},{"t_s":1}]}`, `timeline\[1\].t_s: 1 is before the previous interval's 2`},
-	{"interval ok negative", okHead + `,"timeline":[{"t_s":1,"requests_ok":-1}]}`, `timeline\[0\]: negative count`},
-	{"time_wait -2", okHead + `,"timeline":[{"t_s":1,"time_wait":-2}]}`, `timeline\[0\]: socket counts below -1`},
-	{"interval errors", okHead + `,"timeline":[{"t_s":1,"errors":{"EAGAIN":-2}}]}`, `timeline\[0\].errors.EAGAIN: negative count -2`},
-	{"timeline object", okHead + `,"timeline":{}}`, `decode result: json: cannot unmarshal object`},
-	{"totals negative", okHead + `,"totals":{"requests_ok":-1}}`, `totals.requests_ok: negative count -1`},
-	{"totals fraction", okHead + `,"totals":{"requests_started":9.5}}`, `decode result: json: cannot unmarshal number 9.5`},
-	{"totals overflow", okHead + `,"totals":{"bytes_sent":1e19}}`, `decode result: json: cannot unmarshal number 1e19`},
-	{"errors negative", okHead + `,"errors":{"EADDRNOTAVAIL":-3}}`, `errors.EADDRNOTAVAIL: negative count -3`},
-	{"errors array", okHead + `,"errors":[1]}`, `decode result: json: cannot unmarshal array`},
-	{"status negative", okHead + `,"status":{"200":-1}}`, `status.200: negative count -1`},
-	{"onset after run", okHead + `,"onset":{"EMFILE":{"at_s":100}}}`, `onset.EMFILE.at_s: 100 is outside the run`},
-	{"onset negative", okHead + `,"onset":{"EMFILE":{"at_s":1,"requests_ok_before":-1}}}`, `onset.EMFILE: negative count`},
-	{"throughput negative", okHead + `,"throughput":{"requests_per_s":-1}}`, `throughput: negative rate`},
-	{"histogram count", okHead + `,"totals":{"requests_ok":3},"latency":{"round_trip":{"count":3,"hdr":"` + hdr3 + `"},"total":{"count":7,"hdr":"` + hdr3 + `"}}}`,
-		`latency.total.count: 7, but the hdr histogram holds 3 values`},
-	{"histogram vs totals", okHead + `,"totals":{"requests_ok":5},"latency":{"round_trip":{"count":3,"hdr":"` + hdr3 + `"}}}`,
-		`latency.round_trip.count: 3 values, but totals.requests_ok is 5`},
-	{"answers without histogram", okHead + `,"totals":{"requests_started":3,"requests_ok":3}}`,
-		`latency.round_trip.count: 0 values, but totals.requests_ok is 3`},
-	{"count without hdr", okHead + `,"latency":{"connect":{"count":4}}}`, `latency.connect.hdr: histogram has 4 values but no hdr encoding`},
-	{"hdr not base64", okHead + `,"latency":{"connect":{"count":0,"hdr":"!!"}}}`, `latency.connect.hdr: decode histogram`},
-	{"hdr garbage", okHead + `,"latency":{"connect":{"count":0,"hdr":"AAAAAAAA"}}}`, `latency.connect.hdr: decode histogram`},
-	{"histogram negative", okHead + `,"latency":{"connect":{"count":-1}}}`, `latency.connect.count: negative count -1`},
-	{"sockets negative", okHead + `,"sockets":{"states":{"TIME_WAIT":-1}}}`, `sockets.states.TIME_WAIT: negative count`},
-	{"sockets held negative", okHead + `,"sockets":{"target_ports_held":-1}}`, `sockets: negative count`},
-	{"deep nesting", okHead + `,"notes":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`, `exceeded max depth`},
-	{"long label no start", `{"schema_version":1,"label":"` + strings.Repeat("x", 1<<20) + `"}`, `started_at: missing`},
-}
-
-func init() { badResults = append(badResults, badNewFields()...) }
-
-// natHead starts a valid result of a load (it has a config, so lab check
-// reads it as a run) behind a NAT gateway whose pool is full.
-const natHead = okHead + `,"config":{"concurrency":100},"errors":{"timeout":50},"onset":{"timeout":{"at_s":1}}`
-
-// gwOK is a gateway of one address and 100 ports, full, with the SYNs
-// it dropped.
-const gwOK = `"gateway":{"snat_addresses":["198.19.0.101"],"port_min":50000,"port_max":50099,"clients":1,"conntrack_max":262144,` +
-	`"end":{"entries":100,"states":{"ESTABLISHED":100},"insert_failed":50,"drop":50},"peak_established":100}`
-
-// partOK is a valid part of a merge whose totals are zero.
-const partOK = `{"label":"a","shard":{"index":0,"count":2},"started_at":"2026-11-23T12:00:00Z","elapsed_s":2,"totals":{},"errors":{},"onset":{}}`
-
-// many is n items, comma-separated.
-func many(n int, item func(i int) string) string {
-	items := make([]string, n)
-	for i := range items {
-		items[i] = item(i)
-	}
-	return strings.Join(items, ",")
-}
-
-// badNewFields are results whose gateway, shard or parts no run or merge
-// writes: huge or reversed port ranges, too many or invalid addresses, a
-// peak beyond the pool, negative counters, a million conntrack states,
-// impossible shards, too many parts and parts that do not add up.
-func badNewFields() []struct{ name, json, msg string } {
-	gw := func(field string) string { return natHead + `,` + gwOK[:len(gwOK)-1] + `,` + field + `}}` }
-	part := func(field string) string { return okHead + `,"parts":[` + partOK[:len(partOK)-1] + `,` + field + `}]}` }
-	rows := []struct{ name, json, msg string }{
-		{"gw 257 addresses", natHead + `,"gateway":{"snat_addresses":[` + many(257, func(i int) string { return fmt.Sprintf(`"10.0.%d.%d"`, i/256, i%256) }) + `]}}`,
-			"gateway.snat_addresses: 257 addresses, more than 256"},
-		{"gw address not ip", gw(`"snat_addresses":["198.19.0.101","999.1.1.1"]`), `gateway.snat_addresses[1]: "999.1.1.1" is not an IP address`},
-		{"gw address twice", gw(`"snat_addresses":["198.19.0.101","198.19.0.101"]`), "gateway.snat_addresses[1]: 198.19.0.101 is also snat_addresses[0]"},
-		{"gw port_min 0", gw(`"port_min":0`), "gateway.port_min: 0 is outside 1..65535"},
-		{"gw port_max 70000", gw(`"port_max":70000`), "gateway.port_max: 70000 is outside port_min..65535"},
-		{"gw ports reversed", gw(`"port_max":40000`), "gateway.port_max: 40000 is outside port_min..65535 (50000..65535)"},
-		{"gw huge range", gw(`"snat_addresses":["10.0.0.1","10.0.0.2"],"port_min":1,"port_max":9000000000000000000`), "gateway.port_max: 9000000000000000000 is outside"},
-		{"gw clients negative", gw(`"clients":-1`), "gateway.clients: -1 is outside 0..256"},
-		{"gw clients huge", gw(`"clients":1000000000`), "gateway.clients: 1000000000 is outside 0..256"},
-		{"gw conntrack_max negative", gw(`"conntrack_max":-1`), "gateway.conntrack_max: negative count -1"},
-		{"gw timeout negative", gw(`"conntrack_established_s":-1`), "gateway.conntrack_established_s: negative count -1"},
-		{"gw peak over pool", gw(`"peak_established":101`), "gateway.peak_established: 101, more flows than the SNAT pool translates (100 ports (50000-50099) × 1 address × 1 destination = 100 flows)"},
-		{"gw end entries negative", gw(`"end":{"entries":-1}`), "gateway.end.entries: negative count -1"},
-		{"gw end drop negative", gw(`"end":{"drop":-1}`), "gateway.end.drop: negative count -1"},
-		{"gw state unknown", gw(`"end":{"states":{"BANANA":1}}`), `gateway.end.states: "BANANA" is not a TCP conntrack state`},
-		{"gw state negative", gw(`"end":{"states":{"TIME_WAIT":-4}}`), "gateway.end.states.TIME_WAIT: negative count -4"},
-		// 10^5 states, not the unit test's 10^6: the invocation's time
-		// bound holds under the race detector on a busy machine.
-		{"gw 100000 states", gw(`"end":{"states":{` + many(100_000, func(i int) string { return fmt.Sprintf(`"S%d":1`, i) }) + `}}`),
-			"gateway.end.states: 100001 states; conntrack has 256 TCP states"}, // and gwOK's ESTABLISHED
-		{"gw timeline sample", natHead + `,` + gwOK + `,"timeline":[{"t_s":1,"gateway":{"insert_failed":-7}}]}`, "timeline[0].gateway.insert_failed: negative count -7"},
-		{"gw pool flows over pool", natHead + `,` + gwOK + `,"prediction":{"snat_pool_flows":1000000000000000}}`, "prediction.snat_pool_flows: 1000000000000000 is outside 0..100"},
-		{"gw pool flows negative", natHead + `,` + gwOK + `,"prediction":{"snat_pool_flows":-1}}`, "prediction.snat_pool_flows: -1 is outside"},
-		{"gw pool flows no gateway", natHead + `,"prediction":{"snat_pool_flows":100}}`, "prediction.snat_pool_flows: 100, but the result has no gateway"},
-		{"shard index = count", okHead + `,"shard":{"index":4,"count":4}}`, `shard: "4/4": I must be a shard index from 0 to 3`},
-		{"shard count 0", okHead + `,"shard":{"index":0,"count":0}}`, `shard: "0/0": N must be a shard count from 1 to 100000`},
-		{"shard count huge", okHead + `,"shard":{"index":0,"count":100001}}`, `shard: "0/100001": N must be a shard count from 1 to 100000`},
-		{"shard index negative", okHead + `,"shard":{"index":-1,"count":4}}`, `shard: "-1/4": I must be a shard index`},
-		{"shard of a merge", okHead + `,"shard":{"index":0,"count":2},"parts":[` + partOK + `]}`, "shard: 0/2, but the result is a merge of 1 parts"},
-		{"parts too many", okHead + `,"parts":[` + many(100_001, func(int) string { return "{}" }) + `]}`, "parts: 100001 parts, more than a merge keeps (100000)"},
-		{"part shard", part(`"shard":{"index":2,"count":2}`), `parts[0].shard: "2/2": I must be a shard index from 0 to 1`},
-		{"part no start", part(`"started_at":"0001-01-01T00:00:00Z"`), "parts[0].started_at: missing"},
-		{"part before merge", part(`"started_at":"2026-11-23T11:00:00Z"`), "parts[0].started_at: 2026-11-23T11:00:00Z is outside the merged run"},
-		{"part ends after merge", part(`"elapsed_s":3`), "parts[0].elapsed_s: 3 ends after the merged run"},
-		{"part total negative", part(`"totals":{"requests_ok":-1}`), "parts[0].totals.requests_ok: negative count -1"},
-		{"part error negative", part(`"errors":{"EADDRNOTAVAIL":-1}`), "parts[0].errors.EADDRNOTAVAIL: negative count -1"},
-		{"part onset late", part(`"onset":{"timeout":{"at_s":100000}}`), "parts[0].onset.timeout.at_s: 100000 is outside the merged run"},
-		{"parts sum totals", part(`"totals":{"bytes_sent":5}`), "totals.bytes_sent: 0, but the 1 parts add up to 5: a merge sums its parts"},
-		{"parts sum errors", okHead + `,"errors":{"timeout":3},"parts":[` + partOK + `]}`, "errors.timeout: 3, but the 1 parts add up to 0"},
-		{"parts sum overflows", okHead + `,"parts":[` + many(2, func(int) string {
-			return strings.Replace(partOK, `"totals":{}`, `"totals":{"bytes_sent":9000000000000000000}`, 1)
-		}) + `]}`, "parts: totals.bytes_sent: the parts' sum overflows"},
-	}
-	for i := range rows {
-		rows[i].msg = regexp.QuoteMeta(rows[i].msg)
+// badResults are the table of malformed results report's own tests read
+// too, less the files too large for an invocation's time bound.
+func badResults(t testing.TB) []badResult {
+	var rows []badResult
+	for _, r := range testsupport.ReadHostileTable(t, "../../report/testdata/hostile/results.json").Results {
+		if !r.InProcess {
+			rows = append(rows, badResult{r.Name, r.JSON, regexp.QuoteMeta(r.Want)})
+		}
 	}
 	return rows
 }
@@ -203,7 +70,7 @@ func load(flags ...string) []string {
 	return append([]string{"load", "--target", "127.0.0.1:1", "-d", "1s", "-q"}, flags...)
 }
 
-func hostileTable() []invocation {
+func hostileTable(tb testing.TB) []invocation {
 	var t []invocation
 	t = append(t, flagRows()...)
 	t = append(t, loadFlagRows()...)
@@ -213,7 +80,7 @@ func hostileTable() []invocation {
 	t = append(t, addressRows()...)
 	t = append(t, listenRows()...)
 	t = append(t, fileRows()...)
-	t = append(t, resultRows()...)
+	t = append(t, resultRows(tb)...)
 	t = append(t, scenarioRows()...)
 	t = append(t, outRows()...)
 	t = append(t, conditionRows()...)
@@ -555,10 +422,10 @@ func fileRows() []invocation {
 
 // resultRows: every malformed result, to report and to report merge, and
 // inputs that do not merge.
-func resultRows() []invocation {
+func resultRows(t testing.TB) []invocation {
 	const c = "result JSON"
 	var rows []invocation
-	for _, j := range badResults {
+	for _, j := range badResults(t) {
 		file := "$D/" + j.name + ".json"
 		rows = append(rows,
 			rowRE(c, 2, "^portlab report: "+regexp.QuoteMeta(file)+": .*"+j.msg, "report", file),
