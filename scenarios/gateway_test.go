@@ -35,9 +35,9 @@ runs:
 		run  string
 		want topology.Gateway
 	}{
-		{"scenario", topology.Gateway{Clients: 1, SNATAddresses: 1, PortMin: 50000, PortMax: 50099, Spread: topology.SpreadRoundRobin, TimeWait: 30 * time.Second}},
-		{"run", topology.Gateway{Clients: 3, SNATAddresses: 2, PortMin: 50000, PortMax: 50099, Spread: topology.SpreadHash, TimeWait: 30 * time.Second}},
-		{"ports", topology.Gateway{Clients: 1, SNATAddresses: 1, PortMin: 1024, PortMax: 2047, Spread: topology.SpreadRoundRobin, TimeWait: 30 * time.Second}},
+		{"scenario", topology.Gateway{Clients: 1, SNATAddresses: 1, SNATPorts: topology.PortRange{Min: 50000, Max: 50099}, Spread: topology.SpreadRoundRobin, TimeWait: 30 * time.Second}},
+		{"run", topology.Gateway{Clients: 3, SNATAddresses: 2, SNATPorts: topology.PortRange{Min: 50000, Max: 50099}, Spread: topology.SpreadHash, TimeWait: 30 * time.Second}},
+		{"ports", topology.Gateway{Clients: 1, SNATAddresses: 1, SNATPorts: topology.PortRange{Min: 1024, Max: 2047}, Spread: topology.SpreadRoundRobin, TimeWait: 30 * time.Second}},
 	} {
 		if got := sc.Run(tc.run).Gateway; got != tc.want {
 			t.Errorf("%s: gateway %+v, want %+v", tc.run, got, tc.want)
@@ -48,7 +48,7 @@ runs:
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := topology.Gateway{Clients: 1, SNATAddresses: 1, PortMin: 1024, PortMax: 65535, Spread: topology.SpreadRoundRobin}
+	want := topology.Gateway{Clients: 1, SNATAddresses: 1, SNATPorts: topology.PortRange{Min: 1024, Max: 65535}, Spread: topology.SpreadRoundRobin}
 	if got := sc.Runs[0].Gateway; got != want || sc.Topology != "" {
 		t.Errorf("default: gateway %+v, topology %q; want %+v and none", got, sc.Topology, want)
 	}

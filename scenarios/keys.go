@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/internal/topology"
 )
 
 // Keys lists, sorted, the keys a run's section takes: "load" (the load's
@@ -21,7 +22,7 @@ func Keys(section string) []string {
 	case "sandbox":
 		return slices.Sorted(maps.Keys(sandboxSysctls))
 	case "gateway":
-		return slices.Sorted(maps.Keys(yamlKeys(reflect.TypeFor[fileGateway]())))
+		return slices.Sorted(maps.Keys(yamlKeys(reflect.TypeFor[topology.Gateway]())))
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"encoding"
 	"fmt"
 	"reflect"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/internal/topology"
 )
 
 // The limits of a scenario file. They keep parsing linear and well under a
@@ -50,7 +52,7 @@ var sectionTypes = map[string]reflect.Type{
 	"server":   reflect.TypeFor[echo.Config](),
 	"defaults": reflect.TypeFor[fileLoad](),
 	"load":     reflect.TypeFor[fileLoad](),
-	"gateway":  reflect.TypeFor[fileGateway](),
+	"gateway":  reflect.TypeFor[topology.Gateway](),
 }
 
 var nodeType = reflect.TypeFor[yaml.Node]()
@@ -90,6 +92,9 @@ func (c *treeCheck) node(n *yaml.Node, t reflect.Type, path string) error {
 		}
 		if tag := n.ShortTag(); wholeNumber(t) && (tag == "!!float" || tag == "!!null") {
 			return &limitError{n.Line, orRoot(path), fmt.Sprintf("want a whole number, got %q", n.Value)}
+		}
+		if err := checkText(n, t); err != nil {
+			return &limitError{n.Line, orRoot(path), err.Error()}
 		}
 	case yaml.DocumentNode:
 		for _, k := range n.Content {
@@ -212,9 +217,25 @@ func wholeNumber(t reflect.Type) bool {
 }
 
 var (
-	durationType    = reflect.TypeFor[time.Duration]()
-	unmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
+	durationType        = reflect.TypeFor[time.Duration]()
+	unmarshalerType     = reflect.TypeFor[yaml.Unmarshaler]()
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 )
+
+// checkText reads n with its type's own text form (a port range's
+// "LO-HI"), as yaml.v3 will decode it: yaml.v3 drops the line from such a
+// type's error, and here it has the line and the field. Values yaml.v3
+// sets without the text form (a null, a timestamp) are left to it.
+func checkText(n *yaml.Node, t reflect.Type) error {
+	if t == nil || !reflect.PointerTo(t).Implements(textUnmarshalerType) {
+		return nil
+	}
+	switch n.ShortTag() {
+	case "!!null", "!!timestamp", "!!binary":
+		return nil
+	}
+	return reflect.New(t).Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(n.Value))
+}
 
 func orRoot(path string) string {
 	if path == "" {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/portlab/portlab/echo"
+	"github.com/portlab/portlab/internal/topology"
 )
 
 // TestValuesFailAtParse: every value that would fail only once the run
@@ -88,7 +89,7 @@ runs:
 func TestWholeNumbers(t *testing.T) {
 	sections := map[string]reflect.Type{
 		"load": reflect.TypeFor[fileLoad](), "server": reflect.TypeFor[echo.Config](),
-		"gateway": reflect.TypeFor[fileGateway](),
+		"gateway": reflect.TypeFor[topology.Gateway](),
 	}
 	type knob struct{ yaml, path string }
 	var knobs []knob

@@ -113,8 +113,8 @@ func snat(first, last netip.Addr, g Gateway) []expr.Any {
 	return []expr.Any{
 		&expr.Immediate{Register: 1, Data: first.AsSlice()},
 		&expr.Immediate{Register: 2, Data: last.AsSlice()},
-		&expr.Immediate{Register: 3, Data: binary.BigEndian.AppendUint16(nil, uint16(g.PortMin))},
-		&expr.Immediate{Register: 4, Data: binary.BigEndian.AppendUint16(nil, uint16(g.PortMax))},
+		&expr.Immediate{Register: 3, Data: binary.BigEndian.AppendUint16(nil, uint16(g.SNATPorts.Min))},
+		&expr.Immediate{Register: 4, Data: binary.BigEndian.AppendUint16(nil, uint16(g.SNATPorts.Max))},
 		&expr.NAT{
 			Type: expr.NATTypeSourceNAT, Family: unix.NFPROTO_IPV4,
 			RegAddrMin: 1, RegAddrMax: 2, RegProtoMin: 3, RegProtoMax: 4,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -74,22 +75,49 @@ func SNATAddr(i int) netip.Addr {
 // Gateway is a NAT gateway: its source-NAT pool and its conntrack timeouts.
 // (nf_conntrack_max is no knob: outside the host's namespace the kernel
 // makes it read-only, 6.18 included, as it is one limit for all of them.)
+// Its YAML keys are a scenario's gateway section, decoded straight onto it.
 type Gateway struct {
-	// Clients is how many client hosts share the gateway.
-	Clients int `json:"clients"`
+	// Clients is how many client hosts share the gateway, each running
+	// the run's load.
+	Clients int `json:"clients" yaml:"clients"`
 	// SNATAddresses is how many outside addresses the pool has
-	// (SNATAddr(0) up); PortMin..PortMax the ports of each, toward each
+	// (SNATAddr(0) up); SNATPorts the ports of each, toward each
 	// destination.
-	SNATAddresses int `json:"snat_addresses"`
-	PortMin       int `json:"port_min"`
-	PortMax       int `json:"port_max"`
+	SNATAddresses int       `json:"snat_addresses" yaml:"snat_addresses"`
+	SNATPorts     PortRange `json:"snat_ports" yaml:"snat_ports"`
 	// Spread is how a new flow picks its address when there are several:
 	// SpreadRoundRobin or SpreadHash.
-	Spread Spread `json:"spread,omitempty"`
+	Spread Spread `json:"spread,omitempty" yaml:"snat_spread"`
 	// TimeWait and Established, when > 0, are the conntrack TCP timeouts
-	// of those states (whole seconds).
-	TimeWait    time.Duration `json:"time_wait,omitempty"`
-	Established time.Duration `json:"established,omitempty"`
+	// of those states (whole seconds); 0 keeps the kernel's (120 s, 5
+	// days).
+	TimeWait    time.Duration `json:"time_wait,omitempty" yaml:"conntrack_time_wait"`
+	Established time.Duration `json:"established,omitempty" yaml:"conntrack_established"`
+}
+
+// PortRange is the ports Min..Max; its text form is "LO-HI", as a
+// scenario writes it.
+type PortRange struct{ Min, Max int }
+
+func (r PortRange) String() string { return fmt.Sprintf("%d-%d", r.Min, r.Max) }
+
+// MarshalText writes "LO-HI".
+func (r PortRange) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// UnmarshalText reads "LO-HI": two port numbers in decimal digits (no
+// sign: "+1024-2000" is a typo, not a range). Validate bounds them.
+func (r *PortRange) UnmarshalText(b []byte) error {
+	lo, hi, ok := strings.Cut(string(b), "-")
+	lo, hi = strings.TrimSpace(lo), strings.TrimSpace(hi)
+	digits := func(s string) bool {
+		return s != "" && len(s) <= 5 && strings.Trim(s, "0123456789") == ""
+	}
+	if !ok || !digits(lo) || !digits(hi) {
+		return fmt.Errorf("want LO-HI, such as 50000-50099, got %q", b)
+	}
+	r.Min, _ = strconv.Atoi(lo)
+	r.Max, _ = strconv.Atoi(hi)
+	return nil
 }
 
 // Spread is how the gateway picks an outside address for a new flow.
@@ -116,8 +144,8 @@ func (g Gateway) Validate() error {
 		errs = append(errs, fmt.Errorf("snat_addresses: must be 1..%d, got %d", MaxSNATAddresses, g.SNATAddresses))
 	}
 	// Ports below 1024 are the kernel's for services; 0 would mean "any".
-	if g.PortMin < 1024 || g.PortMax > 65535 || g.PortMin > g.PortMax {
-		errs = append(errs, fmt.Errorf("snat_ports: want LO-HI with 1024 <= LO <= HI <= 65535, got %d-%d", g.PortMin, g.PortMax))
+	if p := g.SNATPorts; p.Min < 1024 || p.Max > 65535 || p.Min > p.Max {
+		errs = append(errs, fmt.Errorf("snat_ports: want LO-HI with 1024 <= LO <= HI <= 65535, got %s", p))
 	}
 	if g.Spread != "" && g.Spread != SpreadRoundRobin && g.Spread != SpreadHash {
 		errs = append(errs, fmt.Errorf("snat_spread: must be %s or %s, got %q", SpreadRoundRobin, SpreadHash, g.Spread))
@@ -135,4 +163,4 @@ func (g Gateway) Validate() error {
 }
 
 // Ports is the pool's ports per address and destination.
-func (g Gateway) Ports() int { return g.PortMax - g.PortMin + 1 }
+func (g Gateway) Ports() int { return g.SNATPorts.Max - g.SNATPorts.Min + 1 }

@@ -172,7 +172,7 @@ func TestSNATExhaustion(t *testing.T) {
 		name := fmt.Sprintf("ports=%d,addrs=%d,%s", tc.ports, tc.addrs, tc.spread)
 		t.Run(name, func(t *testing.T) {
 			netnstest.Run(t, nil, func(t *testing.T) {
-				g := topology.Gateway{Clients: 1, SNATAddresses: tc.addrs, Spread: tc.spread, PortMin: 50000, PortMax: 50000 + tc.ports - 1}
+				g := topology.Gateway{Clients: 1, SNATAddresses: tc.addrs, Spread: tc.spread, SNATPorts: topology.PortRange{Min: 50000, Max: 50000 + tc.ports - 1}}
 				ds, tab := startNAT(t, g, tc.conns)
 				d := ds[0]
 				if d.OK != tc.want || d.Timeouts != tc.conns-tc.want || d.Other != 0 {
@@ -218,7 +218,7 @@ func TestNATLeavesHostAlone(t *testing.T) {
 	}
 	t.Run("gateway", func(t *testing.T) {
 		netnstest.Run(t, nil, func(t *testing.T) {
-			g := topology.Gateway{Clients: 2, SNATAddresses: 1, PortMin: 50000, PortMax: 50099}
+			g := topology.Gateway{Clients: 2, SNATAddresses: 1, SNATPorts: topology.PortRange{Min: 50000, Max: 50099}}
 			ds, _ := startNAT(t, g, 10)
 			for k, d := range ds {
 				if d.OK != 10 {
@@ -252,7 +252,7 @@ func TestGatewayRefusedOnHost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := topology.Gateway{Clients: 1, SNATAddresses: 1, PortMin: 50000, PortMax: 50099}
+	g := topology.Gateway{Clients: 1, SNATAddresses: 1, SNATPorts: topology.PortRange{Min: 50000, Max: 50099}}
 	for _, inside := range []string{"", "1"} {
 		t.Setenv(netns.EnvInside, inside)
 		if err := topology.SetupGateway(g); err == nil || !strings.Contains(err.Error(), "refused") {

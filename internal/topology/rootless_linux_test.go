@@ -80,7 +80,7 @@ func TestRootlessNAT(t *testing.T) {
 	// run alone.
 	t.Run("as-root", func(t *testing.T) {
 		netnstest.Run(t, nil, func(t *testing.T) {
-			startNAT(t, topology.Gateway{Clients: 1, SNATAddresses: 1, PortMin: 50000, PortMax: 50099}, 1)
+			startNAT(t, topology.Gateway{Clients: 1, SNATAddresses: 1, SNATPorts: topology.PortRange{Min: 50000, Max: 50099}}, 1)
 		})
 	})
 	if !netns.Inside() { // this function runs again in the namespace
@@ -92,7 +92,7 @@ func TestRootlessNAT(t *testing.T) {
 func TestRootlessNATHelper(t *testing.T) {
 	testsupport.RootlessHelper(t)
 	netnstest.Run(t, nil, func(t *testing.T) {
-		g := topology.Gateway{Clients: 1, SNATAddresses: 1, PortMin: 50000, PortMax: 50099}
+		g := topology.Gateway{Clients: 1, SNATAddresses: 1, SNATPorts: topology.PortRange{Min: 50000, Max: 50099}}
 		ds, tab := startNAT(t, g, 150)
 		if d := ds[0]; d.OK != 100 || d.Timeouts != 50 {
 			t.Errorf("%+v, want 100 connected and 50 timed out", d)

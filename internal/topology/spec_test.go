@@ -1,6 +1,7 @@
 package topology_test
 
 import (
+	"encoding/json"
 	"math"
 	"strings"
 	"testing"
@@ -43,5 +44,47 @@ func TestSpecValidate(t *testing.T) {
 				t.Errorf("%s: Validate() = %q, want it to contain %q", tc.desc, err, w)
 			}
 		}
+	}
+}
+
+// TestPortRangeText: a port range reads and writes "LO-HI", the form a
+// scenario gives it, and a gateway goes to its sandbox child and back
+// whole; anything else is refused with the form it wants.
+func TestPortRangeText(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want topology.PortRange
+		err  bool
+	}{
+		{"50000-50099", topology.PortRange{Min: 50000, Max: 50099}, false},
+		{" 1024 - 2047 ", topology.PortRange{Min: 1024, Max: 2047}, false},
+		{"600-500", topology.PortRange{Min: 600, Max: 500}, false}, // Validate's to refuse
+		{"50000", topology.PortRange{}, true},
+		{"+1024-2000", topology.PortRange{}, true},
+		{"1024-", topology.PortRange{}, true},
+		{"123456-1", topology.PortRange{}, true},
+		{"a-b", topology.PortRange{}, true},
+		{"", topology.PortRange{}, true},
+	} {
+		var got topology.PortRange
+		err := got.UnmarshalText([]byte(tc.text))
+		if (err != nil) != tc.err || got != tc.want {
+			t.Errorf("%q: got %v, %v; want %v, error %v", tc.text, got, err, tc.want, tc.err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "want LO-HI, such as 50000-50099") {
+			t.Errorf("%q: error %q does not say the form", tc.text, err)
+		}
+	}
+	g := topology.Gateway{Clients: 2, SNATAddresses: 3, SNATPorts: topology.PortRange{Min: 50000, Max: 50099}, Spread: topology.SpreadHash}
+	b, err := json.Marshal(g)
+	if err != nil || !strings.Contains(string(b), `"snat_ports":"50000-50099"`) {
+		t.Fatalf("json.Marshal = %s, %v; want snat_ports as LO-HI", b, err)
+	}
+	var back topology.Gateway
+	if err := json.Unmarshal(b, &back); err != nil || back != g {
+		t.Errorf("json round trip: %+v, %v; want %+v", back, err, g)
+	}
+	if g.Ports() != 100 || g.SNATPorts.String() != "50000-50099" {
+		t.Errorf("Ports() = %d, String() = %q; want 100 and 50000-50099", g.Ports(), g.SNATPorts)
 	}
 }

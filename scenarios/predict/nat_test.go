@@ -25,7 +25,7 @@ func TestForNAT(t *testing.T) {
 		})
 	}
 	gw := func(ports, addrs, clients int, spread topology.Spread) topology.Gateway {
-		return topology.Gateway{Clients: clients, SNATAddresses: addrs, PortMin: 50000, PortMax: 50000 + ports - 1, Spread: spread}
+		return topology.Gateway{Clients: clients, SNATAddresses: addrs, SNATPorts: topology.PortRange{Min: 50000, Max: 50000 + ports - 1}, Spread: spread}
 	}
 	for _, tc := range []struct {
 		name        string

@@ -267,7 +267,7 @@ func finishNAT(res *report.Result, spec childSpec, g topology.Gateway, pred repo
 	res.Environment.Topology = string(spec.Topology)
 	res.Prediction = &pred
 	res.Gateway = &report.Gateway{
-		Clients: g.Clients, PortMin: g.PortMin, PortMax: g.PortMax,
+		Clients: g.Clients, PortMin: g.SNATPorts.Min, PortMax: g.SNATPorts.Max,
 		SNATAddresses: snatAddresses(g),
 	}
 	conntrackSettings(res.Gateway)
@@ -284,8 +284,8 @@ func finishNAT(res *report.Result, spec childSpec, g topology.Gateway, pred repo
 		res.Checks = append(res.Checks, report.Check{Name: "gateway_flows", Predicted: float64(pred.SNATPoolFlows),
 			Measured: float64(peak), Ratio: float64(peak) / float64(pred.SNATPoolFlows)})
 	}
-	res.Notes = append(res.Notes, fmt.Sprintf("behind a NAT gateway: %d client(s), SNAT pool %d address(es) x ports %d-%d (%s)",
-		g.Clients, g.SNATAddresses, g.PortMin, g.PortMax, g.Spread))
+	res.Notes = append(res.Notes, fmt.Sprintf("behind a NAT gateway: %d client(s), SNAT pool %d address(es) x ports %s (%s)",
+		g.Clients, g.SNATAddresses, g.SNATPorts, g.Spread))
 }
 
 // snatAddresses lists the gateway's SNAT pool addresses.
