@@ -50,6 +50,9 @@ func TestReadFileRefusesImpossibleValues(t *testing.T) {
 		{"count without hdr", okHead + `,"latency":{"connect":{"count":4}}}`, "latency.connect.hdr: histogram has 4 values but no hdr encoding"},
 		{"bad hdr", okHead + `,"latency":{"connect":{"count":0,"hdr":"!!"}}}`, "latency.connect.hdr: decode histogram"},
 		{"negative sockets", okHead + `,"sockets":{"states":{"TIME_WAIT":-1}}}`, "sockets.states.TIME_WAIT: negative count"},
+		{"negative client CPU", okHead + `,"client":{"cpu_user_s":-1}}`, "client.cpu_user_s: -1 is not a CPU time"},
+		{"negative client RSS", okHead + `,"client":{"rss_file_kb":-4}}`, "client.rss_file_kb: negative count -4"},
+		{"client RSS below its parts", okHead + `,"client":{"rss_kb":100,"rss_anon_kb":80,"rss_file_kb":30}}`, "client.rss_kb: 100 kB, less than its parts"},
 	}
 	dir := t.TempDir()
 	for _, tt := range tests {
