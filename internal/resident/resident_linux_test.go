@@ -157,7 +157,7 @@ func residentKB(t *testing.T, b []byte) int64 {
 	}
 	defer pm.Close()
 	lo := uintptr(unsafe.Pointer(&b[0]))
-	kB, _, err := fileResident(pm, mapping{lo: lo, hi: lo + uintptr(len(b))})
+	kB, _, err := fileResident(pm, mapping{lo: lo, hi: lo + uintptr(len(b))}, make([]byte, 8*3)) // chunks of 3 pages: 64 kB is 16
 	if err != nil {
 		t.Fatal(err)
 	}
