@@ -28,7 +28,9 @@ type mapping struct {
 // makes the next access a minor fault that maps the same page-cache page
 // again. A mapping with an anonymous page (relocations written before it
 // was made read-only, a debugger's breakpoint) is left alone: there
-// MADV_DONTNEED would put the file's bytes back in its place.
+// MADV_DONTNEED would put the file's bytes back in its place. (A
+// breakpoint set between the check and the call would be lost, not the
+// program's own bytes.)
 func Trim() (Trimmed, error) {
 	f, err := os.Open("/proc/self/maps")
 	if err != nil {
