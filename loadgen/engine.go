@@ -233,6 +233,7 @@ func (r *Runner) begin(ctx context.Context) (runCtx context.Context, end func())
 		smallStacks()
 	}
 	r.waitStart(ctx)
+	r.trimResident()
 	r.usageStart, r.usageOK = processUsage()
 	r.start = time.Now()
 	r.deadline = r.start.Add(r.cfg.Duration)

@@ -5,6 +5,7 @@ package loadgen
 import (
 	"bytes"
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -32,11 +33,17 @@ func TestClientCost(t *testing.T) {
 	if c.MaxRSSKB <= 0 {
 		t.Errorf("peak RSS %d kB, want > 0", c.MaxRSSKB)
 	}
+	// Linux says what is resident, and of what kind; the kernel's VmRSS
+	// is RssAnon + RssFile + RssShmem.
+	if runtime.GOOS == "linux" && (c.RSSAnonKB <= 0 || c.RSSFileKB <= 0 || c.RSSKB < c.RSSAnonKB+c.RSSFileKB || c.RSSKB > c.MaxRSSKB) {
+		t.Errorf("resident set at the end %d kB (anonymous %d, file %d, peak %d); want both parts, within the whole and the peak",
+			c.RSSKB, c.RSSAnonKB, c.RSSFileKB, c.MaxRSSKB)
+	}
 	var b bytes.Buffer
 	if err := report.WriteText(&b, res); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.String(), "client cost") {
+	if !strings.Contains(b.String(), "client cost") || runtime.GOOS == "linux" && !strings.Contains(b.String(), "client RSS") {
 		t.Errorf("text report without the client cost:\n%s", b.String())
 	}
 }

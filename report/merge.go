@@ -419,8 +419,9 @@ func sumSockets(rs []*Result) *Sockets {
 
 // sumClients is what the merged clients cost together: their CPU time
 // and the CPUs they kept busy add up (they ran side by side), CPU per
-// request is over all their requests, and the peak RSS is the largest
-// client's. Without every input's cost there is none.
+// request is over all their requests, and the peak RSS and the resident
+// set at the end (whole, with its parts) are the largest client's.
+// Without every input's cost there is none.
 func sumClients(rs []*Result) *ClientCost {
 	sum := &ClientCost{}
 	var started int64
@@ -433,6 +434,9 @@ func sumClients(rs []*Result) *ClientCost {
 		sum.CPUSysS += c.CPUSysS
 		sum.CPUBusy += c.CPUBusy
 		sum.MaxRSSKB = max(sum.MaxRSSKB, c.MaxRSSKB)
+		if c.RSSKB > sum.RSSKB {
+			sum.RSSKB, sum.RSSAnonKB, sum.RSSFileKB = c.RSSKB, c.RSSAnonKB, c.RSSFileKB
+		}
 		started += r.Totals.RequestsStarted
 	}
 	if started > 0 {

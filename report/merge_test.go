@@ -107,21 +107,23 @@ func TestMergeAlignsByWallClock(t *testing.T) {
 }
 
 // TestMergeClientCost: the merged clients' CPU adds up, per request over
-// all their requests, and the peak RSS is the largest client's; an input
-// without a cost leaves the merge without one.
+// all their requests, the peak RSS is the largest client's, and so is the
+// resident set at the end, whole with its parts; an input without a cost
+// leaves the merge without one.
 func TestMergeClientCost(t *testing.T) {
 	a, b := sampleResult(t), sampleResult(t)
 	for _, r := range []*Result{a, b} {
 		r.Totals.RequestsStarted = r.Totals.RequestsOK + r.Totals.RequestsFailed + r.Totals.RequestsIncomplete
 	}
-	a.Client = &ClientCost{CPUUserS: 1, CPUSysS: 2, CPUBusy: 0.5, MaxRSSKB: 30000}
-	b.Client = &ClientCost{CPUUserS: 0.5, CPUSysS: 0.5, CPUBusy: 0.25, MaxRSSKB: 50000}
+	a.Client = &ClientCost{CPUUserS: 1, CPUSysS: 2, CPUBusy: 0.5, MaxRSSKB: 30000, RSSKB: 9000, RSSAnonKB: 2000, RSSFileKB: 7000}
+	b.Client = &ClientCost{CPUUserS: 0.5, CPUSysS: 0.5, CPUBusy: 0.25, MaxRSSKB: 50000, RSSKB: 8000, RSSAnonKB: 5000, RSSFileKB: 3000}
 	m, err := Merge(a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	started := float64(a.Totals.RequestsStarted + b.Totals.RequestsStarted)
-	want := ClientCost{CPUUserS: 1.5, CPUSysS: 2.5, CPUBusy: 0.75, CPUPerRequestUS: 4 / started * 1e6, MaxRSSKB: 50000}
+	want := ClientCost{CPUUserS: 1.5, CPUSysS: 2.5, CPUBusy: 0.75, CPUPerRequestUS: 4 / started * 1e6, MaxRSSKB: 50000,
+		RSSKB: 9000, RSSAnonKB: 2000, RSSFileKB: 7000}
 	if m.Client == nil || *m.Client != want {
 		t.Errorf("merged client cost %+v, want %+v", m.Client, want)
 	}

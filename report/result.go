@@ -293,6 +293,14 @@ type ClientCost struct {
 	CPUPerRequestUS float64 `json:"cpu_per_request_us"`
 	// MaxRSSKB is the process's peak resident set (getrusage ru_maxrss).
 	MaxRSSKB int64 `json:"max_rss_kb"`
+	// RSSKB is the process's resident set at the end of the run (after
+	// the wind-down, before the result is built); RSSAnonKB and RSSFileKB
+	// are its anonymous (heap, stacks) and file-backed (the binary's code
+	// and data) parts.
+	// Linux only (/proc/self/status): absent elsewhere and in older results.
+	RSSKB     int64 `json:"rss_kb,omitempty"`
+	RSSAnonKB int64 `json:"rss_anon_kb,omitempty"`
+	RSSFileKB int64 `json:"rss_file_kb,omitempty"`
 }
 
 // Latencies are the run's three histograms: the TCP connect, the round trip

@@ -43,6 +43,10 @@ func WriteText(w io.Writer, r *Result) error {
 		// from its unit.
 		fmt.Fprintf(&b, "  client cost  %.1f µs CPU/request, %.2f CPUs busy (%.2f s user, %.2f s sys), peak RSS %.1f MB\n",
 			c.CPUPerRequestUS, c.CPUBusy, c.CPUUserS, c.CPUSysS, float64(c.MaxRSSKB)/1024)
+		if c.RSSKB > 0 {
+			fmt.Fprintf(&b, "  client RSS   %.1f MB at the end: %.1f MB anonymous (heap, stacks), %.1f MB file-backed (code)\n",
+				float64(c.RSSKB)/1024, float64(c.RSSAnonKB)/1024, float64(c.RSSFileKB)/1024)
+		}
 	}
 
 	writeGateway(&b, r)

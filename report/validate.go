@@ -157,7 +157,30 @@ func (r *Result) validate(whole bool) error {
 	if err := r.validateGateway(); err != nil {
 		return err
 	}
+	if err := r.Client.validate(); err != nil {
+		return err
+	}
 	return r.validatePartTotals()
+}
+
+// validate refuses a client cost no process has: a negative or NaN
+// figure, or a resident set smaller than its parts.
+func (c *ClientCost) validate() error {
+	if c == nil {
+		return nil
+	}
+	for k, v := range map[string]float64{"cpu_user_s": c.CPUUserS, "cpu_sys_s": c.CPUSysS, "cpu_busy": c.CPUBusy, "cpu_per_request_us": c.CPUPerRequestUS} {
+		if math.IsNaN(v) || v < 0 {
+			return fieldErr("client."+k, "%g is not a CPU time (want >= 0)", v)
+		}
+	}
+	if err := nonNegative("client", map[string]int64{"max_rss_kb": c.MaxRSSKB, "rss_kb": c.RSSKB, "rss_anon_kb": c.RSSAnonKB, "rss_file_kb": c.RSSFileKB}); err != nil {
+		return err
+	}
+	if c.RSSAnonKB+c.RSSFileKB > c.RSSKB {
+		return fieldErr("client.rss_kb", "%d kB, less than its parts rss_anon_kb %d + rss_file_kb %d", c.RSSKB, c.RSSAnonKB, c.RSSFileKB)
+	}
+	return nil
 }
 
 // validateCounts refuses negative counts and rates.
