@@ -36,13 +36,20 @@ type httpProtocol struct {
 	header http.Header
 	host   string // the Host header, when the user gave one
 
-	dials   atomic.Int64 // dials so far, to take source addresses in turn
 	workers []httpWorker // by worker id
 
+	// connect connects the Transport's dial number n (httpProtocol.dial).
+	connect func(ctx context.Context, n int) (net.Conn, error)
 	// The Transport's dials under way. They outlive the request that
-	// asked for them; close waits for them, so that every socket that
-	// took a port is counted, after a worker has finished too.
-	inflight sync.WaitGroup
+	// asked for them; finish and close wait for them, so that every
+	// socket that took a port is counted, after a worker has finished too.
+	underWay dialsUnderWay
+	// Tests' hooks, nil otherwise: in a dial, once it is numbered and
+	// before its socket; and (on Linux) once its connect() is issued,
+	// before the wait for the connection, with a channel closed once the
+	// stop's abort has ended that wait.
+	beforeConnect func()
+	afterConnect  func(aborted <-chan struct{})
 }
 
 func newHTTP(ctx context.Context, r *Runner) (protocol, error) {
@@ -51,6 +58,7 @@ func newHTTP(ctx context.Context, r *Runner) (protocol, error) {
 		return nil, err
 	}
 	h := &httpProtocol{r: r, url: u.String(), method: r.cfg.RequestMethod(), workers: make([]httpWorker, r.cfg.Concurrency)}
+	h.connect = h.connector()
 	h.header, _ = r.cfg.RequestHeader() // checked by Validate
 	h.host = h.header.Get("Host")
 	h.body = (r.cfg.Payload > 0 || r.cfg.BodyFile != "") && h.method != http.MethodGet && h.method != http.MethodHead
@@ -124,53 +132,7 @@ func (h *httpProtocol) preflightTLS(ctx context.Context) error {
 	return nil
 }
 
-// close runs once the workers are done and the run's I/O is cancelled:
-// the dials still under way end (see dial), and are recorded for the
-// workers that asked for them, before the idle connections close.
-func (h *httpProtocol) close() {
-	h.inflight.Wait()
-	for i := range h.workers {
-		h.workers[i].recordDials()
-	}
-	h.client.CloseIdleConnections()
-}
-
 func (h *httpProtocol) targetName() string { return h.url }
-
-// dial is the Transport's DialContext. It dials the resolved target
-// through Runner.dialTCP, so source addresses, socket options and the
-// EADDRNOTAVAIL of connect() are the TCP path's.
-//
-// Every socket dialed counts as opened, for the worker whose request made
-// the Transport dial: not only those a request got with
-// httptrace.GotConnInfo.Reused false. When an older connection frees up
-// first, the Transport gives it to the waiting request and parks the new
-// one idle, marked reused before anyone used it, or closes it at once when
-// MaxIdleConnsPerHost are idle already; either way it took a port (a
-// quarter of the ports, measured with the default transport at concurrency
-// 32). For the same reason the connect time is taken here rather than from
-// httptrace's ConnectStart/ConnectDone.
-func (h *httpProtocol) dial(ctx context.Context) (net.Conn, error) {
-	h.inflight.Add(1)
-	defer h.inflight.Done()
-	// The Transport strips the request's cancellation from a dial, so the
-	// run's I/O context ends one still under way at the end of the run.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	defer context.AfterFunc(h.r.ioCtx, cancel)()
-	start := time.Now()
-	n := h.r.dialing()
-	c, err := h.r.dialTCP(ctx, int(h.dials.Add(1)-1))
-	if err != nil {
-		return nil, err
-	}
-	h.r.dialed(n)
-	done := time.Now()
-	if hw, ok := ctx.Value(httpWorkerKey{}).(*httpWorker); ok {
-		hw.queueDial(done, done.Sub(start))
-	}
-	return c, nil
-}
 
 type httpWorkerKey struct{}
 
@@ -218,8 +180,6 @@ func (hw *httpWorker) recordDials() {
 // gotConn runs on the worker's goroutine, inside Client.Do: the round trip
 // starts once the request has a connection.
 func (hw *httpWorker) gotConn(httptrace.GotConnInfo) { hw.connAt = time.Now() }
-
-func (h *httpProtocol) finish(w *worker) { h.workers[w.id].recordDials() }
 
 // errStatus is a response that is not 2xx.
 type errStatus int

@@ -80,36 +80,15 @@ func (c fileConn) addr(get func(int) (syscall.Sockaddr, error)) net.Addr {
 // dialControl sets), bind() first when there are source addresses, the
 // connect timeout, and errors wrapping the same errno.
 func (p liveTCP) dialLive(w *worker, c *conn, n int) error {
-	r := p.r
-	raddr := r.raddrs[n%len(r.raddrs)]
-	network, family := "tcp4", unix.AF_INET
-	if !raddr.Addr().Is4() {
-		network, family = "tcp6", unix.AF_INET6
-	}
-	opErr := func(err error) error {
-		return &net.OpError{Op: "dial", Net: "tcp", Addr: net.TCPAddrFromAddrPort(raddr), Err: err}
-	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	f, err := p.startDial(n)
 	if err != nil {
-		return opErr(os.NewSyscallError("socket", err))
+		return err
 	}
-	if err := p.prepare(fd, network, n); err != nil {
-		unix.Close(fd)
-		return opErr(err)
-	}
-	err = unix.Connect(fd, sockaddr(raddr))
-	switch err {
-	case nil, unix.EISCONN, unix.EINPROGRESS, unix.EALREADY, unix.EINTR:
-	default:
-		unix.Close(fd)
-		return opErr(os.NewSyscallError("connect", err))
-	}
-	f := os.NewFile(uintptr(fd), network)
 	// The connect timeout before publishing: the stop's past deadline,
 	// set after it, wins.
-	if err := f.SetWriteDeadline(time.Now().Add(r.cfg.ConnectTimeout)); err != nil {
+	if err := f.SetWriteDeadline(time.Now().Add(p.r.cfg.ConnectTimeout)); err != nil {
 		f.Close()
-		return opErr(err)
+		return p.dialError(n, err)
 	}
 	c.Conn = fileConn{f}
 	if !w.publish(c) {
@@ -118,9 +97,42 @@ func (p liveTCP) dialLive(w *worker, c *conn, n int) error {
 	}
 	if err := awaitConnect(f); err != nil {
 		f.Close()
-		return opErr(err)
+		return p.dialError(n, err)
 	}
 	return nil
+}
+
+// startDial makes connection n's socket, with its options, and issues
+// its connect(): once it returns the socket's file, the kernel has handed
+// out the local port, and the connection may still be on its way.
+func (p liveTCP) startDial(n int) (*os.File, error) {
+	raddr := p.r.raddrs[n%len(p.r.raddrs)]
+	network, family := "tcp4", unix.AF_INET
+	if !raddr.Addr().Is4() {
+		network, family = "tcp6", unix.AF_INET6
+	}
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, p.dialError(n, os.NewSyscallError("socket", err))
+	}
+	if err := p.prepare(fd, network, n); err != nil {
+		unix.Close(fd)
+		return nil, p.dialError(n, err)
+	}
+	err = unix.Connect(fd, sockaddr(raddr))
+	switch err {
+	case nil, unix.EISCONN, unix.EINPROGRESS, unix.EALREADY, unix.EINTR:
+	default:
+		unix.Close(fd)
+		return nil, p.dialError(n, os.NewSyscallError("connect", err))
+	}
+	return os.NewFile(uintptr(fd), network), nil
+}
+
+// dialError is err, of dialing connection n, as package net's dial wraps it.
+func (p liveTCP) dialError(n int, err error) error {
+	raddr := p.r.raddrs[n%len(p.r.raddrs)]
+	return &net.OpError{Op: "dial", Net: "tcp", Addr: net.TCPAddrFromAddrPort(raddr), Err: err}
 }
 
 // prepare sets the socket options on fd before connect(), and binds it
