@@ -63,7 +63,6 @@ type loopSlot struct {
 	sentAt   time.Time // when the request had its connection
 	answered time.Time
 	due      time.Time // the connect or request deadline
-	held     []int     // Hold: every connection so far, closed at the end
 }
 
 // eventLoop is one epoll instance and the slots it drives. Only its own
@@ -404,9 +403,6 @@ func (l *eventLoop) succeed(i int32, s *loopSlot) {
 		if cfg.RequestsPerConn > 0 && s.uses >= cfg.RequestsPerConn {
 			l.drop(s)
 		}
-	case cfg.Hold:
-		s.held = append(s.held, s.fd)
-		s.fd = -1
 	default:
 		l.drop(s)
 	}
@@ -469,10 +465,6 @@ func (l *eventLoop) close() {
 	for i := range l.slots {
 		s := &l.slots[i]
 		l.drop(s)
-		for _, fd := range s.held {
-			unix.Close(fd)
-		}
-		s.held = nil
 	}
 	if l.epfd >= 0 {
 		unix.Close(l.epfd)
