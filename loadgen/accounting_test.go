@@ -92,17 +92,19 @@ func TestEveryRequestAccounted(t *testing.T) {
 		for _, proto := range []Protocol{ProtocolTCP, ProtocolUDP, ProtocolHTTP} {
 			for _, mode := range modes[proto] {
 				for _, loop := range loops {
-					runs++
-					name := fmt.Sprintf("%s/%s/%s/%s", srv.name, proto, mode, loop.name)
-					t.Run(name, func(t *testing.T) {
-						t.Parallel()
-						target, atRun := srv.start(t, proto)
-						cfg := testConfig(target)
-						cfg.Protocol, cfg.Mode, cfg.Concurrency = proto, mode, loop.concurrency
-						cfg.Rate, cfg.Requests = loop.rate, loop.requests
-						cfg.Duration, cfg.Timeout, cfg.Interval = 150*time.Millisecond, 100*time.Millisecond, 50*time.Millisecond
-						checkAccountedRun(t, cfg, atRun)
-					})
+					for _, engine := range engines(proto) {
+						runs++
+						name := fmt.Sprintf("%s/%s/%s/%s%s", srv.name, proto, mode, loop.name, engine.name)
+						t.Run(name, func(t *testing.T) {
+							t.Parallel()
+							target, atRun := srv.start(t, proto)
+							cfg := testConfig(target)
+							cfg.Protocol, cfg.Mode, cfg.Concurrency = proto, mode, loop.concurrency
+							cfg.Rate, cfg.Requests = loop.rate, loop.requests
+							cfg.Duration, cfg.Timeout, cfg.Interval = 150*time.Millisecond, 100*time.Millisecond, 50*time.Millisecond
+							checkAccountedRun(t, cfg, atRun, engine.opts...)
+						})
+					}
 				}
 			}
 		}
@@ -112,11 +114,26 @@ func TestEveryRequestAccounted(t *testing.T) {
 	}
 }
 
+// engine is a way to carry a run's requests, for tests that run both.
+type engine struct {
+	name string // appended to a test's name
+	opts []Option
+}
+
+// engines are the engines a protocol's runs may take: TCP's closed loops
+// run on event loops where the platform has them, and on goroutines.
+func engines(p Protocol) []engine {
+	if p == ProtocolTCP {
+		return []engine{{"", nil}, {"/goroutines", []Option{withGoroutines()}}}
+	}
+	return []engine{{"", nil}}
+}
+
 // checkAccountedRun runs cfg (atRun once it is set up) and checks its
 // accounting.
-func checkAccountedRun(t *testing.T, cfg Config, atRun func()) {
+func checkAccountedRun(t *testing.T, cfg Config, atRun func(), opts ...Option) {
 	t.Helper()
-	r, err := New(context.Background(), cfg)
+	r, err := New(context.Background(), cfg, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ func benchWorker(b testing.TB, mutate func(*Config)) (*worker, context.Context) 
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	r, err := New(context.Background(), cfg)
+	r, err := New(context.Background(), cfg, withGoroutines()) // its workers' request path
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -56,6 +56,9 @@ type Runner struct {
 	startAt time.Time
 
 	proto protocol
+	// loops says event loops carry the requests (loopEligible), not a
+	// goroutine per worker.
+	loops bool
 	conns connProtocol    // the protocol when the engine keeps its connections
 	own   ownConnProtocol // the protocol when it keeps its own
 	pool  chan *conn      // ModePool: nil entries are empty slots
@@ -152,6 +155,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Runner, error) {
 		return nil, err
 	}
 	r.proto = p
+	r.loops = r.loopEligible()
 	if cfg.Rate > 0 {
 		r.period, r.phase = openSchedule(whole.Rate, shard)
 	}
@@ -229,7 +233,7 @@ func (r *Runner) begin(ctx context.Context) (runCtx context.Context, end func())
 	for i := range r.workers {
 		r.workers[i] = newWorker(r, i)
 	}
-	if len(r.workers) >= manyWorkers {
+	if len(r.workers) >= manyWorkers && !r.loops {
 		smallStacks()
 	}
 	r.waitStart(ctx)
@@ -283,17 +287,11 @@ func (r *Runner) work(ctx, runCtx context.Context) {
 	stopperDone := r.stopper(ctx, runCtx)
 	samplerDone := r.intervals.sampleSockets(r.workersDone)
 	progressDone := r.progress(runCtx)
-	var wg sync.WaitGroup
-	// The workers start together, once all exist: a collection while
-	// the first ones dial would scan their deep stacks, and start the rest
-	// at 4 or 8 kB (see smallStacks).
-	together := make(chan struct{})
-	for _, w := range r.workers {
-		wg.Add(1)
-		go w.loop(runCtx, &wg, together) // no closure: one frame less on its stack
+	if r.loops {
+		r.runLoops()
+	} else {
+		r.runWorkers(runCtx)
 	}
-	close(together)
-	wg.Wait()
 	// Connections close once every worker is done: a port freed while
 	// another worker still dials would let it count past an onset.
 	for _, w := range r.workers {
@@ -325,6 +323,21 @@ func (r *Runner) work(ctx, runCtx context.Context) {
 		}
 	}
 	r.proto.close()
+}
+
+// runWorkers runs a goroutine per worker until the run is over.
+func (r *Runner) runWorkers(runCtx context.Context) {
+	var wg sync.WaitGroup
+	// The workers start together, once all exist: a collection while
+	// the first ones dial would scan their deep stacks, and start the rest
+	// at 4 or 8 kB (see smallStacks).
+	together := make(chan struct{})
+	for _, w := range r.workers {
+		wg.Add(1)
+		go w.loop(runCtx, &wg, together) // no closure: one frame less on its stack
+	}
+	close(together)
+	wg.Wait()
 }
 
 // endedAlone notes, once the workers are done, whether they ended by

@@ -12,6 +12,9 @@ type options struct {
 	host     bool
 	label    string
 	monitor  *Monitor
+	// goroutines keeps a run on the goroutine engine where the event
+	// loops would carry it: tests compare the two.
+	goroutines bool
 }
 
 func defaultOptions() options { return options{host: true} }

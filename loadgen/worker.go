@@ -35,7 +35,7 @@ type worker struct {
 	bytesReceived int64
 	lat           *latencies // the run's histograms' shard this worker records into
 	payload       []byte     // the run's, shared: only ever read
-	buf           []byte     // one byte more than payload, to catch long replies
+	buf           []byte     // one byte more than payload, to catch long replies; nil under event loops
 	conn          *conn      // ModeKeepAlive: this worker's connection
 	held          []*conn    // Hold: every connection so far, closed at the end
 	nextSource    int
@@ -51,8 +51,10 @@ func newWorker(r *Runner, id int) *worker {
 		id:         id,
 		lat:        &r.latencies[id%len(r.latencies)],
 		payload:    r.payload,
-		buf:        make([]byte, r.cfg.Payload+1),
 		nextSource: id,
+	}
+	if !r.loops { // an event loop reads into a buffer of its own
+		w.buf = make([]byte, r.cfg.Payload+1)
 	}
 	return w
 }
