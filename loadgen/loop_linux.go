@@ -3,8 +3,6 @@ package loadgen
 import (
 	"context"
 	"io"
-	"net"
-	"net/netip"
 	"os"
 	"runtime"
 	"sync"
@@ -56,7 +54,7 @@ type loopSlot struct {
 	sent     int    // payload bytes written
 	got      int    // echo bytes read
 	events   uint32 // the readiness the loop waits for on fd
-	dest     int    // the connection's destination, an index of Runner.raddrs
+	n        int    // the connection's number (worker.nextSource): its destination and source
 	dialN    int64  // the dial's number (Runner.dialing)
 	uses     int    // requests done on the connection
 	begun    time.Time
@@ -216,47 +214,25 @@ func (l *eventLoop) start(i int32) {
 	l.exchange(i, s, s.begun)
 }
 
-// dial opens the slot's connection: the socket, liveTCP's options and
-// bind, a non-blocking connect(), and the loop's interest in its end.
+// dial opens the slot's connection: liveTCP's socket, options, bind and
+// non-blocking connect(), and the loop's interest in its end.
 func (l *eventLoop) dial(i int32, s *loopSlot) error {
 	r, w := l.r, s.w
 	s.dialN = r.dialing()
-	n := w.nextSource
+	s.n = w.nextSource
 	w.nextSource++
-	s.dest = n % len(r.raddrs)
-	raddr := r.raddrs[s.dest]
-	network, family := "tcp4", unix.AF_INET
-	if !raddr.Addr().Is4() {
-		network, family = "tcp6", unix.AF_INET6
-	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fd, err := l.proto.connectSocket(s.n, l.raddrs[s.n%len(l.raddrs)])
 	if err != nil {
-		return dialError(raddr, os.NewSyscallError("socket", err))
-	}
-	if err := l.proto.prepare(fd, network, n); err != nil {
-		unix.Close(fd)
-		return dialError(raddr, err)
-	}
-	switch err := unix.Connect(fd, l.raddrs[s.dest]); err {
-	case nil, unix.EINPROGRESS, unix.EALREADY, unix.EINTR, unix.EISCONN:
-	default:
-		unix.Close(fd)
-		return dialError(raddr, os.NewSyscallError("connect", err))
+		return err
 	}
 	ev := unix.EpollEvent{Events: unix.EPOLLOUT, Fd: i, Pad: int32(fd)}
 	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		unix.Close(fd)
-		return dialError(raddr, os.NewSyscallError("epoll_ctl", err))
+		return l.proto.dialError(s.n, os.NewSyscallError("epoll_ctl", err))
 	}
 	s.fd, s.state, s.events, s.uses = fd, slotConnecting, ev.Events, 0
 	s.due = time.Now().Add(r.cfg.ConnectTimeout)
 	return nil
-}
-
-// dialError is a failed dial's error as package net would wrap it: the
-// same errno, so the same class.
-func dialError(raddr netip.AddrPort, err error) error {
-	return &net.OpError{Op: "dial", Net: "tcp", Addr: net.TCPAddrFromAddrPort(raddr), Err: err}
 }
 
 // ready advances slot i on the readiness events of its connection.
@@ -265,7 +241,7 @@ func (l *eventLoop) ready(i int32, s *loopSlot, events uint32) {
 	case slotConnecting:
 		if events&(unix.EPOLLERR|unix.EPOLLHUP) != 0 {
 			if err := connectError(s.fd); err != nil {
-				l.fail(i, s, dialError(l.r.raddrs[s.dest], err))
+				l.fail(i, s, l.proto.dialError(s.n, err))
 				return
 			}
 		}
@@ -434,7 +410,7 @@ func (l *eventLoop) expire(now time.Time) {
 		if s.state > slotStart && s.state < slotDone && now.After(s.due) {
 			var err error = os.ErrDeadlineExceeded
 			if s.state == slotConnecting {
-				err = dialError(l.r.raddrs[s.dest], err)
+				err = l.proto.dialError(s.n, err)
 			}
 			l.fail(int32(i), s, err)
 		}

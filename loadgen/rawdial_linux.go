@@ -107,26 +107,39 @@ func (p liveTCP) dialLive(w *worker, c *conn, n int) error {
 // out the local port, and the connection may still be on its way.
 func (p liveTCP) startDial(n int) (*os.File, error) {
 	raddr := p.r.raddrs[n%len(p.r.raddrs)]
-	network, family := "tcp4", unix.AF_INET
+	fd, err := p.connectSocket(n, sockaddr(raddr))
+	if err != nil {
+		return nil, err
+	}
+	network := "tcp4"
 	if !raddr.Addr().Is4() {
+		network = "tcp6"
+	}
+	return os.NewFile(uintptr(fd), network), nil
+}
+
+// connectSocket is startDial's raw socket, connecting to sa (connection
+// n's destination, which the caller may keep to reuse).
+func (p liveTCP) connectSocket(n int, sa unix.Sockaddr) (int, error) {
+	network, family := "tcp4", unix.AF_INET
+	if !p.r.raddrs[n%len(p.r.raddrs)].Addr().Is4() {
 		network, family = "tcp6", unix.AF_INET6
 	}
 	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return nil, p.dialError(n, os.NewSyscallError("socket", err))
+		return -1, p.dialError(n, os.NewSyscallError("socket", err))
 	}
 	if err := p.prepare(fd, network, n); err != nil {
 		unix.Close(fd)
-		return nil, p.dialError(n, err)
+		return -1, p.dialError(n, err)
 	}
-	err = unix.Connect(fd, sockaddr(raddr))
-	switch err {
+	switch err := unix.Connect(fd, sa); err {
 	case nil, unix.EISCONN, unix.EINPROGRESS, unix.EALREADY, unix.EINTR:
 	default:
 		unix.Close(fd)
-		return nil, p.dialError(n, os.NewSyscallError("connect", err))
+		return -1, p.dialError(n, os.NewSyscallError("connect", err))
 	}
-	return os.NewFile(uintptr(fd), network), nil
+	return fd, nil
 }
 
 // dialError is err, of dialing connection n, as package net's dial wraps it.
