@@ -249,3 +249,23 @@ func engineGoroutines() int {
 	}
 	return n
 }
+
+// TestSpareProcRestores: runs overlapping in one process share one spare
+// P, and GOMAXPROCS is back where it was once the last ends, whatever the
+// order they end in.
+func TestSpareProcRestores(t *testing.T) {
+	procs := runtime.GOMAXPROCS(0)
+	undoA := spareProc()
+	undoB := spareProc()
+	if got := runtime.GOMAXPROCS(0); got != procs+1 {
+		t.Errorf("GOMAXPROCS %d during two runs, want %d", got, procs+1)
+	}
+	undoA()
+	if got := runtime.GOMAXPROCS(0); got != procs+1 {
+		t.Errorf("GOMAXPROCS %d while one run is left, want %d", got, procs+1)
+	}
+	undoB()
+	if got := runtime.GOMAXPROCS(0); got != procs {
+		t.Errorf("GOMAXPROCS %d after the runs, want %d", got, procs)
+	}
+}
