@@ -269,3 +269,28 @@ func TestSpareProcRestores(t *testing.T) {
 		t.Errorf("GOMAXPROCS %d after the runs, want %d", got, procs)
 	}
 }
+
+// benchLoops runs b.N requests on event loops, one worker, against the
+// echo server in this process: the whole engine per request, set-up
+// and wind-down spread over b.N.
+func benchLoops(b *testing.B, mode Mode) {
+	cfg := testConfig(echotest.Start(b, nil).Addr().String())
+	cfg.Mode, cfg.Concurrency, cfg.Requests, cfg.Linger = mode, 1, int64(b.N), 0
+	r, err := New(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	res, err := r.Run(context.Background())
+	b.StopTimer()
+	if err != nil || res.Totals.RequestsOK != int64(b.N) {
+		b.Fatalf("%d of %d ok: %v %v", res.Totals.RequestsOK, b.N, res.Errors, err)
+	}
+}
+
+func BenchmarkLoopRequestKeepAlive(b *testing.B) { benchLoops(b, ModeKeepAlive) }
+
+// BenchmarkLoopRequestNew closes with SO_LINGER 0, so that b.N
+// connections leave no TIME_WAIT behind to run the ports out.
+func BenchmarkLoopRequestNew(b *testing.B) { benchLoops(b, ModeNew) }
