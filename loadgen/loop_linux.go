@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -458,6 +459,12 @@ func (l *eventLoop) abortAll(err error) {
 		if s.state == slotDone {
 			continue
 		}
+		if s.state == slotConnecting && peered(s.fd) {
+			// Connected, its port taken, but not yet seen: a connection
+			// opened for a request that is incomplete.
+			l.r.dialed(s.dialN)
+			s.w.opened(now, now.Sub(s.begun))
+		}
 		if s.state != slotStart {
 			s.w.fail(err, now)
 			l.drop(s)
@@ -466,6 +473,12 @@ func (l *eventLoop) abortAll(err error) {
 		s.w.finish()
 	}
 	l.active, l.retry = 0, nil
+}
+
+// peered says whether socket fd has a peer: its connect() completed.
+func peered(fd int) bool {
+	_, err := syscall.Getpeername(fd)
+	return err == nil
 }
 
 // close closes the connections the loop's slots kept and the loop.

@@ -91,11 +91,19 @@ func (p liveTCP) dialLive(w *worker, c *conn, n int) error {
 		return p.dialError(n, err)
 	}
 	c.Conn = fileConn{f}
+	// At the stop a socket the kernel has connected is a connection, its
+	// port taken: the request it was for is incomplete, not the dial.
 	if !w.publish(c) {
+		if connected(f) {
+			return nil
+		}
 		f.Close()
 		return errDialAborted
 	}
 	if err := awaitConnect(f); err != nil {
+		if p.r.aborted.Load() && connected(f) {
+			return nil
+		}
 		f.Close()
 		return p.dialError(n, err)
 	}
