@@ -88,7 +88,7 @@ const loopTick = 10 * time.Millisecond
 // done, like the goroutine engine (a port freed while another loop still
 // dials would let it count past an onset).
 func (r *Runner) runLoops() {
-	n := min(runtime.GOMAXPROCS(0), len(r.workers))
+	n := min(r.loopCount(runtime.GOMAXPROCS(0)), len(r.workers))
 	defer spareProc()()
 	loops := make([]*eventLoop, n)
 	var wg sync.WaitGroup
@@ -113,6 +113,20 @@ func (r *Runner) runLoops() {
 			l.close()
 		}
 	}
+}
+
+// loopCount is how many event loops carry a run on procs CPUs. A new
+// connection per request costs the kernel most of its work, on the
+// client's side as well, and spreads over every CPU. A keep-alive request
+// costs the client little next to its server, which has to answer it on
+// these CPUs when it runs on this host: one loop per two CPUs leaves the
+// rest to it. Measured on 2 CPUs against a C server on loopback: one
+// loop 200-217k requests/s, two 154-170k.
+func (r *Runner) loopCount(procs int) int {
+	if r.cfg.Mode == ModeKeepAlive {
+		return max(procs/2, 1)
+	}
+	return procs
 }
 
 // spare counts the runs whose loops have the runtime keep a spare P.
